@@ -1,0 +1,144 @@
+"""The `tlskb` command. The only module that reads files given on the command line and prints;
+everything it calls is pure. Errors are one line on stderr and exit status 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from generator import __version__
+from generator.errors import TlskbError, UsageError
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+def _read_input(path: str) -> tuple[bytes, str]:
+    if path == "-":
+        return sys.stdin.buffer.read(), "<stdin>"
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(), path
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path}: is a directory, not a capture or hex file") from None
+    except OSError as error:
+        raise UsageError(f"{path}: cannot read ({error.strerror})") from None
+
+
+def _use_colour(choice: str, stream: TextIO) -> bool:
+    if choice == "always":
+        return True
+    if choice == "never" or os.environ.get("NO_COLOR"):
+        return False
+    return stream.isatty() and os.environ.get("TERM") != "dumb"
+
+
+def _origin_json(origin) -> dict[str, Any]:
+    return {"source": origin.source, "container": origin.container, "stream": origin.where,
+            "offset": origin.offset, "packet": origin.packet, "time": origin.time,
+            "starttls": origin.starttls, "after_hello_retry_request": origin.second}
+
+
+def _emit_json(objects: list[dict[str, Any]], out: TextIO) -> None:
+    payload: Any = objects[0] if len(objects) == 1 else objects
+    json.dump(payload, out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
+def _report_side_notes(ingested, err: TextIO) -> None:
+    for note in ingested.notes:
+        print(f"tlskb: note: {note}", file=err)
+    for error in ingested.skipped:
+        print(f"tlskb: skipped: {error}", file=err)
+
+
+def cmd_decode(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from generator.ingest.find import find_client_hellos
+    from generator.tls.jsonview import wire_client_hello_json
+    from generator.tls.render_text import render
+    from generator.tls.tree import client_hello_tree
+
+    data, source = _read_input(args.file)
+    ingested = find_client_hellos(data, source, skip_invalid=args.skip_invalid)
+    if args.json:
+        objects = []
+        for found in ingested.hellos:
+            obj = wire_client_hello_json(found.wire)
+            obj["source"] = _origin_json(found.origin)
+            objects.append(obj)
+        _report_side_notes(ingested, err)
+        if objects:
+            _emit_json(objects, out)
+        return EXIT_OK
+    colour = _use_colour(args.color, out)
+    chunks = []
+    total = len(ingested.hellos)
+    for index, found in enumerate(ingested.hellos, 1):
+        title = f"ClientHello {index} of {total}: {found.origin.describe()}"
+        if colour:
+            title = f"\x1b[1;4m{title}\x1b[0m"
+        chunks.append(f"{title}\n{render(client_hello_tree(found.wire), colour)}")
+    _report_side_notes(ingested, err)
+    out.write("\n\n".join(chunks) + ("\n" if chunks else ""))
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tlskb",
+        description="Which certificate key type can this TLS client really use? Decode and "
+                    "analyse recorded ClientHellos.")
+    parser.add_argument("--version", action="version", version=f"tlskb {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    decode = commands.add_parser(
+        "decode", help="decode every ClientHello in a capture, hex dump or binary file",
+        description="Decode every ClientHello in FILE: pcap/pcapng (TCP reassembly, STARTTLS on "
+                    "any port), hex in any usual form (plain, xxd, hexdump -C, od, tshark -x, "
+                    "OpenSSL and Postfix debug logs, C arrays), or raw bytes.")
+    decode.add_argument("file", nargs="?", default="-", metavar="FILE",
+                        help="input file, or - for standard input (the default)")
+    decode.add_argument("--json", action="store_true",
+                        help="print JSON (an object, or an array when there are several hellos)")
+    decode.add_argument("--color", "--colour", choices=("auto", "always", "never"), default="auto",
+                        help="colour the tree (default: auto, when writing to a terminal)")
+    decode.add_argument("--skip-invalid", action="store_true",
+                        help="report malformed hellos on stderr and decode the rest, instead of "
+                             "failing")
+    decode.set_defaults(handler=cmd_decode)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
+         err: TextIO | None = None) -> int:
+    out = sys.stdout if out is None else out
+    err = sys.stderr if err is None else err
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    try:
+        return args.handler(args, out, err)
+    except TlskbError as error:
+        print(f"tlskb: error: {error}", file=err)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("tlskb: interrupted", file=err)
+        return 130
+    except BrokenPipeError:
+        # the reader went away (`tlskb decode x | head`): stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+    except MemoryError:
+        print("tlskb: error: out of memory reading the input; split the capture with editcap",
+              file=err)
+        return EXIT_ERROR

@@ -1,0 +1,346 @@
+"""Turn hex text, in whatever form a user pasted it, into byte streams.
+
+Recognised forms:
+* plain hex, with any whitespace, `:` or `,` separators (Wireshark "hex stream", tshark fields);
+* `0x`-prefixed bytes or runs (C arrays from `xxd -i`, Wireshark "C arrays") and `\\x` escapes;
+* offset-prefixed dumps: `xxd` (any -g), `hexdump -C`, `od -Ax -tx1` (hex, octal or decimal
+  offsets, `*` repeat lines), `tshark -x` / Wireshark "hex dump", OpenSSL's BIO_dump
+  (`s_server -debug`), and Postfix's TLS log dump (`smtpd_tls_loglevel = 3`) with or without
+  syslog prefixes;
+* logs that label their dumps: `read from`/`write to` (OpenSSL -debug, Postfix) and
+  `>>>`/`<<<` (`openssl s_client -msg`): consecutive dumps of one direction are joined into
+  that direction's stream, since the record header and body are dumped separately.
+
+A dump line's byte count is taken from the offsets (so an ASCII column that happens to look like
+hex is never read as data); the last line of a block is cut at the column where full lines end.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from generator.errors import DecodeError
+
+_HEX_WORD = re.compile(r"(?<![0-9A-Za-z])((?:[0-9A-Fa-f]{2})+)(?![0-9A-Za-z])")
+_SYSLOG_PREFIX = re.compile(r"^[^\[\]]*\[\d+\]:\s")
+_OFFSET_LINE = re.compile(r"^\s*(?P<offset>[0-9A-Fa-f]{4,8})(?P<sep>:\s*|\s+-\s+|\s+|$)(?P<rest>.*)$")
+_DIRECTION = re.compile(r"^(?:(?P<bio>read from|write to)\b.*\((?P<req>\d+) bytes => (?P<ret>-?\d+)"
+                        r"|(?P<msg>>>>|<<<)\s)")
+_TRUNCATED = re.compile(r"^\s*(?P<offset>[0-9A-Fa-f]{4,8}) - <SPACES/NULS>\s*$")
+_WORDS_16BIT = re.compile(r"^[0-7]{7}(?: [0-9a-f]{4}){1,8}\s*$")
+_PLAIN_LINE = re.compile(r"^[0-9A-Fa-f\s:,.\-]*$")
+_BARE_DUMP_LINE = re.compile(r"^\s*(?:[0-9A-Fa-f]{4,8}(?:\s+[0-9A-Fa-f]{2})*|\*)\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class HexBlock:
+    """Bytes recovered from one dump (or one direction of a labelled log)."""
+    data: bytes
+    label: str          # where it came from, e.g. "read from (OpenSSL/Postfix debug log)"
+    form: str           # which format was recognised
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class _Line:
+    number: int
+    offset: int | None            # None for plain lines
+    raw_offset: str
+    rest: str
+    rest_column: int              # column in the original line where `rest` starts
+    bytes: list[tuple[int, int]]  # (column, value) for each hex byte on the line
+    repeat: bool = False          # an od/hexdump `*` line
+    truncated_to: int | None = None  # a BIO_dump/Postfix "<SPACES/NULS>" line
+
+
+def _hex_bytes(text: str, base_column: int) -> list[tuple[int, int]]:
+    out = []
+    for match in _HEX_WORD.finditer(text):
+        word = match.group(1)
+        for i in range(0, len(word), 2):
+            out.append((base_column + match.start() + i, int(word[i:i + 2], 16)))
+    return out
+
+
+def looks_like_text(data: bytes) -> bool:
+    """Hex dumps are printable text; binary TLS starts with 0x16 or a high byte."""
+    if not data:
+        return False
+    sample = data[:4096]
+    try:
+        text = sample.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return all(ch.isprintable() or ch in "\r\n\t\f\v" for ch in text.lstrip("\ufeff"))
+
+
+def parse_hex_text(text: str, source: str = "input") -> list[HexBlock]:
+    """All byte blocks in `text`; DecodeError (with the line number) when it is not hex."""
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise DecodeError("no hex digits found: the input is empty", field="hex", context=source)
+    lines = text.split("\n")
+    if any(_DIRECTION.match(_SYSLOG_PREFIX.sub("", line, count=1)) for line in lines):
+        return _labelled_dumps(lines, source)
+    if "\\x" in text:
+        return [_escapes(text, source)]
+    if _mostly_zero_x(text):
+        return [_zero_x(text, source)]
+    for number, line in enumerate(lines, 1):
+        if _WORDS_16BIT.match(line.strip()) and not line.strip().startswith("00000000:"):
+            raise DecodeError(f"line {number} looks like `hexdump` or `od -x` output in 16-bit "
+                              "words, whose byte order depends on the machine that made it; "
+                              "dump with `hexdump -C`, `od -Ax -tx1` or `xxd` instead",
+                              field="hex", context=source)
+    if _is_bare_offset_dump(lines):  # od -Ax -tx1 (no ASCII column): offsets look like hex
+        return _labelled_dumps(lines, source)
+    if all(_PLAIN_LINE.match(line) for line in lines):
+        return [_plain(text, source)]
+    return _labelled_dumps(lines, source)
+
+
+def _mostly_zero_x(text: str) -> bool:
+    """C arrays and `0x..` lists: nearly every hex word carries the 0x prefix."""
+    prefixed = len(re.findall(r"0[xX][0-9A-Fa-f]+", text))
+    bare = len(_HEX_WORD.findall(re.sub(r"0[xX][0-9A-Fa-f]+", " ", text)))
+    return prefixed > 0 and bare * 10 <= prefixed
+
+
+def _is_bare_offset_dump(lines: list[str]) -> bool:
+    """Every line is `OFFSET xx xx ...`, a lone offset or `*`, and the first offset is zero."""
+    content = [line for line in lines if line.strip()]
+    if not content or not all(_BARE_DUMP_LINE.match(line) for line in content):
+        return False
+    first = content[0].split()[0]
+    return int(first, 16) == 0 and len(content[0].split()) > 1
+
+
+def _escapes(text: str, source: str) -> HexBlock:
+    """`\\x16\\x03...`: every escape is a byte; anything else between them is an error."""
+    leftover = re.sub(r"\\x[0-9A-Fa-f]{2}", "", text)
+    leftover = re.sub(r"[\s\"',;+b]|\\\n", "", leftover)
+    if leftover:
+        raise DecodeError(f"unexpected {leftover[:20]!r} between \\x escapes", field="hex",
+                          context=source)
+    return HexBlock(bytes(int(h, 16) for h in re.findall(r"\\x([0-9A-Fa-f]{2})", text)),
+                    source, "\\x escapes")
+
+
+def _zero_x(text: str, source: str) -> HexBlock:
+    """`0x16, 0x03` (C arrays) or `0x160301...` runs; single digits (`0x5`) are one byte."""
+    out = bytearray()
+    for match in re.finditer(r"0[xX]([0-9A-Fa-f]+)", text):
+        digits = match.group(1)
+        if len(digits) == 1:
+            digits = "0" + digits
+        if len(digits) % 2:
+            line = text.count("\n", 0, match.start()) + 1
+            raise DecodeError(f"0x{digits} on line {line} has an odd number of hex digits",
+                              field="hex", context=source)
+        out += bytes.fromhex(digits)
+    return HexBlock(bytes(out), source, "0x-prefixed bytes")
+
+
+def _plain(text: str, source: str) -> HexBlock:
+    digits = re.sub(r"[\s:,.\-]", "", text)
+    if len(digits) % 2:
+        raise DecodeError(f"odd number of hex digits ({len(digits)}): a digit is missing or extra",
+                          field="hex", context=source)
+    return HexBlock(bytes.fromhex(digits), source, "plain hex")
+
+
+def _classify(number: int, line: str) -> _Line | str | None:
+    """A dump line, a header/label line (returned as str), or None for blank lines."""
+    stripped = _SYSLOG_PREFIX.sub("", line, count=1).rstrip()
+    shift = len(line.rstrip()) - len(stripped)
+    if not stripped.strip():
+        return None
+    if stripped.strip() == "*":
+        return _Line(number, None, "*", "", 0, [], repeat=True)
+    truncated = _TRUNCATED.match(stripped)
+    if truncated:
+        return _Line(number, int(truncated.group("offset"), 16), truncated.group("offset"), "", 0,
+                     [], truncated_to=int(truncated.group("offset"), 16))
+    match = _OFFSET_LINE.match(stripped)
+    if match and (match.group("sep") or not match.group("rest")):
+        rest = match.group("rest")
+        column = shift + match.start("rest")
+        found = _hex_bytes(rest, column)
+        if found or not rest.strip():
+            return _Line(number, None, match.group("offset"), rest, column, found)
+    if _PLAIN_LINE.match(stripped) and _HEX_WORD.search(stripped):
+        return _Line(number, None, "", stripped, shift, _hex_bytes(stripped, shift))
+    return stripped.strip()
+
+
+def _labelled_dumps(lines: list[str], source: str) -> list[HexBlock]:
+    """Split into dump blocks at header lines and offset resets, then join per direction."""
+    groups: list[tuple[str | None, list[_Line]]] = []
+    header: str | None = None
+    current: list[_Line] = []
+    unknown: list[tuple[int, str]] = []
+
+    def close() -> None:
+        nonlocal current
+        if current:
+            groups.append((header, current))
+        current = []
+
+    for number, line in enumerate(lines, 1):
+        item = _classify(number, line)
+        if item is None:
+            if current and current[-1].raw_offset:  # blank line ends a tshark -x frame block
+                close()
+            continue
+        if isinstance(item, str):
+            close()
+            header = item
+            if not _DIRECTION.match(item) and not item.endswith(":"):
+                unknown.append((number, item))
+            continue
+        if (current and item.raw_offset and item.raw_offset != "*" and current[0].raw_offset
+                and int(item.raw_offset, 16) == 0):
+            close()  # offsets restart: a new dump
+        current.append(item)
+    close()
+    if not groups:
+        number, text = unknown[0] if unknown else (1, "")
+        raise DecodeError(f"line {number} is not hex: {text[:60]!r}", field="hex", context=source)
+    blocks = [_block_bytes(lines_, label, source) for label, lines_ in groups]
+    return _join_directions(blocks, [label for label, _ in groups], source)
+
+
+def _resolve_radix(lines: list[_Line]) -> int:
+    """The offset radix (16, 8 or 10) under which offsets advance by each line's byte count."""
+    offsets = [ln for ln in lines if ln.raw_offset and not ln.repeat]
+    for radix in (16, 8, 10):
+        try:
+            values = [int(ln.raw_offset, radix) for ln in offsets]
+        except ValueError:
+            continue
+        ok = True
+        for prev, cur, value_prev, value_cur in zip(offsets, offsets[1:], values, values[1:]):
+            step = value_cur - value_prev
+            if step <= 0 or step > len(prev.bytes) and not _followed_by_repeat(lines, prev):
+                ok = False
+                break
+        if ok:
+            return radix
+    return 16
+
+
+def _followed_by_repeat(lines: list[_Line], line: _Line) -> bool:
+    index = lines.index(line)
+    return index + 1 < len(lines) and lines[index + 1].repeat
+
+
+def _block_bytes(lines: list[_Line], label: str | None, source: str) -> HexBlock:
+    if not any(ln.raw_offset for ln in lines):  # plain hex lines under a header (s_client -msg)
+        data = bytes(value for ln in lines for _, value in ln.bytes)
+        return HexBlock(data, label or source, "hex lines")
+    radix = _resolve_radix(lines)
+    out = bytearray()
+    notes: list[str] = []
+    full_line_end: int | None = None
+    previous: _Line | None = None
+    pending_repeat = False
+    for index, line in enumerate(lines):
+        if line.repeat:
+            pending_repeat = True
+            continue
+        if line.truncated_to is not None:
+            missing = line.truncated_to - len(out)
+            if missing > 0:
+                out += bytes(missing)
+                notes.append(f"the dump elided {missing} trailing bytes as <SPACES/NULS>; "
+                             "tlskb took them as zero bytes")
+            continue
+        if not line.raw_offset:
+            raise DecodeError(f"line {line.number} has no offset, unlike the dump around it",
+                              field="hex", context=source)
+        offset = int(line.raw_offset, radix)
+        if pending_repeat and previous is not None:
+            chunk = bytes(v for _, v in previous.bytes[:_count(previous, lines, radix)])
+            while len(out) < offset and chunk:
+                out += chunk[:offset - len(out)]
+            pending_repeat = False
+        if offset != len(out):
+            raise DecodeError(f"line {line.number}: offset {line.raw_offset} does not follow the "
+                              f"{len(out)} bytes before it (a line is missing or repeated)",
+                              field="hex", context=source)
+        nxt = _next_offset_line(lines, index)
+        if nxt is not None:
+            count = int(nxt.raw_offset, radix) - offset if not nxt.repeat else len(line.bytes)
+            if nxt.truncated_to is not None:
+                count = min(len(line.bytes), count)
+            if count > len(line.bytes):
+                raise DecodeError(f"line {line.number} holds {len(line.bytes)} bytes but the next "
+                                  f"offset says {count}", field="hex", context=source)
+            taken = line.bytes[:count]
+            if taken and not nxt.repeat:
+                column_end = taken[-1][0] + 2
+                full_line_end = column_end if full_line_end is None else max(full_line_end,
+                                                                             column_end)
+        else:
+            taken = _last_line_bytes(line, full_line_end)
+        out += bytes(v for _, v in taken)
+        previous = line
+    form = "offset dump"
+    return HexBlock(bytes(out), label or source, form, tuple(notes))
+
+
+def _count(line: _Line, lines: list[_Line], radix: int) -> int:
+    nxt = _next_offset_line(lines, lines.index(line))
+    if nxt is None or nxt.repeat:
+        return len(line.bytes)
+    return int(nxt.raw_offset, radix) - int(line.raw_offset, radix)
+
+
+def _next_offset_line(lines: list[_Line], index: int) -> _Line | None:
+    for candidate in lines[index + 1:]:
+        if candidate.repeat or candidate.raw_offset:
+            return candidate
+    return None
+
+
+def _last_line_bytes(line: _Line, full_line_end: int | None) -> list[tuple[int, int]]:
+    """The last line has no next offset: cut where full lines end, or at the first wide gap."""
+    if not line.bytes:
+        return []
+    if full_line_end is not None:
+        return [(c, v) for c, v in line.bytes if c < full_line_end]
+    taken = [line.bytes[0]]
+    for column, value in line.bytes[1:]:
+        if column - (taken[-1][0] + 2) >= 3:  # ASCII column after a run of spaces
+            break
+        taken.append((column, value))
+    return taken
+
+
+def _join_directions(blocks: list[HexBlock], labels: list[str | None], source: str) -> list[HexBlock]:
+    """`read from`/`write to` and `>>>`/`<<<` dumps: join consecutive blocks per direction."""
+    streams: dict[str, tuple[bytearray, list[str]]] = {}
+    others: list[HexBlock] = []
+    order: list[str] = []
+    for block, label in zip(blocks, labels):
+        match = _DIRECTION.match(label or "")
+        if not match:
+            others.append(block)
+            continue
+        if match.group("bio"):
+            direction = match.group("bio")
+            announced = int(match.group("ret"))
+            if announced >= 0 and announced != len(block.data):
+                raise DecodeError(f"the dump under {label[:50]!r} holds {len(block.data)} bytes but "
+                                  f"its header says {announced}", field="hex", context=source)
+        else:
+            direction = "sent (>>>)" if match.group("msg") == ">>>" else "received (<<<)"
+        if direction not in streams:
+            streams[direction] = (bytearray(), [])
+            order.append(direction)
+        streams[direction][0].extend(block.data)
+        streams[direction][1].extend(block.notes)
+    joined = [HexBlock(bytes(streams[d][0]), d, "labelled log",
+                       tuple(streams[d][1])) for d in order]
+    return joined + others
