@@ -48,9 +48,10 @@ def _is_hello_start(data: bytes, offset: int) -> bool | None:
     return looks_like_sslv2_client_hello(data, offset)
 
 
-def _printable_prefix(data: bytes) -> bool:
-    head = data[:64]
-    return all(32 <= b < 127 or b in (9, 10, 13) for b in head)
+def _printable_first_line(data: bytes) -> bool:
+    """Text protocols start with a printable line (the TLS bytes come after the command)."""
+    head = data[:64].split(b"\n", 1)[0]
+    return all(32 <= b < 127 or b in (9, 13) for b in head)
 
 
 def _protocol(prefix: bytes, match: re.Match[bytes]) -> str:
@@ -82,7 +83,7 @@ def locate_tls_start(data: bytes) -> TlsStart | NeedMore | None:
         if len(data) < 13:
             return NEED_MORE
         return TlsStart(8, "postgres") if _is_hello_start(data, 8) else None
-    if not _printable_prefix(data):
+    if not _printable_first_line(data):
         return None
     scan = data[:MAX_PLAINTEXT_PREFIX]
     for match in _COMMAND.finditer(scan):
