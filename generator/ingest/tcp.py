@@ -38,6 +38,8 @@ class Flow:
     pending: dict[int, bytes] = field(default_factory=dict)
     limit: int = _PLAINTEXT_WINDOW
     ignored: bool = False
+    suspended: bool = False          # SYN-less and not TLS from its first seen byte: wait for
+                                     # an earlier segment before giving up (kept within `limit`)
     start: TlsStart | None = None
     truncated_at: int | None = None  # stream offset where snaplen cut a segment short
     packet_offsets: list[int] = field(default_factory=list)   # stream offset of each segment...
@@ -78,6 +80,7 @@ class Flow:
             if self.anchored:
                 return  # a retransmission of bytes before the SYN's ISN: nothing to keep
             self._rebase(seq)
+            self.suspended = False
             relative = 0
         if relative >= self.limit:
             return
@@ -122,13 +125,15 @@ class Flow:
         if self.start is not None:
             self._narrow()
             return
+        if self.suspended:
+            return
         verdict = locate_tls_start(bytes(self.data))
         if isinstance(verdict, NeedMore):
             if len(self.data) >= self.limit:
-                self._drop()
+                self._give_up()
             return
         if verdict is None:
-            self._drop()
+            self._give_up()
             return
         self.start = verdict
         self.limit = verdict.offset + _TLS_WINDOW
@@ -143,6 +148,14 @@ class Flow:
         if len(self.data) >= head + 9 and self.data[head] == 0x16:
             length = int.from_bytes(self.data[head + 6:head + 9], "big")
             self.limit = min(self.limit, head + 3 * (9 + length) + 8192)
+
+    def _give_up(self) -> None:
+        """Not a TLS client stream. Without a SYN, the bytes seen first may not be the first
+        bytes sent, so keep them (bounded by `limit`) until an earlier segment shows up."""
+        if self.anchored:
+            self._drop()
+        else:
+            self.suspended = True
 
     def _drop(self) -> None:
         self.ignored = True

@@ -1,0 +1,50 @@
+"""Shared fixtures: the ClientHello corpus, external tools (required in CI), --slow."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+sys.path.insert(0, str(TESTS))
+
+from support.corpus import load_corpus  # noqa: E402
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--slow", action="store_true", help="run long property-based runs")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from hypothesis import HealthCheck, settings
+    settings.register_profile("default", max_examples=200, deadline=None,
+                              suppress_health_check=[HealthCheck.too_slow])
+    settings.register_profile("slow", max_examples=5000, deadline=None,
+                              suppress_health_check=[HealthCheck.too_slow])
+    settings.load_profile("slow" if config.getoption("--slow") else "default")
+
+
+def require_tool(name: str, package: str | None = None) -> str:
+    """The tool's path; skips locally when missing, but fails in CI (CI=true), where .ci/run
+    installs it."""
+    path = shutil.which(name)
+    if path:
+        return path
+    hint = f"apt-get install {package or name}"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{name} is required in CI but not installed ({hint}); fix .ci/run")
+    pytest.skip(f"{name} not installed ({hint})")
+
+
+@pytest.fixture(scope="session")
+def corpus():
+    return load_corpus()
+
+
+@pytest.fixture(scope="session")
+def tshark() -> str:
+    return require_tool("tshark")

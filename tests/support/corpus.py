@@ -1,0 +1,32 @@
+"""The ClientHello corpus in tests/corpus/: recorded and reconstructed hellos with provenance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"
+
+
+@dataclass(frozen=True)
+class Sample:
+    name: str
+    data: bytes
+    meta: dict
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def load_corpus() -> list[Sample]:
+    samples = []
+    for path in sorted(CORPUS_DIR.glob("*.yaml")):
+        meta = yaml.safe_load(path.read_text(encoding="utf-8"))
+        samples.append(Sample(path.stem, bytes.fromhex("".join(meta["hex"].split())), meta))
+    return samples
+
+
+def corpus_names() -> list[str]:
+    return [path.stem for path in sorted(CORPUS_DIR.glob("*.yaml"))]
