@@ -184,6 +184,14 @@ def _other_handshake(data: bytes) -> str | None:
 def _from_blocks(blocks: list[HexBlock], source: str, collector: _Collector,
                  strict: bool = False) -> None:
     frames: list[tuple[int, bytes]] = []
+    if any(block.label.startswith("Frame (") for block in blocks):
+        # tshark -x prints each frame and, after the last segment, the reassembled payload;
+        # the frames are reassembled here (with their addresses), so skip tshark's copy.
+        skipped = [b for b in blocks if b.label.startswith("Reassembled")]
+        blocks = [b for b in blocks if not b.label.startswith("Reassembled")]
+        if skipped:
+            collector.notes.append(f"{len(skipped)} 'Reassembled' block(s) skipped: the frames "
+                                   "are reassembled instead")
     for index, block in enumerate(blocks):
         collector.notes.extend(block.notes)
         container = block.form

@@ -30,6 +30,7 @@ _DIRECTION = re.compile(r"^(?:(?P<bio>read from|write to)\b.*\((?P<req>\d+) byte
 _TRUNCATED = re.compile(r"^\s*(?P<offset>[0-9A-Fa-f]{4,8}) - <SPACES/NULS>\s*$")
 _WORDS_16BIT = re.compile(r"^[0-7]{7}(?: [0-9a-f]{4}){1,8}\s*$")
 _PLAIN_LINE = re.compile(r"^[0-9A-Fa-f\s:,.\-]*$")
+_XXD_LINE = re.compile(r"^\s*[0-9A-Fa-f]{4,8}:\s")
 _BARE_DUMP_LINE = re.compile(r"^\s*(?:[0-9A-Fa-f]{4,8}(?:\s+[0-9A-Fa-f]{2})*|\*)\s*$")
 
 
@@ -93,8 +94,8 @@ def parse_hex_text(text: str, source: str = "input") -> list[HexBlock]:
                               "words, whose byte order depends on the machine that made it; "
                               "dump with `hexdump -C`, `od -Ax -tx1` or `xxd` instead",
                               field="hex", context=source)
-    if _is_bare_offset_dump(lines):  # od -Ax -tx1 (no ASCII column): offsets look like hex
-        return _labelled_dumps(lines, source)
+    if _is_bare_offset_dump(lines) or any(_XXD_LINE.match(line) for line in lines):
+        return _labelled_dumps(lines, source)  # offsets that would otherwise pass for hex data
     if all(_PLAIN_LINE.match(line) for line in lines):
         return [_plain(text, source)]
     return _labelled_dumps(lines, source)
@@ -112,8 +113,8 @@ def _is_bare_offset_dump(lines: list[str]) -> bool:
     content = [line for line in lines if line.strip()]
     if not content or not all(_BARE_DUMP_LINE.match(line) for line in content):
         return False
-    first = content[0].split()[0]
-    return int(first, 16) == 0 and len(content[0].split()) > 1
+    first = content[0].split()
+    return len(first) > 1 and first[0] != "*" and int(first[0], 16) == 0
 
 
 def _escapes(text: str, source: str) -> HexBlock:
@@ -236,7 +237,12 @@ def _followed_by_repeat(lines: list[_Line], line: _Line) -> bool:
 
 
 def _block_bytes(lines: list[_Line], label: str | None, source: str) -> HexBlock:
-    if not any(ln.raw_offset for ln in lines):  # plain hex lines under a header (s_client -msg)
+    if not any(ln.raw_offset and not ln.repeat for ln in lines):  # hex lines without offsets
+        if any(ln.repeat for ln in lines):
+            raise DecodeError(f"line {next(ln.number for ln in lines if ln.repeat)} is `*`, which "
+                              "stands for repeated lines, but without offsets their number is "
+                              "unknown; dump with `od -v`/`hexdump -v` or keep the offsets",
+                              field="hex", context=source)
         data = bytes(value for ln in lines for _, value in ln.bytes)
         return HexBlock(data, label or source, "hex lines")
     radix = _resolve_radix(lines)

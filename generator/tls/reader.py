@@ -82,13 +82,13 @@ class Reader:
         if length > self._end - self._pos:
             raise self.fail(f"{field} length {length} (0x{length:0{width}x}) exceeds the "
                             f"{self._end - self._pos} bytes that remain", field, start)
+        if unit > 1 and length % unit:
+            what = "odd" if unit == 2 else f"not a multiple of {unit}"
+            raise self.fail(f"{field} length 0x{length:0{width}x} is {what}", field, start)
         top = (1 << (8 * size)) - 1 if maximum is None else maximum
         if length < minimum or length > top:
             raise self.fail(f"{field} length {length} is outside the allowed <{minimum}..{top}>",
                             field, start)
-        if unit > 1 and length % unit:
-            raise self.fail(f"{field} length 0x{length:0{width}x} is not a multiple of {unit}"
-                            f"{' (odd)' if unit == 2 else ''}", field, start)
         return length
 
     def vector(self, size: int, field: str, minimum: int = 0, maximum: int | None = None,

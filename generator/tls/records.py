@@ -118,6 +118,11 @@ def read_handshake_message(data: bytes, pos: int) -> HandshakeMessage:
     buffer = bytearray()
     wanted: int | None = None
     while wanted is None or len(buffer) < wanted:
+        if records and pos >= len(data):
+            missing = "its header" if wanted is None else f"{wanted - len(buffer)} more bytes"
+            raise NeedMoreData(f"the handshake message needs {missing} than its records hold: "
+                               f"the input ends after the record at offset {records[-1].offset}",
+                               offset=pos, field="handshake length")
         header = read_record_header(data, pos)
         if header.content_type != CONTENT_HANDSHAKE:
             name = lookup("content_types", header.content_type) or "unknown"
@@ -234,6 +239,8 @@ def decode_client_hello_at(data: bytes, start: int = 0) -> tuple[WireClientHello
     if start >= len(data):
         raise DecodeError("no bytes to decode: the input is empty", offset=start, field="input")
     first = data[start]
+    if first == CONTENT_HANDSHAKE and len(data) - start >= 5:
+        read_record_header(data, start)  # says what is wrong with the version, if anything
     if looks_like_tls_handshake_record(data, start):
         return _decode_from_records(data, start)
     if looks_like_sslv2_client_hello(data, start):

@@ -1,0 +1,96 @@
+"""Hypothesis strategies for TLS structures: every extension tlskb models, GREASE, unknown ones."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from generator.tls import extensions as ext
+from generator.tls.messages import ClientHello
+
+u8 = st.integers(0, 0xFF)
+u16 = st.integers(0, 0xFFFF)
+grease = st.sampled_from([0x0A0A + 0x1010 * i for i in range(16)])
+u16_or_grease = st.one_of(u16, grease)
+
+
+def blob(min_size: int = 0, max_size: int = 40) -> st.SearchStrategy[bytes]:
+    return st.binary(min_size=min_size, max_size=max_size)
+
+
+def u16s(min_size: int = 1, max_size: int = 12) -> st.SearchStrategy[tuple[int, ...]]:
+    return st.lists(u16_or_grease, min_size=min_size, max_size=max_size).map(tuple)
+
+
+protocol_names = st.lists(blob(1, 12), min_size=1, max_size=4).map(tuple)
+
+_MODELLED_IN_CLIENT_HELLO = {
+    0, 1, 2, 4, 5, 10, 11, 13, 15, 16, 18, 19, 20, 21, 22, 23, 24, 27, 28, 34, 35, 41, 42, 43, 44,
+    45, 47, 49, 50, 51, 13172, 17513, 17613, 30031, 30032, 0xFE0D, 0xFF01}
+EMPTY_TYPES = [2, 4, 18, 22, 23, 42, 49, 13172, 30031, 30032]
+
+client_extensions = st.one_of(
+    st.builds(ext.ServerName, st.lists(st.builds(ext.ServerNameEntry, st.sampled_from([0, 0, 1]),
+                                                 blob(1, 30)), min_size=1, max_size=2).map(tuple)),
+    st.builds(ext.MaxFragmentLength, u8),
+    st.sampled_from(EMPTY_TYPES).map(ext.EmptyExtension),
+    st.builds(ext.StatusRequest, st.just(1), st.lists(blob(1, 8), max_size=3).map(tuple), blob(0, 8)),
+    st.builds(lambda t, r: ext.StatusRequest(t, other_request=r), st.integers(2, 255), blob()),
+    st.builds(ext.SupportedGroups, u16s()),
+    st.builds(ext.EcPointFormats, st.lists(u8, min_size=1, max_size=4).map(tuple)),
+    st.builds(ext.SignatureAlgorithms, u16s()),
+    st.builds(ext.SignatureAlgorithmsCert, u16s()),
+    st.builds(ext.DelegatedCredential, u16s()),
+    st.builds(ext.Heartbeat, u8),
+    st.builds(ext.Alpn, protocol_names),
+    st.builds(ext.ApplicationSettings, st.sampled_from([17513, 17613]), protocol_names),
+    st.builds(ext.CertificateTypes, st.sampled_from([19, 20]),
+              st.lists(u8, min_size=1, max_size=4).map(tuple)),
+    st.builds(ext.Padding, st.integers(0, 64).map(bytes)),
+    st.builds(ext.TokenBinding, u16, st.lists(u8, min_size=1, max_size=3).map(tuple)),
+    st.builds(ext.CompressCertificate, u16s(1, 5)),
+    st.builds(ext.RecordSizeLimit, u16),
+    st.builds(ext.SessionTicket, blob(0, 60)),
+    st.builds(ext.PreSharedKey,
+              st.lists(st.builds(ext.PskIdentity, blob(1, 20), st.integers(0, 2**32 - 1)),
+                       min_size=1, max_size=2).map(tuple),
+              st.lists(blob(32, 48), min_size=1, max_size=2).map(tuple)),
+    st.builds(ext.SupportedVersions, u16s(1, 6)),
+    st.builds(ext.Cookie, blob(1, 30)),
+    st.builds(ext.PskKeyExchangeModes, st.lists(u8, min_size=1, max_size=3).map(tuple)),
+    st.builds(ext.CertificateAuthorities, st.lists(blob(1, 20), min_size=1, max_size=3).map(tuple)),
+    st.builds(ext.KeyShare, st.lists(st.builds(ext.KeyShareEntry, u16_or_grease, blob(1, 65)),
+                                     max_size=3).map(tuple)),
+    st.builds(ext.EncryptedClientHello, st.just(0), u16, u16, u8, blob(0, 32), blob(1, 40)),
+    st.just(ext.EncryptedClientHello(1)),
+    st.builds(ext.RenegotiationInfo, blob(0, 12)),
+    st.builds(ext.RawExtension, u16_or_grease.filter(lambda t: t not in _MODELLED_IN_CLIENT_HELLO),
+              blob()),
+)
+
+
+@st.composite
+def client_hellos(draw, max_extensions: int = 12) -> ClientHello:
+    present = draw(st.booleans()) if draw(st.integers(0, 9)) == 0 else True
+    extensions = tuple(draw(st.lists(client_extensions, max_size=max_extensions))) if present else ()
+    return ClientHello(
+        legacy_version=draw(st.one_of(st.sampled_from([0x0300, 0x0301, 0x0302, 0x0303]), u16)),
+        random=draw(st.binary(min_size=32, max_size=32)),
+        session_id=draw(blob(0, 32)),
+        cipher_suites=draw(u16s(1, 40)),
+        compression_methods=draw(st.lists(u8, min_size=1, max_size=3).map(tuple)),
+        extensions=extensions,
+        extensions_present=present,
+    )
+
+
+def as_records(message: bytes, sizes: list[int], version: int = 0x0301) -> bytes:
+    """Cut a handshake message into TLS records with the given fragment sizes (RFC 8446 §5.1)."""
+    out, offset, index = bytearray(), 0, 0
+    while offset < len(message):
+        size = sizes[index % len(sizes)] if sizes else len(message)
+        size = max(1, min(size, 16384))
+        chunk = message[offset:offset + size]
+        out += bytes((22,)) + version.to_bytes(2, "big") + len(chunk).to_bytes(2, "big") + chunk
+        offset += len(chunk)
+        index += 1
+    return bytes(out)
