@@ -56,7 +56,12 @@ def _grease_or(table: str, value: int) -> str:
 
 
 def cipher_suite_name(value: int) -> str:
-    return _grease_or("cipher_suites", value)
+    """IANA's name; else the name of a deployed but unregistered suite (old export, FIPS,
+    pre-standard ChaCha20); else GREASE or Unknown."""
+    name = tables()["cipher_suites"].get(value) or tables()["cipher_suites_unregistered"].get(value)
+    if name is not None:
+        return name
+    return GREASE_NAME if is_grease(value) else UNKNOWN_NAME
 
 
 def group_name(value: int) -> str:
