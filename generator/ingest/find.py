@@ -131,7 +131,11 @@ def find_client_hellos(data: bytes, source: str = "<stdin>", *,
     else:
         _from_blocks([HexBlock(data, source, "binary")], source, collector, strict=True)
     result = collector.result()
-    if not result.hellos and not result.skipped:
+    if not result.hellos and result.skipped:
+        more = f" (and {len(result.skipped) - 1} more)" if len(result.skipped) > 1 else ""
+        raise DecodeError(f"no valid ClientHello found; skipped {result.skipped[0]}{more}",
+                          context=source)
+    if not result.hellos:
         raise DecodeError("no ClientHello found" + _why_none(data, result), context=source)
     return result
 

@@ -1,0 +1,134 @@
+"""`tlskb decode` as users run it: output shapes, exit codes, one-line errors, no tracebacks."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator.cli import main
+from support.corpus import load_corpus
+
+SAMPLES = {s.name: s.data for s in load_corpus()}
+CAPTURE = Path(__file__).parent / "data" / "captures" / "loopback-clients.pcap"
+
+
+def run(*argv: str, stdin: bytes | None = None) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    if stdin is not None:
+        old = sys.stdin
+        sys.stdin = io.TextIOWrapper(io.BytesIO(stdin))
+        try:
+            code = main(list(argv), out, err)
+        finally:
+            sys.stdin = old
+    else:
+        code = main(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def exchange_hex(tmp_path) -> Path:
+    path = tmp_path / "exchange.hex"
+    path.write_text(SAMPLES["exchange-online-2019-reconstructed"].hex())
+    return path
+
+
+def test_tree_reads_like_tshark(exchange_hex):
+    code, out, err = run("decode", str(exchange_hex))
+    assert code == 0 and err == ""
+    for line in ["TLSv1.2 Record Layer: Handshake Protocol: Client Hello", "Length: 346",
+                 "Cipher Suites (16 suites)",
+                 "Cipher Suite: TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 (0xc02c)",
+                 "Extensions Length: 269", "Supported Groups (1 group)",
+                 "Supported Group: secp256r1 (0x0017)",
+                 "Signature Algorithm: ecdsa_secp384r1_sha384 (0x0503)",
+                 "Extension: session_ticket (len=218)"]:
+        assert line in out, line
+    assert "\x1b[" not in out
+
+
+def test_json_shape_of_one_hello(exchange_hex):
+    code, out, _ = run("decode", "--json", str(exchange_hex))
+    document = json.loads(out)
+    assert isinstance(document, dict)
+    hello = document["client_hello"]
+    assert hello["legacy_version"] == 771
+    assert hello["cipher_suites"][:2] == [0xC02C, 0xC02B]
+    assert hello["compression_methods"] == [0]
+    assert [e["type"] for e in hello["extensions"]] == [10, 11, 13, 35, 23, 65281]
+    assert hello["extensions"][0] == {"type": 10, "name": "supported_groups", "length": 4,
+                                      "groups": [23]}
+    assert hello["supported_groups"] == [23]
+    assert hello["signature_algorithms"][4] == 0x0503
+    assert hello["supported_versions"] is None and hello["alpn"] is None
+    assert hello["server_name"] is None and hello["ec_point_formats"] == [0]
+    assert document["ja3_hash"] and document["ja4"].startswith("t12i1606")
+    assert document["source"]["container"] == "plain hex"
+
+
+def test_json_array_for_a_capture():
+    code, out, _ = run("decode", "--json", str(CAPTURE))
+    document = json.loads(out)
+    assert code == 0 and isinstance(document, list) and len(document) == 15
+    assert {d["source"]["starttls"] for d in document} == {None, "smtp"}
+    assert all(d["source"]["packet"] > 0 for d in document)
+
+
+def test_standard_input(exchange_hex):
+    code, out, _ = run("decode", "-", stdin=exchange_hex.read_bytes())
+    assert code == 0 and "Client Hello" in out
+
+
+def test_colour_on_request(exchange_hex, monkeypatch):
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert "\x1b[" in run("decode", "--color", "always", str(exchange_hex))[1]
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert "\x1b[" not in run("decode", "--color", "auto", str(exchange_hex))[1]
+
+
+@pytest.mark.parametrize("content,message", [
+    (b"16 03 01 00 05 01 00 00 01", "record of length 5 is truncated"),
+    (b"not hex at all", "line 1 is not hex"),
+    (b"\x00\x01\x02\x03", "no ClientHello found (the bytes are neither a ClientHello"),
+    (b"", "the input is empty"),
+])
+def test_bad_input_is_one_line_and_exit_1(tmp_path, content, message):
+    path = tmp_path / "bad.bin"
+    path.write_bytes(content)
+    code, out, err = run("decode", str(path))
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and err.startswith("tlskb: error: ") and message in err
+
+
+def test_missing_file_and_directory(tmp_path):
+    assert run("decode", str(tmp_path / "nope"))[2] == f"tlskb: error: {tmp_path / 'nope'}: no such file\n"
+    assert "is a directory" in run("decode", str(tmp_path))[2]
+
+
+def test_skip_invalid_reports_on_stderr(tmp_path):
+    text = "read from 1 [2] (5 bytes => 5 (0x5))\n0000 - 16 03 01 00 07\n"
+    path = tmp_path / "log.txt"
+    path.write_text(text)
+    code, out, err = run("decode", "--skip-invalid", str(path))
+    assert code == 1 and "no valid ClientHello found; skipped" in err and "incomplete" in err
+    code, out, err = run("decode", str(path))
+    assert code == 1 and err.startswith("tlskb: error: ")
+
+
+def test_real_process_never_prints_a_traceback(tmp_path):
+    path = tmp_path / "garbage.bin"
+    path.write_bytes(bytes(range(256)) * 4)
+    for argv in (["decode", str(path)], ["decode", "--json", str(path)], ["nonsense"],
+                 ["decode", "--color", "purple", str(path)]):
+        result = subprocess.run([sys.executable, "-m", "generator", *argv], capture_output=True,
+                                text=True, timeout=60)
+        assert result.returncode in (1, 2)
+        assert "Traceback" not in result.stderr and result.stderr.strip()
+    ok = subprocess.run([sys.executable, "-m", "generator", "decode", str(CAPTURE)],
+                        capture_output=True, text=True, timeout=60)
+    assert ok.returncode == 0 and ok.stdout.count("ClientHello ") == 15
