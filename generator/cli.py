@@ -46,8 +46,11 @@ def _origin_json(origin) -> dict[str, Any]:
 
 
 def _emit_json(objects: list[dict[str, Any]], out: TextIO) -> None:
+    """Indented for a person at a terminal; compact (and several times faster: the C encoder)
+    when piped, e.g. into jq."""
     payload: Any = objects[0] if len(objects) == 1 else objects
-    json.dump(payload, out, indent=2, ensure_ascii=False)
+    indent = 2 if out.isatty() else None
+    out.write(json.dumps(payload, indent=indent, ensure_ascii=False))
     out.write("\n")
 
 

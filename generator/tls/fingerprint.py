@@ -20,7 +20,7 @@ import hashlib
 from dataclasses import dataclass
 
 from generator.tls.messages import ClientHello
-from generator.tls.registry import is_grease
+from generator.tls.registry import GREASE_VALUES
 from generator.tls.records import WireClientHello
 
 _JA4_VERSIONS = {0x0304: "13", 0x0303: "12", 0x0302: "11", 0x0301: "10", 0x0300: "s3",
@@ -37,7 +37,7 @@ class Fingerprints:
 
 
 def _no_grease(values: tuple[int, ...] | None) -> list[int]:
-    return [v for v in values or () if not is_grease(v)]
+    return [v for v in values or () if v not in GREASE_VALUES]
 
 
 def ja3_string(hello: ClientHello) -> str:
@@ -97,11 +97,14 @@ def ja4_parts(hello: ClientHello, transport: str = "t") -> tuple[str, str, str]:
     return a, cipher_list, ext_list
 
 
-def ja4(hello: ClientHello, transport: str = "t") -> str:
-    a, cipher_list, ext_list = ja4_parts(hello, transport)
+def _ja4_from_parts(a: str, cipher_list: str, ext_list: str) -> str:
     b = _truncated_sha256(cipher_list) if cipher_list else _EMPTY_HASH
     c = _truncated_sha256(ext_list) if ext_list else _EMPTY_HASH
     return f"{a}_{b}_{c}"
+
+
+def ja4(hello: ClientHello, transport: str = "t") -> str:
+    return _ja4_from_parts(*ja4_parts(hello, transport))
 
 
 def fingerprints(wire: WireClientHello) -> Fingerprints:
@@ -110,5 +113,5 @@ def fingerprints(wire: WireClientHello) -> Fingerprints:
     hello = wire.hello
     text = ja3_string(hello)
     a, cipher_list, ext_list = ja4_parts(hello)
-    return Fingerprints(text, hashlib.md5(text.encode("ascii")).hexdigest(), ja4(hello),
-                        f"{a}_{cipher_list}_{ext_list}")
+    return Fingerprints(text, hashlib.md5(text.encode("ascii")).hexdigest(),
+                        _ja4_from_parts(a, cipher_list, ext_list), f"{a}_{cipher_list}_{ext_list}")

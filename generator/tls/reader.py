@@ -8,6 +8,8 @@ over the same buffer (no copies), bounded by their length prefix: `opaque x<2..2
 
 from __future__ import annotations
 
+import struct
+
 from generator.errors import DecodeError
 
 
@@ -111,8 +113,7 @@ class Reader:
         length = self._length(size, field, minimum, maximum, 2)
         start = self._pos
         self._pos = start + length
-        data = self._data
-        return tuple((data[i] << 8) | data[i + 1] for i in range(start, start + length, 2))
+        return struct.unpack_from(f">{length >> 1}H", self._data, start)
 
     def uint8_vector(self, size: int, field: str, minimum: int = 0,
                      maximum: int | None = None) -> tuple[int, ...]:

@@ -29,9 +29,12 @@ def sources() -> dict[str, str]:
     return {key: table["source"] for key, table in raw["tables"].items()}
 
 
+#: RFC 8701 §2: 0x0A0A, 0x1A1A, ... 0xFAFA for 16-bit codepoints
+GREASE_VALUES = frozenset(0x0A0A + 0x1010 * i for i in range(16))
+
+
 def is_grease(value: int) -> bool:
-    """RFC 8701 §2: 0x0A0A, 0x1A1A, ... 0xFAFA for 16-bit codepoints."""
-    return (value & 0x0F0F) == 0x0A0A and (value >> 8) == (value & 0xFF)
+    return value in GREASE_VALUES
 
 
 def is_grease_psk_mode(value: int) -> bool:
