@@ -169,3 +169,28 @@ def test_dump_header_length_must_match():
     text = "read from 1 [2] (5 bytes => 5 (0x5))\n0000 - 16 03 01\n"
     with pytest.raises(DecodeError, match="holds 3 bytes but its header says 5"):
         parse_hex_text(text)
+
+
+TRICKY = [
+    b"abcdabcdabcdabcd" * 3 + b"\x16\x03\x01",          # hex-looking ASCII column, repeated lines
+    bytes(range(256)),                                   # every byte value
+    b"\x00" * 40 + b"ab",                               # repeats then a short last line
+    b"cafe" * 9,                                         # ASCII that is itself valid hex
+    b"x",                                                # a single byte
+    bytes(range(16)) * 2 + bytes(range(16)) + b"\x01",   # repeat block ending in a partial line
+]
+
+
+@pytest.mark.parametrize("command", [["xxd"], ["xxd", "-g1"], ["xxd", "-a"], ["hexdump", "-C"],
+                                     ["od", "-Ad", "-tx1"],
+                                     ["od", "-Ax", "-tx1z"], ["od", "-tx1"]],
+                         ids=lambda c: " ".join(c))
+@pytest.mark.parametrize("content", TRICKY, ids=range(len(TRICKY)))
+def test_dumps_of_tricky_content_read_back_exactly(tmp_path, command, content):
+    tool = require_tool(command[0], {"xxd": "xxd", "hexdump": "bsdextrautils"}.get(command[0],
+                                                                                   "coreutils"))
+    path = tmp_path / "content.bin"
+    path.write_bytes(content)
+    text = subprocess.run([tool, *command[1:], str(path)], capture_output=True, text=True,
+                          check=True).stdout
+    assert b"".join(block.data for block in parse_hex_text(text)) == content

@@ -136,11 +136,11 @@ def find_client_hellos(data: bytes, source: str = "<stdin>", *,
         raise DecodeError(f"no valid ClientHello found; skipped {result.skipped[0]}{more}",
                           context=source)
     if not result.hellos:
-        raise DecodeError("no ClientHello found" + _why_none(data, result), context=source)
+        raise DecodeError("no ClientHello found" + _why_none(result), context=source)
     return result
 
 
-def _why_none(data: bytes, result: Ingested) -> str:
+def _why_none(result: Ingested) -> str:
     return f" ({'; '.join(result.notes)})" if result.notes else ""
 
 

@@ -53,6 +53,7 @@ class _Line:
     bytes: list[tuple[int, int]]  # (column, value) for each hex byte on the line
     repeat: bool = False          # an od/hexdump `*` line
     truncated_to: int | None = None  # a BIO_dump/Postfix "<SPACES/NULS>" line
+    text_column: bool = False     # something (an ASCII column) follows the hex bytes
 
 
 def _hex_bytes(text: str, base_column: int) -> list[tuple[int, int]]:
@@ -169,7 +170,11 @@ def _classify(number: int, line: str) -> _Line | str | None:
         column = shift + match.start("rest")
         found = _hex_bytes(rest, column)
         if found or not rest.strip():
-            return _Line(number, None, match.group("offset"), rest, column, found)
+            words = list(_HEX_WORD.finditer(rest))
+            text_column = bool(words) and bool(rest[words[-1].end():].strip()) or \
+                any(ch in rest for ch in "|><")
+            return _Line(number, None, match.group("offset"), rest, column, found,
+                         text_column=text_column)
     if _PLAIN_LINE.match(stripped) and _HEX_WORD.search(stripped):
         return _Line(number, None, "", stripped, shift, _hex_bytes(stripped, shift))
     return stripped.strip()
@@ -212,28 +217,39 @@ def _labelled_dumps(lines: list[str], source: str) -> list[HexBlock]:
     return _join_directions(blocks, [label for label, _ in groups], source)
 
 
-def _resolve_radix(lines: list[_Line]) -> int:
-    """The offset radix (16, 8 or 10) under which offsets advance by each line's byte count."""
-    offsets = [ln for ln in lines if ln.raw_offset and not ln.repeat]
-    for radix in (16, 8, 10):
+def _resolve_radix(lines: list[_Line]) -> tuple[int, str | None]:
+    """Offsets are hex in every dump tool's output except od's default 7-digit offsets, which
+    are octal (or decimal with -Ad): for those, the radix under which each full line's offset
+    step equals its byte count wins; if both fit (possible with `*` repeats), octal, with a note."""
+    numbered = [(i, ln) for i, ln in enumerate(lines) if ln.raw_offset and not ln.repeat]
+    if not numbered or any(len(ln.raw_offset) != 7 for _, ln in numbered):
+        return 16, None
+    fitting = []
+    for radix in (8, 10):
         try:
-            values = [int(ln.raw_offset, radix) for ln in offsets]
+            values = [int(ln.raw_offset, radix) for _, ln in numbered]
         except ValueError:
             continue
-        ok = True
-        for prev, cur, value_prev, value_cur in zip(offsets, offsets[1:], values, values[1:]):
-            step = value_cur - value_prev
-            if step <= 0 or step > len(prev.bytes) and not _followed_by_repeat(lines, prev):
-                ok = False
+        fits = True
+        for (index, line), start, stop in zip(numbered, values, values[1:]):
+            step, count = stop - start, len(line.bytes)
+            repeated = index + 1 < len(lines) and lines[index + 1].repeat
+            if line.truncated_to is not None or not count:
+                continue
+            if repeated:  # the line and its repeats: a whole number of lines
+                fits = step > 0 and (line.text_column or step % count == 0)
+            elif line.text_column:
+                fits = 0 < step <= count
+            else:
+                fits = step == count or (stop == values[-1] and step <= count)
+            if not fits:
                 break
-        if ok:
-            return radix
-    return 16
-
-
-def _followed_by_repeat(lines: list[_Line], line: _Line) -> bool:
-    index = lines.index(line)
-    return index + 1 < len(lines) and lines[index + 1].repeat
+        if fits:
+            fitting.append(radix)
+    if len(fitting) > 1:
+        return 8, ("the offsets read as octal (od's default) or decimal; tlskb took octal "
+                   "(dump with `od -Ax -tx1` to avoid the ambiguity)")
+    return (fitting[0] if fitting else 16), None
 
 
 def _block_bytes(lines: list[_Line], label: str | None, source: str) -> HexBlock:
@@ -245,11 +261,11 @@ def _block_bytes(lines: list[_Line], label: str | None, source: str) -> HexBlock
                               field="hex", context=source)
         data = bytes(value for ln in lines for _, value in ln.bytes)
         return HexBlock(data, label or source, "hex lines")
-    radix = _resolve_radix(lines)
+    radix, radix_note = _resolve_radix(lines)
     out = bytearray()
-    notes: list[str] = []
+    notes: list[str] = [radix_note] if radix_note else []
     full_line_end: int | None = None
-    previous: _Line | None = None
+    last_taken: list[tuple[int, int]] = []
     pending_repeat = False
     for index, line in enumerate(lines):
         if line.repeat:
@@ -266,8 +282,8 @@ def _block_bytes(lines: list[_Line], label: str | None, source: str) -> HexBlock
             raise DecodeError(f"line {line.number} has no offset, unlike the dump around it",
                               field="hex", context=source)
         offset = int(line.raw_offset, radix)
-        if pending_repeat and previous is not None:
-            chunk = bytes(v for _, v in previous.bytes[:_count(previous, lines, radix)])
+        if pending_repeat:
+            chunk = bytes(v for _, v in last_taken)
             while len(out) < offset and chunk:
                 out += chunk[:offset - len(out)]
             pending_repeat = False
@@ -276,31 +292,25 @@ def _block_bytes(lines: list[_Line], label: str | None, source: str) -> HexBlock
                               f"{len(out)} bytes before it (a line is missing or repeated)",
                               field="hex", context=source)
         nxt = _next_offset_line(lines, index)
-        if nxt is not None:
-            count = int(nxt.raw_offset, radix) - offset if not nxt.repeat else len(line.bytes)
+        if nxt is not None and nxt.repeat:
+            taken = _last_line_bytes(line, full_line_end)  # a full line, repeated after it
+        elif nxt is not None:
+            count = int(nxt.raw_offset, radix) - offset
             if nxt.truncated_to is not None:
                 count = min(len(line.bytes), count)
             if count > len(line.bytes):
                 raise DecodeError(f"line {line.number} holds {len(line.bytes)} bytes but the next "
                                   f"offset says {count}", field="hex", context=source)
             taken = line.bytes[:count]
-            if taken and not nxt.repeat:
+            if taken:
                 column_end = taken[-1][0] + 2
                 full_line_end = column_end if full_line_end is None else max(full_line_end,
                                                                              column_end)
         else:
             taken = _last_line_bytes(line, full_line_end)
         out += bytes(v for _, v in taken)
-        previous = line
-    form = "offset dump"
-    return HexBlock(bytes(out), label or source, form, tuple(notes))
-
-
-def _count(line: _Line, lines: list[_Line], radix: int) -> int:
-    nxt = _next_offset_line(lines, lines.index(line))
-    if nxt is None or nxt.repeat:
-        return len(line.bytes)
-    return int(nxt.raw_offset, radix) - int(line.raw_offset, radix)
+        last_taken = taken
+    return HexBlock(bytes(out), label or source, "offset dump", tuple(notes))
 
 
 def _next_offset_line(lines: list[_Line], index: int) -> _Line | None:

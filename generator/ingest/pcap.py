@@ -170,7 +170,7 @@ def _pcapng_packet(block_type: int, body: bytes, endian: str, interfaces: list[_
                           f"{len(interfaces)} are described", offset=pos + 8, field="interface id")
     if captured > len(body) - start or captured > MAX_PACKET:
         raise DecodeError(f"packet {number} claims {captured} captured bytes but its block holds "
-                          f"{len(body) - start}", offset=pos + 8 + start - 8, field="captured length")
+                          f"{len(body) - start}", offset=pos + 20, field="captured length")
     interface = interfaces[interface_id]
     timestamp = ((high << 32) | low) * interface.resolution
     return Packet(number, timestamp, interface.linktype, body[start:start + captured], original)

@@ -46,25 +46,23 @@ class WireClientHello:
         return "record" if self.records else "handshake"
 
     @property
+    def handshake_message(self) -> bytes:
+        """The handshake message (header and body) reassembled from its records; for the SSL 2.0
+        format, the record body."""
+        if self.sslv2 is not None:
+            return self.raw[2:]
+        if not self.records:
+            return self.raw
+        base = self.records[0].offset
+        return b"".join(self.raw[r.offset - base + 5:r.offset - base + 5 + r.length]
+                        for r in self.records)
+
+    @property
     def handshake_length(self) -> int:
         """The uint24 length in the handshake header (the SSL 2.0 record length for sslv2)."""
         if self.sslv2 is not None:
             return len(self.raw) - 2
-        body_start = 5 if self.records else 0
-        raw = self.raw
-        if self.records and len(self.records) > 1:
-            raw = _defragment(self.raw, self.records)
-            body_start = 0
-        return int.from_bytes(raw[body_start + 1:body_start + 4], "big")
-
-
-def _defragment(raw: bytes, records: tuple[RecordHeader, ...]) -> bytes:
-    base = records[0].offset
-    out = bytearray()
-    for header in records:
-        start = header.offset - base + 5
-        out += raw[start:start + header.length]
-    return bytes(out)
+        return int.from_bytes(self.handshake_message[1:4], "big")
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +164,7 @@ def read_handshake_message(data: bytes, pos: int) -> HandshakeMessage:
     return HandshakeMessage(buffer[0], bytes(buffer), tuple(records), tuple(fragments), pos)
 
 
-def _parse_message(message: HandshakeMessage, parse, what: str):
+def _parse_message(message: HandshakeMessage, parse):
     """Parse a reassembled message body; map any error offset back to the input."""
     reader = Reader(message.data, 4)
     try:
@@ -184,7 +182,7 @@ def _decode_from_records(data: bytes, start: int) -> tuple[WireClientHello, int]
         name = lookup("handshake_types", message.msg_type) or "unknown"
         raise DecodeError(f"handshake message type {message.msg_type} ({name}) is not a "
                           "ClientHello (1)", offset=start + 5, field="handshake type")
-    hello = _parse_message(message, ClientHello.parse, "ClientHello")
+    hello = _parse_message(message, ClientHello.parse)
     last = message.records[-1]
     record_end = last.offset + 5 + last.length
     if message.end != record_end:
@@ -324,5 +322,5 @@ def decode_server_response(data: bytes) -> ServerResponse:
         name = lookup("handshake_types", message.msg_type) or "unknown"
         raise DecodeError(f"the server's first handshake message is {name} ({message.msg_type}), "
                           "not a ServerHello (2)", offset=5, field="handshake type")
-    hello = _parse_message(message, ServerHello.parse, "ServerHello")
+    hello = _parse_message(message, ServerHello.parse)
     return ServerResponse(hello, None, message.records)

@@ -16,7 +16,7 @@ from generator.tls import extensions as ext
 from generator.tls import registry as names
 from generator.tls.fingerprint import fingerprints
 from generator.tls.messages import ClientHello, SSLv2ClientHello
-from generator.tls.records import WireClientHello, _defragment
+from generator.tls.records import WireClientHello
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,7 +322,7 @@ def client_hello_tree(wire: WireClientHello) -> Node:
                      f"Client Hello (fragment {index + 1} of {len(wire.records)})")
         record_nodes.append(Node(label, tuple(fields)))
     if len(wire.records) > 1:
-        assembled = len(_defragment(wire.raw, wire.records))
+        assembled = len(wire.handshake_message)
         record_nodes.append(Node(f"[Reassembled from {len(wire.records)} records: "
                                  f"{assembled} bytes]", (handshake,), generated=True))
     return Node("Transport Layer Security", tuple(record_nodes))

@@ -34,8 +34,7 @@ def client_hellos(tshark: str, pcap: Path, decode_as: list[str] = ()) -> list[di
         layers = record.get("layers")
         if not layers:
             continue
-        hellos.append({key.replace("_", ".", 1) if False else key: value
-                       for key, value in layers.items()})
+        hellos.append(layers)
     return hellos
 
 
