@@ -282,3 +282,17 @@ def test_malformed_hello_fails_or_is_skipped_on_request():
 def test_garbage_that_starts_like_pcap():
     with pytest.raises(DecodeError):
         hellos(b"\xd4\xc3\xb2\xa1" + bytes(10))
+
+
+def test_capture_made_by_text2pcap(tmp_path):
+    """text2pcap (Wireshark's own tool) wraps a hex dump in Ethernet/IPv4/TCP headers."""
+    text2pcap = require_tool("text2pcap", "tshark")
+    dump = tmp_path / "hello.txt"
+    dump.write_text("".join(f"{i:06x} {' '.join(f'{b:02x}' for b in CURL[i:i + 16])}\n"
+                            for i in range(0, len(CURL), 16)))
+    capture = tmp_path / "hello.pcap"
+    subprocess.run([text2pcap, "-q", "-T", "50000,443", str(dump), str(capture)], check=True,
+                   timeout=60)
+    found = hellos(capture.read_bytes())
+    assert [f.wire.raw for f in found] == [CURL]
+    assert found[0].origin.where == "TCP 10.1.1.1:50000 → 10.2.2.2:443"  # text2pcap defaults
