@@ -32,6 +32,7 @@ test: $(TSTAMP)
 bench: $(TSTAMP)
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/decode.py
+	$(BIN)/python benchmarks/analyze.py
 
 clean:
 	rm -rf site .pytest_cache .hypothesis

@@ -14,7 +14,7 @@ from typing import Any, TextIO
 from generator import __version__
 from generator.errors import TlskbError, UsageError
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_DISAGREEMENT = 0, 1, 2, 3
 
 
 def _read_input(path: str) -> tuple[bytes, str]:
@@ -92,6 +92,64 @@ def cmd_decode(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _selected_key_types(requested: list[str] | None):
+    from generator.compat.keytypes import catalogue
+    catalog = catalogue()
+    if not requested:
+        return catalog.key_types
+    wanted = [item for value in requested for item in value.split(",") if item]
+    return tuple(catalog.key_type(item) for item in wanted)
+
+
+def cmd_analyze(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from generator.compat.analyzer import analyze
+    from generator.compat.report import Row, conclusion, rows_json, rows_text
+    from generator.ingest.find import find_client_hellos
+    from generator.tls.fingerprint import fingerprints
+
+    key_types = _selected_key_types(args.key_type)
+    data, source = _read_input(args.file)
+    ingested = find_client_hellos(data, source, skip_invalid=args.skip_invalid)
+    replayer = None
+    if args.replay:
+        from generator.compat import replay as replayer
+    results = []
+    for found in ingested.hellos:
+        rows = []
+        for key_type in key_types:
+            verdict = analyze(found.wire.hello, key_type)
+            outcome = replayer.replay(found.wire.raw, key_type) if replayer else None
+            rows.append(Row(key_type.label, verdict, outcome))
+        results.append((found, rows))
+    _report_side_notes(ingested, err)
+    disagreeing = sum(1 for _, rows in results for row in rows if row.differences)
+    if args.json:
+        objects = []
+        for found, rows in results:
+            obj = rows_json(rows)
+            obj["conclusion"] = conclusion(rows)
+            obj["ja4"] = fingerprints(found.wire).ja4
+            obj["source"] = _origin_json(found.origin)
+            if replayer:
+                obj["openssl"] = replayer.openssl_version()
+            objects.append(obj)
+        _emit_json(objects, out)
+    else:
+        colour = _use_colour(args.color, out)
+        chunks = []
+        for index, (found, rows) in enumerate(results, 1):
+            title = f"ClientHello {index} of {len(results)}: {found.origin.describe()}"
+            chunks.append(f"{title}\n{rows_text(rows, colour)}")
+        if replayer:
+            chunks.append(f"Replayed against {replayer.openssl_version()}.")
+        out.write("\n\n".join(chunks) + "\n")
+    if disagreeing:
+        print(f"tlskb: error: {disagreeing} verdict(s) disagree with the replay: an analyzer bug; "
+              "please report it with this input", file=err)
+        return EXIT_DISAGREEMENT
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tlskb",
@@ -116,6 +174,26 @@ def build_parser() -> argparse.ArgumentParser:
                         help="report malformed hellos on stderr and decode the rest, instead of "
                              "failing")
     decode.set_defaults(handler=cmd_decode)
+
+    analyze = commands.add_parser(
+        "analyze", help="which certificate key types each ClientHello can use",
+        description="For every ClientHello in FILE (any input `decode` reads), tell which "
+                    "certificate key types the reference server (OpenSSL, every version and "
+                    "suite) could serve, and why the others fail. --replay proves each verdict "
+                    "by handing the recorded bytes to OpenSSL; a disagreement exits with 3.")
+    analyze.add_argument("file", nargs="?", default="-", metavar="FILE",
+                         help="input file, or - for standard input (the default)")
+    analyze.add_argument("--key-type", "-k", action="append", metavar="K",
+                         help="only these key types (repeat, or comma-separate); default: all of "
+                              "rsa2048 rsa3072 rsa4096 rsa8192 ec256 ec384 ec521 ed25519")
+    analyze.add_argument("--replay", action="store_true",
+                         help="also replay each hello against OpenSSL and show what it answered")
+    analyze.add_argument("--json", action="store_true", help="print JSON")
+    analyze.add_argument("--color", "--colour", choices=("auto", "always", "never"),
+                         default="auto", help="colour the table (default: auto)")
+    analyze.add_argument("--skip-invalid", action="store_true",
+                         help="report malformed hellos on stderr and analyze the rest")
+    analyze.set_defaults(handler=cmd_analyze)
     return parser
 
 

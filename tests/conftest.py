@@ -21,7 +21,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     from hypothesis import HealthCheck, settings
-    settings.register_profile("default", max_examples=200, deadline=None,
+    settings.register_profile("default", max_examples=300, deadline=None,
                               suppress_health_check=[HealthCheck.too_slow])
     settings.register_profile("slow", max_examples=5000, deadline=None,
                               suppress_health_check=[HealthCheck.too_slow])

@@ -132,3 +132,45 @@ def test_real_process_never_prints_a_traceback(tmp_path):
     ok = subprocess.run([sys.executable, "-m", "generator", "decode", str(CAPTURE)],
                         capture_output=True, text=True, timeout=60)
     assert ok.returncode == 0 and ok.stdout.count("ClientHello ") == 15
+
+
+# -- tlskb analyze -------------------------------------------------------------------------------
+
+def test_analyze_table_tells_the_story(exchange_hex):
+    code, out, err = run("analyze", "--replay", str(exchange_hex))
+    assert code == 0, err
+    assert "ec384    FAIL  supported_groups lists secp256r1; an ECDSA P-384 certificate needs " \
+           "secp384r1 there (RFC 8422 §5.1)" in out
+    assert "replay: alert handshake_failure (40), OpenSSL: NO_SHARED_CIPHER" in out
+    assert "Works: rsa2048, rsa3072, rsa4096, rsa8192, ec256. Fails: ec384, ec521, ed25519." in out
+    assert "Replayed against OpenSSL" in out
+
+
+def test_analyze_json_shape(exchange_hex):
+    code, out, _ = run("analyze", "--json", "--replay", "-k", "ec384", "-k", "ec256",
+                       str(exchange_hex))
+    document = json.loads(out)
+    assert list(document["key_types"]) == ["ec384", "ec256"]
+    ec384, ec256 = document["key_types"]["ec384"], document["key_types"]["ec256"]
+    assert ec384["ok"] is False and ec384["reason_code"] == "curve_not_in_supported_groups"
+    assert ec384["replay"]["alert"] == 40 and ec384["replay"]["agrees"] is True
+    assert ec256["ok"] is True and ec256["version"] == "TLS 1.2"
+    assert ec256["cipher_suite"] == 0xC02C and 0xC02C in ec256["cipher_suites"]
+    assert ec256["group"] == 23 and ec256["signature_scheme"] == 0x0403
+    assert document["openssl"].startswith("OpenSSL")
+
+
+def test_analyze_several_hellos_and_unknown_key_type():
+    code, out, _ = run("analyze", "--json", "-k", "ec256", str(CAPTURE))
+    assert code == 0 and len(json.loads(out)) == 15
+    code, out, err = run("analyze", "-k", "p384", str(CAPTURE))
+    assert code == 1 and "unknown key type 'p384'; the catalogue has rsa2048" in err
+
+
+def test_analyze_says_when_no_certificate_can_help(tmp_path):
+    path = tmp_path / "rc4.hex"
+    sslv3_rc4 = "160300002f0100002b0300" + "00" * 32 + "00" + "0004" + "00050004" + "0100"
+    path.write_text(sslv3_rc4)
+    code, out, _ = run("analyze", str(path))
+    assert code == 0
+    assert "No key type works, and no certificate can fix it: legacy_version is SSL 3.0" in out

@@ -279,3 +279,34 @@ class RecordHeader:
     version: int
     length: int
     offset: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ServerKeyExchange:
+    """The parts of a ServerKeyExchange the verdicts need: the ECDHE curve (RFC 8422 §5.4,
+    `ECParameters` with curve_type named_curve(3)) or the DHE prime size (RFC 5246 §7.4.3), and
+    the signature scheme of `signed_params` (TLS 1.2 only; older versions have none)."""
+    kind: str                         # "ecdhe" or "dhe"
+    group: int | None                 # NamedGroup of the ECDHE curve
+    dh_prime_bits: int | None
+    signature_scheme: int | None
+
+    @classmethod
+    def parse(cls, r: Reader, kind: str, tls12: bool) -> "ServerKeyExchange":
+        group = bits = None
+        if kind == "ecdhe":
+            curve_type = r.uint8("ECParameters curve_type")
+            if curve_type != 3:
+                raise r.fail(f"ECParameters curve_type {curve_type} is not named_curve (3)",
+                             "curve_type", r.offset - 1)
+            group = r.uint16("ECParameters namedcurve")
+            r.opaque(1, "ECPoint", minimum=1)
+        else:
+            prime = r.opaque(2, "dh_p", minimum=1)
+            bits = len(prime.lstrip(b"\x00")) * 8
+            r.opaque(2, "dh_g", minimum=1)
+            r.opaque(2, "dh_Ys", minimum=1)
+        scheme = r.uint16("SignatureAndHashAlgorithm") if tls12 else None
+        r.opaque(2, "signature")
+        r.expect_end("ServerKeyExchange")
+        return cls(kind, group, bits, scheme)

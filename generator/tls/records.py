@@ -88,15 +88,19 @@ class NeedMoreData(DecodeError):
     input reports it as truncated."""
 
 
-def read_record_header(data: bytes, pos: int) -> RecordHeader:
-    """RFC 8446 §5.1: `ContentType type; ProtocolVersion legacy_record_version; uint16 length;`."""
+def read_record_header(data: bytes, pos: int, any_version: bool = False) -> RecordHeader:
+    """RFC 8446 §5.1: `ContentType type; ProtocolVersion legacy_record_version; uint16 length;`.
+
+    The version must look like SSL 3.0-TLS 1.3 (how tlskb tells TLS from other bytes), except
+    with `any_version`: servers echo whatever version a client sent in an alert record, and
+    RFC 8446 §5.1 says the field MUST be ignored."""
     if pos + 5 > len(data):
         raise NeedMoreData(f"TLS record header needs 5 bytes but only {len(data) - pos} remain",
                            offset=pos, field="record header")
     content_type = data[pos]
     version = (data[pos + 1] << 8) | data[pos + 2]
     length = (data[pos + 3] << 8) | data[pos + 4]
-    if data[pos + 1] != 3 or data[pos + 2] > 4:
+    if not any_version and (data[pos + 1] != 3 or data[pos + 2] > 4):
         raise DecodeError(f"record version 0x{version:04x} is not SSL 3.0 or TLS 1.0-1.3 (0x0300-0x0304)",
                           offset=pos + 1, field="record version")
     if content_type not in (20, 21, 22, 23, 24):
@@ -300,16 +304,52 @@ def client_hellos_in_stream(data: bytes, start: int = 0) -> list[tuple[WireClien
 
 @dataclass(frozen=True, slots=True)
 class ServerResponse:
-    """What a server answered a ClientHello with: a ServerHello, or an Alert."""
+    """What a server answered a ClientHello with: a ServerHello (with the plaintext handshake
+    messages after it, for TLS 1.2 and older), or an Alert."""
     server_hello: ServerHello | None
     alert: Alert | None
     records: tuple[RecordHeader, ...]
+    following: tuple[HandshakeMessage, ...] = ()
+
+
+def handshake_messages(data: bytes, start: int = 0) -> list[HandshakeMessage]:
+    """The plaintext handshake messages in the consecutive handshake records from `start`
+    (several messages per record, or one across records; RFC 8446 §5.1). Stops at the first
+    record of another type; NeedMoreData if the bytes end inside a record or a message."""
+    buffer = bytearray()
+    fragments: list[tuple[int, int, int, RecordHeader]] = []
+    pos = start
+    while pos + 5 <= len(data) and data[pos] == CONTENT_HANDSHAKE:
+        header = read_record_header(data, pos)
+        if pos + 5 + header.length > len(data):
+            raise NeedMoreData(f"record of length {header.length} is truncated", offset=pos + 3,
+                               field="record length")
+        fragments.append((len(buffer), pos + 5, header.length, header))
+        buffer += data[pos + 5:pos + 5 + header.length]
+        pos += 5 + header.length
+    messages: list[HandshakeMessage] = []
+    offset = 0
+    while offset < len(buffer):
+        if offset + 4 > len(buffer):
+            raise NeedMoreData("handshake header truncated", offset=pos, field="handshake header")
+        end = offset + 4 + int.from_bytes(buffer[offset + 1:offset + 4], "big")
+        if end > len(buffer):
+            raise NeedMoreData("handshake message truncated", offset=pos, field="handshake length")
+        pieces = [(max(inner, offset) - offset, outer + max(inner, offset) - inner,
+                   min(inner + length, end) - max(inner, offset), header)
+                  for inner, outer, length, header in fragments
+                  if inner < end and inner + length > offset]
+        messages.append(HandshakeMessage(
+            buffer[offset], bytes(buffer[offset:end]), tuple(p[3] for p in pieces),
+            tuple(p[:3] for p in pieces), pieces[-1][1] + pieces[-1][2]))
+        offset = end
+    return messages
 
 
 def decode_server_response(data: bytes) -> ServerResponse:
     """Decode the first message a server sends: a ServerHello (RFC 8446 §4.1.3) or an Alert
     (RFC 8446 §6). Raises NeedMoreData while the bytes are incomplete."""
-    header = read_record_header(data, 0)
+    header = read_record_header(data, 0, any_version=True)
     if header.content_type == CONTENT_ALERT:
         if 5 + header.length > len(data):
             raise NeedMoreData("alert record is truncated", offset=3, field="record length")
@@ -317,10 +357,13 @@ def decode_server_response(data: bytes) -> ServerResponse:
             raise DecodeError(f"alert record length {header.length} is shorter than an alert (2)",
                               offset=3, field="record length")
         return ServerResponse(None, Alert.parse(Reader(data, 5, 7)), (header,))
-    message = read_handshake_message(data, 0)
+    messages = handshake_messages(data, 0)
+    if not messages:
+        raise NeedMoreData("no complete handshake message yet", offset=0, field="handshake")
+    message = messages[0]
     if message.msg_type != HANDSHAKE_SERVER_HELLO:
         name = lookup("handshake_types", message.msg_type) or "unknown"
         raise DecodeError(f"the server's first handshake message is {name} ({message.msg_type}), "
                           "not a ServerHello (2)", offset=5, field="handshake type")
     hello = _parse_message(message, ServerHello.parse)
-    return ServerResponse(hello, None, message.records)
+    return ServerResponse(hello, None, message.records, tuple(messages[1:]))

@@ -94,3 +94,59 @@ def as_records(message: bytes, sizes: list[int], version: int = 0x0301) -> bytes
         offset += len(chunk)
         index += 1
     return bytes(out)
+
+
+# -- hellos for the analyzer/replay differential ----------------------------------------------------
+
+TLS13_SUITES = [0x1301, 0x1302, 0x1303, 0x1304]
+LEGACY_SUITES = [
+    0xC02B, 0xC02C, 0xCCA9, 0xC023, 0xC024, 0xC009, 0xC00A,          # ECDHE_ECDSA
+    0xC02F, 0xC030, 0xCCA8, 0xC027, 0xC028, 0xC013, 0xC014,          # ECDHE_RSA
+    0x009C, 0x009D, 0x003C, 0x003D, 0x002F, 0x0035, 0x000A, 0x0041,  # RSA
+    0x009E, 0x009F, 0xCCAA, 0x0067, 0x006B, 0x0033, 0x0039,          # DHE_RSA
+    0x0032, 0x0038, 0x0005, 0x0004, 0x0003, 0x00A8, 0xC0AC,          # DSS, RC4, export, PSK, CCM
+]
+SIGNALLING = [0x00FF, 0x5600, 0x0A0A, 0x0B00]
+GROUPS = [0x001D, 0x0017, 0x0018, 0x0019, 0x001E, 0x0100, 0x0101, 0x0016, 0x001A, 0x2A2A]
+SCHEMES = [0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804, 0x0805, 0x0806, 0x0809, 0x0401,
+           0x0501, 0x0601, 0x0201, 0x0203, 0x0303, 0x0301, 0x0402, 0x0202, 0x081A, 0x0101, 0x1A1A]
+VERSIONS = [0x0304, 0x0303, 0x0302, 0x0301, 0x0300, 0x7F1C, 0x3A3A]
+
+
+def _ordered_subset(pool: list[int], min_size: int = 1, max_size: int = 8):
+    return st.lists(st.sampled_from(pool), min_size=min_size, max_size=max_size, unique=True)
+
+
+def _maybe(strategy, absent_weight: int = 1):
+    """None (extension absent) about one time in (absent_weight + 3)."""
+    return st.one_of(*([st.none()] * absent_weight), strategy, strategy, strategy)
+
+
+@st.composite
+def reference_hellos(draw) -> ClientHello:
+    """ClientHellos spanning what the reference server decides on: versions (legacy and
+    supported_versions), ~45 suites across every key exchange, groups with valid TLS 1.3 key
+    shares, signature schemes, point formats, compression, SCSVs, GREASE, rare duplicates."""
+    from support.hellos import client_hello
+    suites = draw(st.lists(st.sampled_from(TLS13_SUITES + LEGACY_SUITES + SIGNALLING),
+                           min_size=1, max_size=16, unique=True))
+    versions = draw(_maybe(_ordered_subset(VERSIONS, 1, 4), absent_weight=2))
+    legacy = draw(st.sampled_from([0x0303] * 6 + [0x0301, 0x0302, 0x0304, 0x0300, 0x0200]))
+    groups = draw(_maybe(_ordered_subset(GROUPS, 1, 6)))
+    shares = None
+    if draw(st.booleans()):
+        pool = (groups or []) + ([draw(st.sampled_from(GROUPS))] if draw(st.integers(0, 9)) == 0 else [])
+        shares = draw(st.lists(st.sampled_from(pool), max_size=2, unique=True)) if pool else []
+    sigalgs = draw(_maybe(_ordered_subset(SCHEMES, 1, 8)))
+    sigalgs_cert = draw(st.one_of(st.none(), st.none(), st.none(), _ordered_subset(SCHEMES, 1, 4)))
+    formats = draw(st.sampled_from([None, None, (0,), (0, 1, 2), (1,), (1, 2)]))
+    compression = draw(st.sampled_from([(0,)] * 12 + [(1, 0), (1,), (0, 1)]))
+    extra = [ext.RenegotiationInfo(b""), ext.EmptyExtension(23)]
+    if draw(st.integers(0, 19)) == 0:
+        extra.append(ext.EcPointFormats((0,)) if formats is not None else ext.EmptyExtension(23))
+    hello = client_hello(suites, version=legacy, groups=groups, sigalgs=sigalgs, versions=versions,
+                         key_shares=shares, point_formats=formats, sigalgs_cert=sigalgs_cert,
+                         compression=compression, extra=tuple(extra))
+    order = draw(st.permutations(range(len(hello.extensions))))
+    return ClientHello(hello.legacy_version, hello.random, hello.session_id, hello.cipher_suites,
+                       hello.compression_methods, tuple(hello.extensions[i] for i in order), True)

@@ -1,0 +1,61 @@
+"""Analyzer and replayer speed: verdicts per second (pure analyzer) and replays per second per
+key type (OpenSSL doing the real handshake work), on the test corpus.
+
+    python benchmarks/analyze.py [--seconds 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from generator.compat.analyzer import analyze  # noqa: E402
+from generator.compat.keytypes import catalogue  # noqa: E402
+from generator.compat.replay import openssl_version, reference_context, replay  # noqa: E402
+from generator.tls import decode_client_hello  # noqa: E402
+from support.corpus import load_corpus  # noqa: E402
+
+
+def per_second(work, items, seconds: float) -> float:
+    best = 0.0
+    for _ in range(3):
+        count, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds / 3:
+            for item in items:
+                work(item)
+            count += len(items)
+        best = max(best, count / (time.perf_counter() - start))
+    return best
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=2.0)
+    args = parser.parse_args()
+    samples = [s.data for s in load_corpus()]
+    hellos = [decode_client_hello(d).hello for d in samples]
+    key_types = catalogue().key_types
+    pairs = [(h, k) for h in hellos for k in key_types]
+    print(f"{len(samples)} corpus hellos × {len(key_types)} key types; {openssl_version()}; "
+          f"Python {sys.version.split()[0]}")
+    rate = per_second(lambda pair: analyze(*pair), pairs, args.seconds)
+    print(f"  analyzer: {rate:>10,.0f} verdicts/s")
+    print("  replay (handshake up to the server's first flight), per key type:")
+    for key_type in key_types:
+        start = time.perf_counter()
+        reference_context(key_type)  # certificate generation, once per run
+        setup = time.perf_counter() - start
+        rate = per_second(lambda data: replay(data, key_type), samples, args.seconds)
+        print(f"    {key_type.id:<8} {rate:>8,.0f} replays/s   (key and context setup "
+              f"{setup * 1000:,.0f} ms, once)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

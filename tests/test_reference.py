@@ -1,0 +1,174 @@
+"""The reference server's facts (generator/compat/reference.py) hold for the OpenSSL at hand.
+Each fact the analyzer relies on, established by experiment, is asserted here against a replay,
+so a different OpenSSL fails loudly and by name."""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+import random
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+
+from generator.compat import reference as ref
+from generator.compat.certs import certified_key
+from generator.compat.keytypes import catalogue
+from generator.compat.replay import replay
+from support.hellos import client_hello, record
+
+ROOT = Path(__file__).resolve().parent.parent
+KEYS = {k.id: k for k in catalogue().key_types}
+ALL = [0x0403, 0x0503, 0x0603, 0x0807, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0201,
+       0x0203]
+
+
+def test_suite_snapshot_matches_this_openssl():
+    spec = importlib.util.spec_from_file_location("snap", ROOT / "tools" / "snapshot_openssl_suites.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    committed = (ROOT / "generator" / "compat" / "data" / "openssl-suites.json").read_text()
+    live = module.render()
+    strip = lambda text: "\n".join(l for l in text.splitlines() if '"openssl":' not in l)  # noqa: E731
+    assert strip(live) == strip(committed), "run: python tools/snapshot_openssl_suites.py"
+
+
+def _probably_prime(n: int, rounds: int = 24) -> bool:
+    if n % 2 == 0:
+        return False
+    d, r = n - 1, 0
+    while d % 2 == 0:
+        d, r = d // 2, r + 1
+    rng = random.Random(7919)
+    for _ in range(rounds):
+        x = pow(rng.randrange(2, n - 2), d, n)
+        if x in (1, n - 1):
+            continue
+        for _ in range(r - 1):
+            x = pow(x, 2, n)
+            if x == n - 1:
+                break
+        else:
+            return False
+    return True
+
+
+def _dh_parameters(pem: bytes) -> tuple[int, int]:
+    """PKCS #3 `DHParameter ::= SEQUENCE { prime INTEGER, base INTEGER }`, read by hand
+    (cryptography deprecates its finite-field DH API)."""
+    der = base64.b64decode(b"".join(pem.split(b"\n")[1:-2]))
+
+    def length(pos: int) -> tuple[int, int]:
+        first = der[pos]
+        if first < 0x80:
+            return first, pos + 1
+        count = first & 0x7F
+        return int.from_bytes(der[pos + 1:pos + 1 + count], "big"), pos + 1 + count
+
+    assert der[0] == 0x30
+    _, pos = length(1)
+    values = []
+    for _ in range(2):
+        assert der[pos] == 0x02
+        size, pos = length(pos + 1)
+        values.append(int.from_bytes(der[pos:pos + size], "big"))
+        pos += size
+    return values[0], values[1]
+
+
+def test_dhe_group_is_rfc7919_ffdhe2048():
+    """p = 2^2048 - 2^1984 + (floor(2^1918 * e) + 560316) * 2^64 - 1 (RFC 7919 Appendix A.1),
+    recomputed from e, and a safe prime."""
+    p, g = _dh_parameters((ROOT / "generator" / "compat" / "data" / "ffdhe2048.pem").read_bytes())
+    scale = 1 << (1918 + 64)
+    total, term, k = 0, scale, 0
+    while term:
+        total, k = total + term, k + 1
+        term //= k
+    expected = 2**2048 - 2**1984 + ((total >> 64) + 560316) * 2**64 - 1
+    assert p == expected and g == 2
+    assert _probably_prime(p) and _probably_prime((p - 1) // 2)
+
+
+@pytest.mark.parametrize("key_id,issuer", [("rsa2048", "sha256WithRSAEncryption"),
+                                           ("ec384", "ecdsa-with-SHA384"),
+                                           ("ec256", "ecdsa-with-SHA384"),
+                                           ("ed25519", "ed25519")])
+def test_certificates_mirror_lets_encrypt_chains(key_id, issuer):
+    key_type = KEYS[key_id]
+    credentials = certified_key(key_type.algorithm, key_type.size, key_type.curve)
+    leaf = x509.load_pem_x509_certificates(credentials.chain_pem)[0]
+    assert credentials.issuer_signature == issuer
+    assert leaf.signature_algorithm_oid._name == issuer
+    public = leaf.public_key()
+    if key_type.size:
+        assert public.key_size == key_type.size
+    if key_type.curve:
+        assert public.curve.name == key_type.curve
+
+
+#: (fact, hello, key type, expected kind, expected alert or suite)
+FACTS = [
+    ("SSL 3.0 is not spoken; the alert is handshake_failure",
+     client_hello([0x002F], version=0x0300), "rsa2048", "alert", 40),
+    ("a legacy_version below SSL 3.0 gets protocol_version",
+     client_hello([0x002F], version=0x0200), "rsa2048", "alert", 70),
+    ("ECDHE needs supported_groups (no RFC 4492 default)",
+     client_hello([0xC02F, 0xC02B], sigalgs=ALL), "rsa2048", "alert", 40),
+    ("DHE works, with the ffdhe2048 group",
+     client_hello([0x009E], groups=[23], sigalgs=ALL), "rsa2048", "server_hello", 0x009E),
+    ("ECDHE in TLS 1.2 skips ffdhe groups",
+     client_hello([0xC02F], groups=[0x0100, 29], sigalgs=ALL), "rsa2048", "server_hello", 0xC02F),
+    ("TLS 1.2 does not bind the ECDSA curve to the scheme",
+     client_hello([0xC02C], groups=[23, 24], sigalgs=[0x0403]), "ec384", "server_hello", 0xC02C),
+    ("TLS 1.3 binds it",
+     client_hello([0x1301], groups=[29], versions=[0x0304], key_shares=[29], sigalgs=[0x0403]),
+     "ec384", "alert", 40),
+    ("an RSA suite chosen without an RSA scheme fails rather than falling back",
+     client_hello([0xC02F, 0x009C], groups=[23], sigalgs=[0x0403]), "rsa2048", "alert", 40),
+    ("an ECDSA certificate without an ECDSA scheme is skipped for the next suite",
+     client_hello([0xC02B, 0xC02F], groups=[23], sigalgs=[0x0401]), "rsa2048", "server_hello",
+     0xC02F),
+    ("brainpool TLS 1.3 schemes are not shared in TLS 1.2",
+     client_hello([0xC02B], groups=[23], sigalgs=[0x081A]), "ec256", "alert", 40),
+    ("signature_algorithms_cert applies in TLS 1.2",
+     client_hello([0xC02F], groups=[23], sigalgs=ALL, sigalgs_cert=[0x0807]), "rsa2048", "alert",
+     40),
+    ("no shared scheme fails before cipher selection, TLS 1.2 only",
+     client_hello([0x002F], version=0x0302, sigalgs=[0x0101]), "rsa2048", "server_hello", 0x002F),
+    ("TLS_FALLBACK_SCSV below TLS 1.3 is refused",
+     client_hello([0xC02F, 0x5600], groups=[23], sigalgs=ALL), "rsa2048", "alert", 86),
+    ("TLS 1.3 CCM suites are off",
+     client_hello([0x1304], groups=[29], versions=[0x0304], key_shares=[29], sigalgs=ALL),
+     "rsa2048", "alert", 40),
+    ("an empty key_share gets a HelloRetryRequest",
+     client_hello([0x1301], groups=[24, 23], versions=[0x0304], key_shares=[], sigalgs=ALL),
+     "ec384", "hello_retry_request", 0x1301),
+    ("Ed25519 works in TLS 1.2 with ed25519 offered",
+     client_hello([0xC02B], groups=[23], sigalgs=[0x0807]), "ed25519", "server_hello", 0xC02B),
+]
+
+
+@pytest.mark.parametrize("fact,hello,key_id,kind,value", FACTS, ids=[f[0] for f in FACTS])
+def test_observed_openssl_behaviour(fact, hello, key_id, kind, value):
+    outcome = replay(record(hello), KEYS[key_id])
+    assert outcome.kind == kind, outcome.describe()
+    assert (outcome.alert if kind == "alert" else outcome.cipher_suite) == value, outcome.describe()
+
+
+def test_dhe_uses_a_2048_bit_prime():
+    from generator.compat.replay import reference_context
+    from generator.tls.messages import ServerKeyExchange
+    from generator.tls.reader import Reader
+    from generator.tls.records import decode_server_response
+    import ssl
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    server = reference_context(KEYS["rsa2048"]).wrap_bio(incoming, outgoing, server_side=True)
+    incoming.write(record(client_hello([0x009E], groups=[23], sigalgs=ALL)))
+    with pytest.raises(ssl.SSLWantReadError):
+        server.do_handshake()
+    response = decode_server_response(outgoing.read())
+    exchange = next(m for m in response.following if m.msg_type == 12)
+    assert ServerKeyExchange.parse(Reader(exchange.data, 4), "dhe", True).dh_prime_bits == \
+        ref.DHE_GROUP_BITS
