@@ -41,6 +41,7 @@ class ReplayOutcome:
     group: int | None = None         # TLS 1.3 key share (or HRR) group; TLS 1.2 ECDHE curve
     signature_scheme: int | None = None  # TLS 1.2 ServerKeyExchange signature
     alert: int | None = None         # alert description (RFC 8446 §6)
+    alert_level: int | None = None   # 1 warning, 2 fatal
     openssl_reason: str | None = None
 
     @property
@@ -50,8 +51,9 @@ class ReplayOutcome:
     def describe(self) -> str:
         if self.kind == "alert":
             name = registry.name("alerts", self.alert)
+            level = "" if self.alert_level in (2, None) else f"{registry.name('alert_levels', self.alert_level)} "
             reason = f", OpenSSL: {self.openssl_reason}" if self.openssl_reason else ""
-            return f"alert {name} ({self.alert}){reason}"
+            return f"{level}alert {name} ({self.alert}){reason}"
         if self.kind == "silence":
             return f"no answer ({self.openssl_reason or 'OpenSSL wrote nothing'})"
         version = registry.version_name(self.version) if self.version else "?"
@@ -108,7 +110,7 @@ def outcome_from_flight(key_type: str, flight: bytes, reason: str | None) -> Rep
         return ReplayOutcome(key_type, "silence", openssl_reason=reason)
     if response.alert is not None:
         return ReplayOutcome(key_type, "alert", alert=response.alert.description,
-                             openssl_reason=reason)
+                             alert_level=response.alert.level, openssl_reason=reason)
     hello = response.server_hello
     if hello.is_hello_retry_request:
         return ReplayOutcome(key_type, "hello_retry_request", hello.selected_version,
