@@ -150,6 +150,63 @@ def cmd_analyze(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _progress_printer(err: TextIO):
+    """A one-line progress display on a terminal; nothing when stderr is not one."""
+    if not err.isatty():
+        return None
+
+    def show(done: int, total: int, current: str) -> None:
+        if done >= total:
+            err.write("\r\x1b[K")
+        else:
+            err.write(f"\r\x1b[Kchecking {done + 1}/{total}: {current} (decoding, analyzing, "
+                      "replaying)")
+        err.flush()
+    return show
+
+
+def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from generator.cases.check import check_paths
+
+    report = check_paths(args.paths or ["cases"], progress=_progress_printer(err))
+    for problem in report.problems:
+        out.write(f"{problem}\n")
+    if report.problems:
+        bad_files = len({p.file for p in report.problems})
+        print(f"tlskb: {len(report.problems)} problem(s) in {bad_files} of {report.files} case "
+              "file(s)", file=err)
+        return EXIT_ERROR
+    replayed = sum(len(c.samples) for c in report.cases)
+    openssl = next((c.openssl for c in report.cases if c.openssl), None)
+    suffix = f"; {replayed} sample(s) replayed against {openssl}" if replayed else ""
+    out.write(f"{len(report.cases)} case(s) OK{suffix}\n")
+    return EXIT_OK
+
+
+def cmd_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from generator.cases.scaffold import check_id, scaffold
+    from generator.ingest.find import find_client_hellos
+
+    check_id(args.id)
+    target = os.path.join(args.dir, f"{args.id}.yaml")
+    if os.path.exists(target):
+        raise UsageError(f"{target} already exists; choose another id or edit that file")
+    found = []
+    if args.from_capture:
+        data, source = _read_input(args.from_capture)
+        ingested = find_client_hellos(data, source)
+        _report_side_notes(ingested, err)
+        found = list(ingested.hellos)[:args.max_samples]
+    text = scaffold(args.id, found)
+    try:
+        with open(target, "x", encoding="utf-8") as handle:
+            handle.write(text)
+    except FileNotFoundError:
+        raise UsageError(f"{args.dir}: no such directory") from None
+    out.write(f"wrote {target}: fill in every TODO, then run `tlskb check {target}`\n")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tlskb",
@@ -194,6 +251,28 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--skip-invalid", action="store_true",
                          help="report malformed hellos on stderr and analyze the rest")
     analyze.set_defaults(handler=cmd_analyze)
+
+    check = commands.add_parser(
+        "check", help="validate case files: YAML, schema, samples, claims against the replay",
+        description="Check every case file named (or every cases/*.yaml in the directories "
+                    "named; default: cases/): YAML syntax, the JSON Schema, and the semantics — "
+                    "the id matches the file name, samples decode, every replayed claim equals "
+                    "the analyzer's verdict and OpenSSL's answer. Prints every problem as "
+                    "FILE:LINE:COLUMN: message and exits with 1 if there is any.")
+    check.add_argument("paths", nargs="*", metavar="PATH", help="case files or directories")
+    check.set_defaults(handler=cmd_check)
+
+    new = commands.add_parser(
+        "new", help="write a new case file skeleton, optionally from a capture",
+        description="Write DIR/ID.yaml with every field to fill in. With --from, the capture's "
+                    "ClientHellos become samples and the outcomes come from the analyzer.")
+    new.add_argument("id", metavar="ID", help="the case id: lowercase words joined by '-'")
+    new.add_argument("--from", dest="from_capture", metavar="CAPTURE",
+                     help="a capture, hex dump or binary holding the client's ClientHello")
+    new.add_argument("--dir", default="cases", help="where to write it (default: cases)")
+    new.add_argument("--max-samples", type=int, default=3,
+                     help="how many ClientHellos of the capture to include (default: 3)")
+    new.set_defaults(handler=cmd_new)
     return parser
 
 

@@ -1,0 +1,285 @@
+"""`tlskb check`: every case file through YAML, schema and semantics, every problem at once.
+
+Semantics beyond the schema: the id is the file name and unique; each sample decodes to exactly
+one ClientHello and its placeholders lie inside it; each replayed claim equals the analyzer's
+verdict and OpenSSL's answer for every sample; the recommended key type works; references are
+real http(s) addresses; no TODO left from `tlskb new`; dates are not in the future.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from generator.cases import model
+from generator.cases.schema import find_schema, schema_problems
+from generator.cases.yamlpos import Located, Problem, load
+from generator.compat.analyzer import analyze
+from generator.compat.keytypes import catalogue
+from generator.compat.proof import disagreements
+from generator.errors import DecodeError, TlskbError, UsageError
+from generator.tls import decode_client_hello
+
+Progress = Callable[[int, int, str], None]
+
+
+class CaseError(TlskbError):
+    """The knowledge base has invalid cases; `problems` lists every one."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    cases: tuple[model.Case, ...]
+    problems: tuple[Problem, ...]
+    files: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def case_files(paths: Iterable[str | Path]) -> list[Path]:
+    """The .yaml files named, or found (not recursively) in the directories named."""
+    files: list[Path] = []
+    for item in paths:
+        path = Path(item)
+        if path.is_dir():
+            files.extend(sorted(p for p in path.glob("*.yaml") if p.is_file()))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise UsageError(f"{path}: no such file or directory")
+    return files
+
+
+def check_paths(paths: Iterable[str | Path], *, replay: bool = True,
+                progress: Progress | None = None) -> Report:
+    files = case_files(paths)
+    cases: list[model.Case] = []
+    problems: list[Problem] = []
+    seen_ids: dict[str, str] = {}
+    for index, path in enumerate(files):
+        if progress:
+            progress(index, len(files), path.stem)
+        case, found = check_file(path, replay=replay)
+        problems.extend(found)
+        if case is not None:
+            if case.id in seen_ids:
+                problems.append(Problem(str(path), 1, 1, f"id '{case.id}' is already used by "
+                                        f"{seen_ids[case.id]}", "ids must be unique"))
+            else:
+                seen_ids[case.id] = str(path)
+                cases.append(case)
+    if progress:
+        progress(len(files), len(files), "")
+    return Report(tuple(cases), tuple(problems), len(files))
+
+
+def check_file(path: Path, *, replay: bool = True) -> tuple[model.Case | None, list[Problem]]:
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        return None, [Problem(source, 1, 1, f"the file is not UTF-8 (byte {error.start})",
+                              "save it as UTF-8")]
+    except OSError as error:
+        return None, [Problem(source, 1, 1, f"cannot read the file: {error.strerror}")]
+    located, problems = load(text, source)
+    if located is None:
+        return None, problems
+    if not isinstance(located.data, dict):
+        return None, [Problem(source, 1, 1, "a case file is a mapping of fields",
+                              "start from `tlskb new ID`")]
+    problems = schema_problems(located, source, find_schema(path))
+    checker = _Semantics(located, source, path)
+    problems += checker.run(schema_ok=not problems, replay=replay)
+    if problems:
+        return None, sorted(problems, key=lambda p: (p.line, p.column))
+    return checker.case(), []
+
+
+class _Semantics:
+    def __init__(self, located: Located, source: str, path: Path) -> None:
+        self.located, self.source, self.path = located, source, path
+        self.data: dict[str, Any] = located.data
+        self.problems: list[Problem] = []
+        self.samples: list[model.Sample] = []
+        self.results: list[model.SampleResult] = []
+        self.openssl: str | None = None
+
+    def problem(self, path: tuple, message: str, hint: str | None = None,
+                key: bool = False, where: tuple[int, int] | None = None) -> None:
+        line, column = where or self.located.where(path, key=key)
+        self.problems.append(Problem(self.source, line, column, message, hint))
+
+    def run(self, schema_ok: bool, replay: bool) -> list[Problem]:
+        self._id()
+        self._todo(self.data, ())
+        self._dates()
+        self._urls()
+        if not schema_ok:
+            return self.problems  # the rest relies on the schema's shapes
+        self._samples()
+        self._outcomes(replay)
+        self._fix()
+        return self.problems
+
+    # -- the checks ----------------------------------------------------------------------------
+    def _id(self) -> None:
+        case_id = self.data.get("id")
+        if isinstance(case_id, str) and case_id != self.path.stem and "/" not in case_id \
+                and ".." not in case_id:
+            self.problem(("id",), f"id '{case_id}' does not match the file name "
+                                  f"'{self.path.name}'",
+                         f"rename the file to {case_id}.yaml or set id: {self.path.stem}")
+
+    def _todo(self, value: Any, path: tuple) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                self._todo(item, path + (key,))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                self._todo(item, path + (index,))
+        elif isinstance(value, str) and "TODO" in value:
+            self.problem(path, f"{'.'.join(map(str, path))} still says TODO",
+                         "replace the placeholder from `tlskb new` with the real text")
+
+    def _dates(self) -> None:
+        today = datetime.date.today().isoformat()
+        for path in self._date_paths():
+            value = self._get(path)
+            value = str(value) if isinstance(value, int) else value
+            if isinstance(value, str) and value[:1].isdigit() and value > today[:len(value)]:
+                self.problem(path, f"date {value} is in the future", "check the year")
+
+    def _date_paths(self) -> list[tuple]:
+        paths = [("status", name) for name in ("observed", "fixed", "reviewed")]
+        paths += [("references", i, "date") for i in range(len(self.data.get("references") or []))]
+        paths += [("samples", i, "provenance", "date")
+                  for i in range(len(self.data.get("samples") or []))]
+        return paths
+
+    def _urls(self) -> None:
+        for index, reference in enumerate(self.data.get("references") or []):
+            url = reference.get("url") if isinstance(reference, dict) else None
+            if not isinstance(url, str):
+                continue
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or "." not in parts.netloc \
+                    or any(ch.isspace() for ch in url):
+                self.problem(("references", index, "url"), f"'{url}' is not a web address",
+                             "give the full https:// address without spaces")
+
+    def _samples(self) -> None:
+        seen: set[str] = set()
+        for index, raw in enumerate(self.data.get("samples") or []):
+            path = ("samples", index)
+            if raw["id"] in seen:
+                self.problem(path + ("id",), f"sample id '{raw['id']}' is used twice in this case")
+            seen.add(raw["id"])
+            digits = "".join(raw["hex"].split())
+            if len(digits) % 2:
+                self.problem(path + ("hex",), f"sample '{raw['id']}' has an odd number of hex "
+                                              "digits", "a digit is missing or extra")
+                continue
+            data = bytes.fromhex(digits)
+            try:
+                wire = decode_client_hello(data)
+            except DecodeError as error:
+                where = self._hex_position(path + ("hex",), error.offset)
+                self.problem(path + ("hex",), f"sample '{raw['id']}' does not decode: "
+                                              f"{error.message}"
+                             + (f" (byte {error.offset})" if error.offset is not None else ""),
+                             "paste the whole ClientHello, from its TLS record header",
+                             where=where)
+                continue
+            provenance = model.provenance_from(raw["provenance"])
+            for number, placeholder in enumerate(provenance.placeholders):
+                if placeholder.offset + placeholder.length > len(data):
+                    self.problem(path + ("provenance", "placeholders", number),
+                                 f"placeholder {placeholder.field!r} ends at byte "
+                                 f"{placeholder.offset + placeholder.length}, past the sample's "
+                                 f"{len(data)} bytes")
+            self.samples.append(model.Sample(raw["id"], raw["client"], provenance, wire))
+
+    def _hex_position(self, path: tuple, offset: int | None) -> tuple[int, int] | None:
+        """Where byte `offset` of a hex field is written, so an error points at its digits."""
+        return None if offset is None else self.located.char_position(path, 2 * offset)
+
+    def _outcomes(self, replay: bool) -> None:
+        from generator.compat import replay as replayer
+        key_types = {k.id: k for k in catalogue().key_types}
+        has_samples = bool(self.data.get("samples"))
+        outcomes = {k: model.outcome_from(k, self.data["outcomes"][k], has_samples)
+                    for k in model.KEY_TYPE_IDS}
+        if replay and self.samples:
+            self.openssl = replayer.openssl_version()
+        for key_id, claim in outcomes.items():
+            path = ("outcomes", key_id)
+            if claim.basis == "replayed" and not has_samples:
+                self.problem(path, f"{key_id} claims basis 'replayed' but the case has no samples",
+                             "add a sample, or say basis: documented with a note citing the source")
+                continue
+            if claim.basis == "documented" and not claim.note:
+                if has_samples:
+                    self.problem(path, f"{key_id} is documented against the samples' replay but "
+                                       "gives no note", "say which source establishes it")
+                continue
+            if claim.basis != "replayed":
+                continue
+            if claim.result == "untested":
+                self.problem(path, f"{key_id} is 'untested', but the samples settle it",
+                             "run `tlskb analyze --replay` on the sample and write what it says")
+                continue
+            for sample in self.samples:
+                verdict = analyze(sample.wire.hello, key_types[key_id])
+                outcome = replayer.replay(sample.raw, key_types[key_id]) if replay else None
+                self.results.append(model.SampleResult(sample.id, key_id, verdict, outcome))
+                if outcome is not None and disagreements(verdict, outcome):
+                    self.problem(path, f"for sample '{sample.id}', the analyzer and OpenSSL "
+                                       f"disagree about {key_id}: "
+                                       f"{'; '.join(disagreements(verdict, outcome))}",
+                                 "this is a tlskb bug: please report it with this case")
+                claimed = claim.result == "works"
+                if claimed != verdict.ok:
+                    actual = ("works: " + verdict.summary()) if verdict.ok else \
+                        ("fails: " + (verdict.reason or ""))
+                    replayed = f"; replay: {outcome.describe()}" if outcome else ""
+                    self.problem(path, f"claims {key_id} {claim.result}, but sample "
+                                       f"'{sample.id}' {actual}{replayed}",
+                                 f"change the claim to {'works' if verdict.ok else 'fails'}, or "
+                                 "check the sample")
+
+    def _fix(self) -> None:
+        fix = self.data["fix"]
+        has_samples = bool(self.data.get("samples"))
+        outcomes = {k: model.outcome_from(k, self.data["outcomes"][k], has_samples)
+                    for k in model.KEY_TYPE_IDS}
+        for path, key_id in [(("fix", "recommended"), fix["recommended"])] + [
+                (("fix", "alternatives", i), k) for i, k in enumerate(fix.get("alternatives", []))]:
+            if outcomes[key_id].result != "works":
+                self.problem(path, f"the fix suggests {key_id}, which the outcomes say "
+                                   f"{outcomes[key_id].result}",
+                             "suggest a key type whose outcome is works")
+
+    # -- results -------------------------------------------------------------------------------
+    def _get(self, path: tuple) -> Any:
+        value: Any = self.data
+        for part in path:
+            try:
+                value = value[part]
+            except (KeyError, IndexError, TypeError):
+                return None
+        return value
+
+    def case(self) -> model.Case:
+        return model.case_from(self.data, self.source, tuple(self.samples), tuple(self.results),
+                               self.openssl)

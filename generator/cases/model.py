@@ -1,0 +1,175 @@
+"""A case as immutable values, built from schema-valid data (see check.py for the checks)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from generator.compat.analyzer import Verdict
+from generator.compat.replay import ReplayOutcome
+from generator.tls.records import WireClientHello
+
+KEY_TYPE_IDS = ("rsa2048", "rsa3072", "rsa4096", "rsa8192", "ec256", "ec384", "ec521", "ed25519")
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    state: str
+    observed: str
+    fixed: str | None = None
+    reviewed: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Platform:
+    name: str
+    role: str
+    versions: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class YourSide:
+    server: str | None = None
+    acme_client: str | None = None
+    key_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Symptom:
+    where: str
+    text: str
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Placeholder:
+    offset: int
+    length: int
+    field: str
+    filled_with: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    kind: str
+    source: str
+    by: str | None = None
+    date: str | None = None
+    placeholders: tuple[Placeholder, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    id: str
+    client: str
+    provenance: Provenance
+    wire: WireClientHello
+
+    @property
+    def raw(self) -> bytes:
+        return self.wire.raw
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    key_type: str
+    result: str           # works | fails | untested
+    basis: str            # replayed | documented
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    recommended: str
+    summary: str
+    alternatives: tuple[str, ...] = ()
+    acme_clients: tuple[tuple[str, str], ...] = ()
+    server: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    url: str | None
+    title: str
+    date: str
+    note: str | None = None
+    citation: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SampleResult:
+    """What the analyzer said and OpenSSL did for one sample and one key type."""
+    sample: str
+    key_type: str
+    verdict: Verdict
+    replay: ReplayOutcome | None
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    id: str
+    path: str
+    title: str
+    summary: str
+    status: Status
+    platform: Platform
+    your_side: YourSide
+    symptoms: tuple[Symptom, ...]
+    cause: str
+    samples: tuple[Sample, ...]
+    outcomes: tuple[Outcome, ...]
+    fix: Fix
+    references: tuple[Reference, ...]
+    tags: tuple[str, ...]
+    results: tuple[SampleResult, ...] = ()
+    openssl: str | None = None
+
+    @property
+    def replayed(self) -> bool:
+        return bool(self.samples)
+
+    def outcome(self, key_type: str) -> Outcome:
+        return next(o for o in self.outcomes if o.key_type == key_type)
+
+    def results_for(self, sample: str) -> tuple[SampleResult, ...]:
+        return tuple(r for r in self.results if r.sample == sample)
+
+
+def outcome_from(key_type: str, raw: Any, has_samples: bool) -> Outcome:
+    if isinstance(raw, str):
+        return Outcome(key_type, raw, "replayed" if has_samples else "documented")
+    basis = raw.get("basis") or ("replayed" if has_samples else "documented")
+    return Outcome(key_type, raw["result"], basis, raw.get("note"))
+
+
+def case_from(data: dict[str, Any], path: str, samples: tuple[Sample, ...],
+              results: tuple[SampleResult, ...], openssl: str | None) -> Case:
+    status = data["status"]
+    platform = data["platform"]
+    side = data.get("your_side", {})
+    fix = data["fix"]
+    return Case(
+        id=data["id"], path=path, title=data["title"], summary=data["summary"].strip(),
+        status=Status(status["state"], status["observed"], status.get("fixed"),
+                      status.get("reviewed"), status.get("note")),
+        platform=Platform(platform["name"], platform["role"], platform.get("versions")),
+        your_side=YourSide(side.get("server"), side.get("acme_client"), side.get("key_type")),
+        symptoms=tuple(Symptom(s["where"], s["text"], s.get("note")) for s in data["symptoms"]),
+        cause=data["cause"].strip(),
+        samples=samples,
+        outcomes=tuple(outcome_from(k, data["outcomes"][k], bool(samples)) for k in KEY_TYPE_IDS),
+        fix=Fix(fix["recommended"], fix["summary"].strip(), tuple(fix.get("alternatives", ())),
+                tuple(sorted(fix.get("acme_clients", {}).items())), fix.get("server")),
+        references=tuple(Reference(r.get("url"), r["title"], str(r["date"]), r.get("note"),
+                                   r.get("citation")) for r in data["references"]),
+        tags=tuple(data["tags"]),
+        results=results,
+        openssl=openssl,
+    )
+
+
+def provenance_from(raw: dict[str, Any]) -> Provenance:
+    return Provenance(raw["kind"], raw["source"], raw.get("by"), raw.get("date"),
+                      tuple(Placeholder(p["offset"], p["length"], p["field"], p.get("filled_with"))
+                            for p in raw.get("placeholders", ())))

@@ -1,0 +1,165 @@
+"""Load a YAML case file into plain data, remembering where every value came from.
+
+Safe by construction: only YAML's core types (no object tags), no anchors or aliases (so no
+alias bombs), one document, no duplicate keys, a size limit checked before parsing. Dates stay
+the strings they were written as, so the schema sees what the author typed. Every problem is
+reported with its line and column, all of them at once where parsing allows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+
+#: case files are prose and a few ClientHellos; anything larger is a mistake or an attack
+MAX_BYTES = 256 * 1024
+
+Path = tuple  # a JSON-pointer-like path: ("samples", 0, "hex")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something wrong in a case file, at a place, with what to do about it."""
+    file: str
+    line: int
+    column: int
+    message: str
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        hint = f" ({self.hint})" if self.hint else ""
+        return f"{self.file}:{self.line}:{self.column}: {self.message}{hint}"
+
+
+@dataclass
+class Located:
+    """Plain data plus the (line, column) of each value and each mapping key."""
+    data: Any
+    values: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    nodes: dict[Path, yaml.Node] = field(default_factory=dict)
+    lines: list[str] = field(default_factory=list)
+
+    def char_position(self, path: Path, index: int) -> tuple[int, int] | None:
+        """Line and column of the `index`-th character of a block scalar's value (`key: |`),
+        counting only non-space characters; None for other scalar styles."""
+        node = self.nodes.get(tuple(path))
+        if node is None or getattr(node, "style", None) not in ("|", ">"):
+            return None
+        seen = 0
+        for number in range(node.start_mark.line + 1, min(node.end_mark.line + 1, len(self.lines))):
+            for column, character in enumerate(self.lines[number]):
+                if character.isspace():
+                    continue
+                if seen == index:
+                    return number + 1, column + 1
+                seen += 1
+        return None
+
+    def where(self, path: Path, key: bool = False) -> tuple[int, int]:
+        """The position of `path`, or of its nearest ancestor that has one."""
+        table = self.keys if key else self.values
+        path = tuple(path)
+        while path:
+            if path in table:
+                return table[path]
+            if key and path in self.values:
+                return self.values[path]
+            path = path[:-1]
+        return self.values.get((), (1, 1))
+
+
+class _Constructor(SafeConstructor):
+    pass
+
+
+def _position(mark: yaml.Mark | None) -> tuple[int, int]:
+    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+
+
+def load(text: str, source: str) -> tuple[Located | None, list[Problem]]:
+    """Parse `text`; return the located data (None if unusable) and every problem found."""
+    problems: list[Problem] = []
+
+    def problem(mark, message: str, hint: str | None = None) -> None:
+        line, column = _position(mark)
+        problems.append(Problem(source, line, column, message, hint))
+
+    size = len(text.encode("utf-8"))
+    if size > MAX_BYTES:
+        problem(None, f"the file is {size} bytes; case files are at most {MAX_BYTES}",
+                "split the samples into separate cases or trim them")
+        return None, problems
+    if not text.strip():
+        problem(None, "the file is empty", "start from `tlskb new ID`")
+        return None, problems
+    anchors: list[yaml.Event] = []
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                anchors.append(event)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+        what = getattr(error, "problem", None) or str(error)
+        problem(mark, f"YAML syntax error: {what}", "check indentation and quoting here")
+        return None, problems
+    if anchors:  # refused outright: aliases are how "billion laughs" files explode
+        first = anchors[0]
+        kind = "alias *" if isinstance(first, yaml.AliasEvent) else "anchor &"
+        others = f" ({len(anchors) - 1} more anchors/aliases follow)" if len(anchors) > 1 else ""
+        problem(first.start_mark, f"{kind}{first.anchor} is not allowed in case files{others}",
+                "write values out in full; anchors and aliases are refused")
+        return None, problems
+    try:
+        documents = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    except yaml.YAMLError as error:  # pragma: no cover - parse() above already caught syntax
+        problem(getattr(error, "problem_mark", None), f"YAML error: {error}")
+        return None, problems
+    if len(documents) != 1 or documents[0] is None:
+        problem(None, f"expected one YAML document, found {len(documents)}",
+                "remove extra '---' separators")
+        return None, problems
+    located = Located(None, lines=text.split("\n"))
+    located.data = _construct(documents[0], (), located, problem)
+    return (None if problems else located), problems
+
+
+def _construct(node: yaml.Node, path: Path, located: Located, problem) -> Any:
+    located.values[path] = _position(node.start_mark)
+    located.nodes[path] = node
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in (
+            "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"):
+        problem(node.start_mark, f"tag {node.tag} is not allowed in case files",
+                "case files hold plain strings, numbers, lists and mappings")
+        return None
+    if isinstance(node, yaml.MappingNode):
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
+                problem(key_node.start_mark, "mapping keys must be plain words",
+                        "quote the key or rename it")
+                continue
+            key = key_node.value
+            if key in result:
+                first = located.keys[path + (key,)]
+                problem(key_node.start_mark, f"duplicate key '{key}' (first at line {first[0]})",
+                        "keep one of them")
+                continue
+            located.keys[path + (key,)] = _position(key_node.start_mark)
+            result[key] = _construct(value_node, path + (key,), located, problem)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_construct(item, path + (index,), located, problem)
+                for index, item in enumerate(node.value)]
+    tag = node.tag
+    if tag == "tag:yaml.org,2002:timestamp":
+        return node.value  # keep dates as written; the schema checks their form
+    if tag in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool",
+               "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
+        return _Constructor().construct_object(node)
+    problem(node.start_mark, f"tag {tag} is not allowed in case files",
+            "case files hold plain strings, numbers, lists and mappings")
+    return None

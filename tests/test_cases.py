@@ -1,0 +1,159 @@
+"""Case files: the real ones pass `tlskb check`; defective ones fail with exactly the expected
+messages (file:line:column, what is wrong, how to fix it); `tlskb new` scaffolds valid cases."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from jsonschema import Draft202012Validator
+
+from generator.cases.check import check_paths
+from generator.cli import main
+from generator.tls import decode_client_hello
+
+ROOT = Path(__file__).resolve().parent.parent
+BAD = ROOT / "tests" / "data" / "bad-cases"
+SCHEMA = ROOT / "cases" / "case.schema.json"
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def report():
+    return check_paths([ROOT / "cases"])
+
+
+def test_every_real_case_passes(report):
+    assert report.problems == ()
+    ids = {case.id for case in report.cases}
+    assert {"exchange-online-p384", "gitlab-pages-rsa-only", "adfs-ecdsa"} <= ids
+    assert len(ids) >= 8 and report.files == len(ids)
+
+
+def test_replayed_cases_carry_their_proof(report):
+    replayed = [case for case in report.cases if case.replayed]
+    assert len(replayed) >= 4
+    for case in replayed:
+        assert case.openssl and case.openssl.startswith("OpenSSL")
+        for result in case.results:
+            assert result.replay is not None and result.replay.ok == result.verdict.ok
+
+
+def test_every_case_file_starts_with_the_schema_modeline():
+    for path in (ROOT / "cases").glob("*.yaml"):
+        assert path.read_text().splitlines()[0] == \
+            "# yaml-language-server: $schema=case.schema.json", path
+
+
+def test_schema_is_valid_and_documents_every_field():
+    schema = json.loads(SCHEMA.read_text())
+    Draft202012Validator.check_schema(schema)
+
+    def walk(node, where):
+        if isinstance(node, dict):
+            for name, sub in node.get("properties", {}).items():
+                documented = "description" in sub or ("$ref" in sub and "description" in
+                                                      schema["$defs"][sub["$ref"].split("/")[-1]])
+                assert documented, f"{where}.{name} has no description"
+            for key, value in node.items():
+                if key not in ("if", "then"):  # conditions, not field declarations
+                    walk(value, f"{where}.{key}")
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, where)
+    walk(schema, "schema")
+
+
+def test_defective_cases_report_exactly_what_is_expected():
+    code, out, err = run("check", str(BAD.relative_to(ROOT)))
+    expected = (BAD / "EXPECTED.txt").read_text()
+    assert code == 1
+    assert out == expected
+    assert re.fullmatch(r"tlskb: \d+ problem\(s\) in 19 of 19 case file\(s\)\n", err)
+    assert "Traceback" not in out + err
+
+
+@pytest.mark.parametrize("name,fragment", [
+    ("syntax-error", "YAML syntax error"), ("wrong-types", "should be a list, not a number"),
+    ("unknown-field", "unknown field 'your_sid'"), ("bad-hex", "is not a hex digit"),
+    ("truncated-sample", "record of length 157 is truncated"),
+    ("id-mismatch", "does not match the file name"), ("path-like-id", "ids are lowercase"),
+    ("claim-contradicts-replay", "claims ec384 works, but sample"),
+    ("python-tag", "python/object/apply:os.system is not allowed"),
+    ("alias-bomb", "anchors and aliases are refused"), ("empty", "the file is empty"),
+])
+def test_each_defect_named_by_the_issue(name, fragment):
+    expected = (BAD / "EXPECTED.txt").read_text()
+    lines = [line for line in expected.splitlines() if f"/{name}.yaml:" in line]
+    assert lines and any(fragment in line for line in lines)
+
+
+def test_duplicate_ids_across_directories():
+    report = check_paths([BAD / "duplicate-ids" / "a", BAD / "duplicate-ids" / "b"])
+    assert [p.message for p in report.problems] == [
+        f"id 'same-id' is already used by {BAD / 'duplicate-ids' / 'a' / 'same-id.yaml'}"]
+
+
+def test_oversized_file_is_refused_before_parsing(tmp_path):
+    path = tmp_path / "huge.yaml"
+    path.write_text("id: huge\n" + "# padding\n" * 30000)
+    (tmp_path / "case.schema.json").write_text(SCHEMA.read_text())
+    report = check_paths([path])
+    assert "case files are at most 262144" in report.problems[0].message
+
+
+def test_exchange_reconstruction_matches_the_published_lengths():
+    """The blog post printed record length 346, handshake 342 and extensions 269; the
+    reconstruction reproduces them, and its placeholders are the zero bytes it declares."""
+    case = yaml.safe_load((ROOT / "cases" / "exchange-online-p384.yaml").read_text())
+    sample = case["samples"][0]
+    data = bytes.fromhex("".join(sample["hex"].split()))
+    wire = decode_client_hello(data)
+    assert wire.records[0].length == 346
+    assert wire.handshake_length == 342
+    assert len(b"".join(e.encode() for e in wire.hello.extensions)) == 269
+    for placeholder in sample["provenance"]["placeholders"]:
+        start = placeholder["offset"]
+        assert data[start:start + placeholder["length"]] == bytes(placeholder["length"])
+    hello = wire.hello
+    assert hello.supported_groups == (0x0017,)
+    assert hello.cipher_suites[:2] == (0xC02C, 0xC02B) and len(hello.cipher_suites) == 16
+    assert hello.signature_algorithms == (0x0401, 0x0501, 0x0201, 0x0403, 0x0503, 0x0203, 0x0202,
+                                          0x0601, 0x0603)
+    assert hello.random[:28].hex() == ("5de27a6ca121e22b2abd6df1ee9ac689fe51042ccbfc99bc"
+                                       "0beea610")
+
+
+def test_new_scaffolds_a_case_that_check_completes(tmp_path):
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    (cases / "case.schema.json").write_text(SCHEMA.read_text())
+    capture = ROOT / "tests" / "data" / "captures" / "loopback-clients.pcap"
+    code, out, _ = run("new", "loopback-openssl", "--from", str(capture), "--dir", str(cases),
+                       "--max-samples", "1")
+    assert code == 0 and "fill in every TODO" in out
+    path = cases / "loopback-openssl.yaml"
+    text = path.read_text()
+    assert "# supported_groups: x25519, secp256r1" in text and "  ec384: works" in text
+    code, out, _ = run("check", str(path))
+    assert code == 1 and "still says TODO" in out
+    filled = text.replace("tags: [TODO]", "tags: [openssl]")
+    filled = re.sub(r"TODO[^\n\"]*", "Written by the test to stand for real prose here", filled)
+    filled = filled.replace("https://Written by the test to stand for real prose here",
+                            "https://example.org/source")
+    path.write_text(filled)
+    code, out, _ = run("check", str(path))
+    assert code == 0, out
+    assert run("new", "loopback-openssl", "--dir", str(cases))[2].endswith("already exists; "
+                                                                           "choose another id or "
+                                                                           "edit that file\n")
+    assert "is not a case id" in run("new", "Bad_Id", "--dir", str(cases))[2]
