@@ -21,6 +21,7 @@ $(TSTAMP): $(STAMP)
 	touch $@
 
 site: $(STAMP)
+	$(BIN)/tlskb check
 	$(BIN)/mkdocs build --strict --site-dir site
 
 serve: $(STAMP)
