@@ -20,12 +20,12 @@ $(TSTAMP): $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
+# the tlskb plugin checks every case first: an invalid case fails the build
 site: $(STAMP)
-	$(BIN)/tlskb check
-	$(BIN)/mkdocs build --strict --site-dir site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 serve: $(STAMP)
-	$(BIN)/mkdocs serve
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
 
 test: $(TSTAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -48,3 +48,10 @@ def corpus():
 @pytest.fixture(scope="session")
 def tshark() -> str:
     return require_tool("tshark")
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory):
+    """The real site, built once per test session with `mkdocs build --strict`."""
+    from support.site import build_site
+    return build_site(tmp_path_factory.mktemp("site") / "site")

@@ -1,0 +1,63 @@
+"""Build the site (or a variant of it) into a directory, and serve a directory on 127.0.0.1."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import os
+import shutil
+import threading
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def build_site(site_dir: Path, project: Path = ROOT) -> Path:
+    """`mkdocs build --strict` of the project at `project` into `site_dir`."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    config = load_config(config_file=str(project / "mkdocs.yml"), site_dir=str(site_dir),
+                         strict=True)
+    build(config)
+    return site_dir
+
+
+def project_copy(target: Path, cases: dict[str, str] | None = None) -> Path:
+    """A copy of the project's site sources (mkdocs.yml, kb/, the theme overrides) with its own
+    cases/ directory: the schema plus the given {file name: text} cases (or the real ones)."""
+    # the theme overrides go elsewhere: a generator/ folder here would shadow the package
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    (target / "mkdocs.yml").write_text(config.replace("custom_dir: generator/site/theme",
+                                                      "custom_dir: theme-overrides"))
+    shutil.copytree(ROOT / "kb", target / "kb")
+    shutil.copytree(ROOT / "generator" / "site" / "theme", target / "theme-overrides")
+    (target / "cases").mkdir()
+    shutil.copy(ROOT / "cases" / "case.schema.json", target / "cases")
+    if cases is None:
+        for path in (ROOT / "cases").glob("*.yaml"):
+            shutil.copy(path, target / "cases")
+    else:
+        for name, text in cases.items():
+            (target / "cases" / name).write_text(text, encoding="utf-8")
+    return target
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:  # keep test output clean
+        pass
+
+
+@contextlib.contextmanager
+def serve(directory: Path):
+    """An HTTP server for `directory` on 127.0.0.1 (a free port); yields its base URL."""
+    handler = functools.partial(_Quiet, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,106 @@
+"""The built site, without a browser: every page is generated from the cases, the build refuses
+invalid cases, and no emitted page or stylesheet refers to another host."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from support.site import ROOT, project_copy
+
+ASSET_ATTRIBUTES = {("script", "src"), ("link", "href"), ("img", "src"), ("iframe", "src"),
+                    ("source", "src"), ("video", "src"), ("audio", "src"), ("embed", "src"),
+                    ("object", "data"), ("image", "href"), ("use", "href")}
+
+
+class _Assets(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.references: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if (tag, name) in ASSET_ATTRIBUTES and value:
+                if tag == "link" and ("rel", "canonical") in attrs:
+                    continue  # the canonical address is a name, not something the page loads
+                self.references.append(value)
+            if name == "style" and value and "url(" in value:
+                self.references += re.findall(r"url\(([^)]*)\)", value)
+
+
+def _external(reference: str) -> bool:
+    reference = reference.strip().strip("'\"")
+    return bool(re.match(r"^(https?:)?//", reference))
+
+
+def test_no_emitted_asset_refers_to_another_host(site):
+    offenders = []
+    for path in site.rglob("*.html"):
+        parser = _Assets()
+        parser.feed(path.read_text(encoding="utf-8"))
+        offenders += [f"{path.relative_to(site)}: {r}" for r in parser.references if _external(r)]
+    for path in site.rglob("*.css"):
+        css = path.read_text(encoding="utf-8")
+        references = re.findall(r"url\(([^)]*)\)", css) + re.findall(r"@import\s+['\"]([^'\"]+)",
+                                                                     css)
+        offenders += [f"{path.relative_to(site)}: {r}" for r in references if _external(r)]
+    assert not offenders, offenders[:10]
+
+
+def test_every_case_key_type_and_client_has_a_page(site):
+    from generator.cases.check import check_paths
+    from generator.compat.keytypes import catalogue
+    cases = check_paths([ROOT / "cases"]).cases
+    for case in cases:
+        assert (site / "cases" / f"{case.id}.html").is_file()
+    for key_type in catalogue().key_types:
+        assert (site / "key-types" / f"{key_type.id}.html").is_file()
+    for client in catalogue().clients:
+        assert (site / "acme-clients" / f"{client.id}.html").is_file()
+    assert not list((ROOT / "kb").rglob("cases")), "generated pages must not be committed in kb/"
+
+
+def test_case_page_contents(site):
+    page = (site / "cases" / "exchange-online-p384.html").read_text(encoding="utf-8")
+    assert "451 4.4.0 Security status IllegalMessage" in page
+    assert 'href="https://github.com/tlskb/tlskb/edit/main/cases/exchange-online-p384.yaml"' in page
+    assert "Replayed against OpenSSL" in page
+    assert 'class="tlskb-node tlskb-decisive">Extension: supported_groups (len=4)' in page
+    assert "supported_groups lists secp256r1; an ECDSA P-384 certificate needs secp384r1" in page
+    assert "--key-type ec256" in page and "--elliptic-curve secp256r1" in page
+    assert "JA4 <code>t12i160600_" in page
+
+
+def test_home_page_matrix_and_recommendation(site):
+    page = (site / "index.html").read_text(encoding="utf-8")
+    assert "What to request, by the numbers" in page
+    assert page.count('<td><a href="cases/') >= 9
+    assert "No case here fails with <strong>RSA 2048</strong>" in page
+
+
+def test_documented_case_says_so(site):
+    page = (site / "cases" / "gitlab-pages-rsa-only.html").read_text(encoding="utf-8")
+    assert "Documented: no handshake decides this case" in page and "The ClientHello" not in page
+
+
+def test_invalid_case_fails_the_build_with_file_and_line(tmp_path):
+    """`mkdocs build` on a knowledge base with an invalid case prints the case's problems as
+    file:line:col and fails; nothing is built."""
+    text = (ROOT / "cases" / "linode-nodebalancer-rsa-only.yaml").read_text()
+    project = project_copy(tmp_path, {"linode-nodebalancer-rsa-only.yaml":
+                                      text.replace("  ec384: {result: fails", "  ec384: {result: broken")})
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d",
+                             str(tmp_path / "out")], cwd=project, capture_output=True, text=True,
+                            timeout=300, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    assert result.returncode != 0
+    assert "the site is not built from invalid cases" in result.stderr
+    assert re.search(r"cases/linode-nodebalancer-rsa-only\.yaml:\d+:\d+: outcomes\.ec384: "
+                     r"expected works, fails or untested", result.stderr)
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out" / "index.html").exists()
