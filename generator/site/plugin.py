@@ -1,0 +1,161 @@
+"""The tlskb MkDocs plugin: checks every case (an invalid case fails the build with the
+file:line messages of `tlskb check`), generates the case, key-type and ACME-client pages with
+`File.generated` (MkDocs 1.6), expands the nav, puts the matrix on the home page, points each
+generated page's edit link at its YAML file, and watches cases/ under `mkdocs serve`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import config_options
+from mkdocs.config.base import Config
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import File, Files
+from mkdocs.utils import get_relative_url
+
+from generator.cases.check import check_paths
+from generator.compat.keytypes import catalogue
+from generator.errors import TlskbError
+from generator.site import pages
+from generator.site.safe import text
+
+log = get_plugin_logger("tlskb")
+
+#: our own file:// Worker shim (assets/); Material's offline plugin adds a CDN script unless a
+#: polyfill whose address contains "iframe-worker" is already configured
+WORKER_SHIM = "assets/javascripts/tlskb-iframe-worker-shim.js"
+ASSETS = Path(__file__).resolve().parent / "assets"
+MATRIX_MARKER = "<!-- tlskb:matrix -->"
+RECOMMENDATION_MARKER = "<!-- tlskb:recommendation -->"
+CATALOGUE_PATH = "generator/compat/data/catalogue.yaml"
+
+
+class TlskbConfig(Config):
+    cases_dir = config_options.Type(str, default="cases")
+    edit_branch = config_options.Type(str, default="main")
+
+
+class TlskbPlugin(BasePlugin[TlskbConfig]):
+    def __init__(self) -> None:
+        self.cases = ()
+        self.sources: dict[str, str] = {}   # generated src_uri -> repository path for "edit"
+
+    # -- configuration: load and check the cases, expand the nav --------------------------------
+    def _cases_dir(self, config) -> Path:
+        base = Path(config.config_file_path or ".").resolve().parent
+        return (base / self.config.cases_dir).resolve()
+
+    def on_config(self, config):
+        cases_dir = self._cases_dir(config)
+        if not cases_dir.is_dir():
+            raise PluginError(f"tlskb: cases directory {cases_dir} does not exist")
+        try:
+            report = check_paths([cases_dir])
+        except TlskbError as error:
+            raise PluginError(f"tlskb: {error}") from None
+        if report.problems:
+            listing = "\n".join(str(p) for p in report.problems)
+            raise PluginError(f"tlskb: {len(report.problems)} problem(s) in the cases; the site "
+                              f"is not built from invalid cases:\n{listing}")
+        self.cases = tuple(sorted(report.cases, key=lambda c: c.title.lower()))
+        log.info(f"{len(self.cases)} cases checked, "
+                 f"{sum(len(c.samples) for c in self.cases)} samples replayed")
+        config.nav = self._expand_nav(config.nav)
+        polyfills = config.extra.get("polyfills", [])
+        if WORKER_SHIM not in polyfills:
+            config.extra["polyfills"] = [*polyfills, WORKER_SHIM]
+        return config
+
+    def _expand_nav(self, nav: list[Any] | None) -> list[Any] | None:
+        """Give the generated sections their pages: `Cases: cases/index.md` becomes a section
+        with the index and one entry per case (likewise for key types and ACME clients)."""
+        if nav is None:
+            return None
+        catalog = catalogue()
+        # Navigation titles reach the HTML unescaped, hence text().
+        children = {
+            "cases/index.md": [{text(c.title): f"cases/{c.id}.md"} for c in self.cases],
+            "key-types/index.md": [{text(k.label): f"key-types/{k.id}.md"}
+                                   for k in catalog.key_types],
+            "acme-clients/index.md": [{text(c.name): f"acme-clients/{c.id}.md"}
+                                      for c in catalog.clients],
+        }
+        expanded = []
+        for item in nav:
+            if isinstance(item, dict) and len(item) == 1:
+                (title, target), = item.items()
+                if isinstance(target, str) and target in children:
+                    expanded.append({title: [target, *children[target]]})
+                    continue
+            expanded.append(item)
+        return expanded
+
+    # -- files: the generated pages ------------------------------------------------------------
+    def on_files(self, files: Files, config) -> Files:
+        catalog = catalogue()
+        planned: dict[str, Any] = {
+            "cases/index.md": lambda link: pages.cases_index(self.cases, link),
+            "key-types/index.md": lambda link: pages.key_types_index(catalog, self.cases, link),
+            "acme-clients/index.md": lambda link: pages.clients_index(catalog, link),
+        }
+        self.sources = {"cases/index.md": self.config.cases_dir,
+                        "key-types/index.md": CATALOGUE_PATH,
+                        "acme-clients/index.md": CATALOGUE_PATH}
+        for case in self.cases:
+            src = f"cases/{case.id}.md"
+            planned[src] = lambda link, case=case: pages.case_page(case, catalog, link)
+            self.sources[src] = f"{self.config.cases_dir}/{case.id}.yaml"
+        for key_type in catalog.key_types:
+            src = f"key-types/{key_type.id}.md"
+            planned[src] = lambda link, k=key_type: pages.key_type_page(k, catalog, self.cases, link)
+            self.sources[src] = CATALOGUE_PATH
+        for client in catalog.clients:
+            src = f"acme-clients/{client.id}.md"
+            planned[src] = lambda link, c=client: pages.client_page(c, catalog, self.cases, link)
+            self.sources[src] = CATALOGUE_PATH
+        for src in planned:
+            if files.get_file_from_path(src) is not None:
+                raise PluginError(f"tlskb: {config.docs_dir}/{src} exists, but tlskb generates "
+                                  "that page; kb/ holds only hand-written pages")
+            files.append(File.generated(config, src, content=""))
+        for src, render in planned.items():
+            files.get_file_from_path(src).content_string = render(self._linker(files, src))
+        files.append(File.generated(config, WORKER_SHIM,
+                                    abs_src_path=str(ASSETS / Path(WORKER_SHIM).name)))
+        return files
+
+    @staticmethod
+    def _linker(files: Files, current_src: str):
+        current = files.get_file_from_path(current_src)
+
+        def link(target_src: str) -> str:
+            target = files.get_file_from_path(target_src)
+            if target is None:
+                raise PluginError(f"tlskb: {current_src} links to {target_src}, which is not "
+                                  "a page")
+            return get_relative_url(target.url, current.url)
+        return link
+
+    # -- pages -----------------------------------------------------------------------------------
+    def on_page_markdown(self, markdown: str, page, config, files: Files) -> str:
+        if MATRIX_MARKER in markdown or RECOMMENDATION_MARKER in markdown:
+            link = self._linker(files, page.file.src_uri)
+            markdown = markdown.replace(
+                MATRIX_MARKER, pages.matrix_html(self.cases, catalogue(), link))
+            markdown = markdown.replace(
+                RECOMMENDATION_MARKER, pages.recommendation(self.cases, catalogue()))
+        return markdown
+
+    def on_page_context(self, context, page, config, nav):
+        source = self.sources.get(page.file.src_uri)
+        if source and config.repo_url:
+            page.edit_url = (f"{config.repo_url.rstrip('/')}/edit/{self.config.edit_branch}/"
+                             f"{source}")
+        return context
+
+    def on_serve(self, server, config, builder):
+        server.watch(str(self._cases_dir(config)))
+        server.watch(str(Path(__file__).resolve().parent.parent / "compat" / "data"))
+        return server
