@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from generator.compat import reference as ref
 from generator.compat.certs import certified_key
@@ -106,6 +108,39 @@ def test_certificates_mirror_lets_encrypt_chains(key_id, issuer):
         assert public.key_size == key_type.size
     if key_type.curve:
         assert public.curve.name == key_type.curve
+
+
+@pytest.mark.parametrize("key_id", sorted(KEYS))
+def test_every_key_type_has_its_committed_key(key_id):
+    """The replay of a key type really uses that key: the committed file holds the promised
+    algorithm and size or curve, and the leaf certifies it."""
+    key_type = KEYS[key_id]
+    credentials = certified_key(key_type.algorithm, key_type.size, key_type.curve)
+    leaf = x509.load_pem_x509_certificates(credentials.chain_pem)[0]
+    private = serialization.load_pem_private_key(credentials.key_pem, password=None)
+    raw = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    assert leaf.public_key().public_bytes(*raw) == private.public_key().public_bytes(*raw)
+    expected = {"rsa": rsa.RSAPrivateKey, "ecdsa": ec.EllipticCurvePrivateKey,
+                "ed25519": ed25519.Ed25519PrivateKey}[key_type.algorithm]
+    assert isinstance(private, expected)
+    if key_type.size:
+        assert private.key_size == key_type.size
+    if key_type.curve:
+        assert private.curve.name == key_type.curve
+
+
+def test_a_key_file_that_does_not_match_its_name_is_refused(tmp_path, monkeypatch):
+    from generator.compat import certs
+    (tmp_path / "rsa-3072.pem").write_bytes((certs.KEY_DIRECTORY / "rsa-2048.pem").read_bytes())
+    monkeypatch.setattr(certs, "KEY_DIRECTORY", tmp_path)
+    certs._private_key.cache_clear()
+    try:
+        with pytest.raises(certs.MissingReplayKey, match=r"rsa-3072.pem: holds a different key"):
+            certs._private_key("rsa", 3072, None)
+        with pytest.raises(certs.MissingReplayKey, match=r"make_replay_keys.py"):
+            certs._private_key("rsa", 4096, None)
+    finally:
+        certs._private_key.cache_clear()
 
 
 #: (fact, hello, key type, expected kind, expected alert or suite)

@@ -4,8 +4,9 @@ Each leaf is issued by a throwaway CA shaped like Let's Encrypt's since 2024: RS
 signed by an RSA 2048 issuer with sha256WithRSAEncryption (like R10-R14), ECDSA leaves by a
 P-384 issuer with ecdsa-with-SHA384 (like E5-E9), Ed25519 leaves (no public CA issues them) by
 themselves. The issuer's signature matters to clients that send signature_algorithms_cert.
-Keys are generated once per process (RSA 8192 takes a couple of seconds) and never written
-anywhere but the replayer's short-lived temporary files.
+The keys are committed in data/replay-keys/ (made by tools/make_replay_keys.py): they protect
+nothing, and generating RSA 8192 would cost every build 2-25 s. Certificates are made fresh
+once per process, valid from yesterday for 90 days.
 """
 
 from __future__ import annotations
@@ -13,13 +14,15 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-_CURVES = {"secp256r1": ec.SECP256R1, "secp384r1": ec.SECP384R1, "secp521r1": ec.SECP521R1}
+from generator.errors import TlskbError
+
 _VALIDITY = datetime.timedelta(days=90)
 
 
@@ -36,21 +39,48 @@ def _name(common_name: str) -> x509.Name:
                       x509.NameAttribute(NameOID.ORGANIZATION_NAME, "tlskb reference server")])
 
 
-def _private_key(algorithm: str, size: int | None, curve: str | None):
-    if algorithm == "rsa":
-        return rsa.generate_private_key(public_exponent=65537, key_size=size)
-    if algorithm == "ecdsa":
-        return ec.generate_private_key(_CURVES[curve]())
-    if algorithm == "ed25519":
-        return ed25519.Ed25519PrivateKey.generate()
-    raise ValueError(f"unknown key algorithm {algorithm!r}")
+KEY_DIRECTORY = Path(__file__).resolve().parent / "data" / "replay-keys"
+#: issuer kind -> (algorithm, size, curve) of its key
+ISSUER_KEYS = {"rsa": ("rsa", 2048, None), "ecdsa": ("ecdsa", None, "secp384r1")}
+
+
+class MissingReplayKey(TlskbError):
+    """A committed replay key is absent or is not the key its file name promises."""
+
+
+def key_file_name(algorithm: str, size: int | None, curve: str | None, issuer: bool = False) -> str:
+    """e.g. "rsa-8192.pem", "ecdsa-secp384r1.pem", "ed25519.pem", "issuer-rsa-2048.pem"."""
+    parts = ("issuer" if issuer else None, algorithm, size or curve)
+    return "-".join(str(part) for part in parts if part) + ".pem"
+
+
+@cache
+def _private_key(algorithm: str, size: int | None, curve: str | None, issuer: bool = False):
+    path = KEY_DIRECTORY / key_file_name(algorithm, size, curve, issuer)
+    try:
+        # The full RSA consistency check costs seconds for 8192 bits; these are our own
+        # keys, and what matters (type and size) is checked below.
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None,
+                                                 unsafe_skip_rsa_key_validation=True)
+    except (OSError, ValueError) as error:
+        raise MissingReplayKey(f"{path}: cannot load the replay key ({error}); "
+                               "run `python tools/make_replay_keys.py`") from error
+    expected = {"rsa": rsa.RSAPrivateKey, "ecdsa": ec.EllipticCurvePrivateKey,
+                "ed25519": ed25519.Ed25519PrivateKey}.get(algorithm)
+    fits = (expected is not None and isinstance(key, expected)
+            and (algorithm != "rsa" or key.key_size == size)
+            and (algorithm != "ecdsa" or key.curve.name == curve))
+    if not fits:
+        raise MissingReplayKey(f"{path}: holds a different key than {algorithm} "
+                               f"{size or curve or ''}; run `python tools/make_replay_keys.py "
+                               "--renew`")
+    return key
 
 
 @cache
 def _issuer(kind: str):
     """The CA key and certificate for RSA ("rsa") or ECDSA ("ecdsa") leaves."""
-    key = (rsa.generate_private_key(public_exponent=65537, key_size=2048) if kind == "rsa"
-           else ec.generate_private_key(ec.SECP384R1()))
+    key = _private_key(*ISSUER_KEYS[kind], issuer=True)
     digest = hashes.SHA256() if kind == "rsa" else hashes.SHA384()
     name = _name(f"tlskb replay {kind.upper()} CA")
     now = datetime.datetime.now(datetime.timezone.utc)
