@@ -241,7 +241,7 @@ class _Semantics:
                 continue
             for sample in self.samples:
                 verdict = analyze(sample.wire.hello, key_types[key_id])
-                outcome = replayer.replay(sample.raw, key_types[key_id]) if replay else None
+                outcome = replayer.replay_memoized(sample.raw, key_types[key_id]) if replay else None
                 self.results.append(model.SampleResult(sample.id, key_id, verdict, outcome))
                 if outcome is not None and disagreements(verdict, outcome):
                     self.problem(path, f"for sample '{sample.id}', the analyzer and OpenSSL "

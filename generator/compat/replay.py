@@ -16,7 +16,7 @@ import os
 import ssl
 import tempfile
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from generator.compat.certs import certified_key
@@ -125,6 +125,14 @@ def outcome_from_flight(key_type: str, flight: bytes, reason: str | None) -> Rep
                                                    version == 0x0303)
                 group, scheme = exchange.group, exchange.signature_scheme
     return ReplayOutcome(key_type, "server_hello", version, hello.cipher_suite, group, scheme)
+
+
+@lru_cache(maxsize=16384)
+def replay_memoized(raw: bytes, key_type: KeyType) -> ReplayOutcome:
+    """`replay`, remembered for the life of the process: cases that quote the same client's
+    ClientHello (a site has many) cost one handshake per key type. The reference server's
+    choice depends only on the ClientHello and the key type, never on its random values."""
+    return replay(raw, key_type)
 
 
 def replay(raw: bytes, key_type: KeyType) -> ReplayOutcome:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import cache
 import xml.etree.ElementTree as etree
 from urllib.parse import urlsplit
 
@@ -50,10 +51,29 @@ class _NoRawHtml(Extension):
         md.treeprocessors.register(_DropUnsafeLinks(md), "tlskb_drop_unsafe_links", 0)
 
 
+@cache
+def _converter() -> markdown.Markdown:
+    # One converter, reset between texts: building one costs more than converting a summary.
+    return markdown.Markdown(extensions=[_NoRawHtml(), "tables", "fenced_code"])
+
+
+#: anything that could make Markdown do more than wrap the text in a paragraph: inline markup,
+#: escapes, entities, line breaks, and what starts a block (heading, quote, list, rule, code)
+_MAY_BE_MARKUP = re.compile(r"[\\`*_\[\]<>&!\x00-\x1f\x7f]|^(?:[#>+=\-]|\d+\.)|^\s|\s$")
+
+
 def markdown_html(text: str) -> str:
     """Contributor Markdown as HTML; raw HTML in it is shown as text."""
-    converter = markdown.Markdown(extensions=[_NoRawHtml(), "tables", "fenced_code"])
-    return converter.convert(text)
+    if text and not _MAY_BE_MARKUP.search(text):
+        # Plain prose (most summaries, notes and titles): what Markdown would produce, without
+        # its cost. tests/test_site.py compares the two on generated text.
+        return f"<p>{html.escape(text, quote=False)}</p>"
+    return full_markdown_html(text)
+
+
+def full_markdown_html(text: str) -> str:
+    """`markdown_html` without the plain-prose shortcut."""
+    return _converter().reset().convert(text)
 
 
 def inline_html(text: str) -> str:
