@@ -78,10 +78,38 @@ def test_case_page_contents(site):
 
 
 def test_home_page_matrix_and_recommendation(site):
+    """Each matrix row says what its case file claims (read here with plain yaml), key type by
+    key type in the header's order; the recommendation names a key type no case fails."""
+    import yaml
     page = (site / "index.html").read_text(encoding="utf-8")
-    assert "What to request, by the numbers" in page
-    assert page.count('<td><a href="cases/') >= 9
-    assert "No case here fails with <strong>RSA 2048</strong>" in page
+    matrix = page[page.index('class="tlskb-matrix'):]
+    matrix = matrix[:matrix.index("</table>")]
+    header = matrix[:matrix.index("</thead>")]
+    columns = re.findall(r'href="key-types/([a-z0-9]+)\.html"', header)
+    rows = dict(re.findall(r'<tr><td><a href="cases/([a-z0-9-]+)\.html">.*?</a></td>(.*?)</tr>',
+                           matrix))
+    claims = {path.stem: yaml.safe_load(path.read_text(encoding="utf-8"))["outcomes"]
+              for path in (ROOT / "cases").glob("*.yaml")}
+    assert len(columns) == 8 and set(rows) == set(claims)
+    def result(case_id: str, key_id: str) -> str:
+        claim = claims[case_id][key_id]
+        return claim if isinstance(claim, str) else claim["result"]
+
+    for case_id, cells in rows.items():
+        shown = re.findall(r"tlskb-mark tlskb-(works|fails|untested)", cells)
+        assert shown == [result(case_id, key) for key in columns], case_id
+    from generator.compat.keytypes import catalogue
+    labels = {k.id: k.label for k in catalogue().key_types}
+    failing = {key: sum(result(c, key) == "fails" for c in claims) for key in columns}
+    advice = page[page.index("What to request, by the numbers"):page.index('id="the-matrix"')]
+    safe_line = advice[advice.index("No case here fails with"):advice.index("</p>",
+                                                                      advice.index("No case"))]
+    assert re.findall(r"<strong>([^<]+)</strong>", safe_line) == [
+        labels[key] for key in columns if failing[key] == 0]
+    for key in columns:
+        if failing[key]:
+            assert (f"<strong>{labels[key]}</strong> fails in {failing[key]} of {len(claims)} "
+                    "cases") in advice
 
 
 def test_documented_case_says_so(site):
