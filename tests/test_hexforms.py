@@ -144,6 +144,25 @@ def test_handshake_message_without_record_header():
     assert find_client_hellos(HELLO[5:].hex().encode(), "x").hellos[0].wire.wire_format == "handshake"
 
 
+@pytest.mark.parametrize("command", [["xxd", "-p"], ["xxd"], ["od", "-Ax", "-tx1"]],
+                         ids=lambda c: " ".join(c))
+def test_comment_lines_are_ignored(hello_file, command):
+    """A dump annotated with `#` lines (as tlskb capture writes them) reads the same."""
+    tool = require_tool(command[0], "xxd" if command[0] == "xxd" else "coreutils")
+    dump = subprocess.run([tool, *command[1:], str(hello_file)], capture_output=True, text=True,
+                          check=True).stdout.splitlines()
+    annotated = ["# ClientHello from 192.0.2.1:40000", "  # time: 2026-11-27T03:00:00Z",
+                 *dump[:2], "# a note in the middle", *dump[2:], "# end"]
+    assert only_hello("\n".join(annotated) + "\n") == HELLO
+
+
+def test_comment_lines_keep_line_numbers_in_errors():
+    with pytest.raises(DecodeError, match="line 3 is not hex"):
+        find_client_hellos(b"# one\n# two\nnot hex at all\n", "pasted")
+    with pytest.raises(DecodeError, match="only comments"):
+        find_client_hellos(b"# nothing but a comment\n", "pasted")
+
+
 @pytest.mark.parametrize("text,message", [
     ("16 03 01 0", "odd number of hex digits"),
     ("hello world, this is not hex", "line 1 is not hex"),

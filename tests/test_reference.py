@@ -192,6 +192,18 @@ def test_observed_openssl_behaviour(fact, hello, key_id, kind, value):
     assert (outcome.alert if kind == "alert" else outcome.cipher_suite) == value, outcome.describe()
 
 
+def test_group_preference_is_the_servers_for_a_retry_and_the_clients_for_ecdhe():
+    """A HelloRetryRequest names the server's preferred group among the client's (x25519 before
+    secp256r1, whatever the client's order); TLS 1.2 ECDHE follows the client's order."""
+    retry = replay(record(client_hello([0x1301], groups=[23, 29], versions=[0x0304],
+                                       key_shares=[], sigalgs=ALL)), KEYS["ec256"])
+    assert (retry.kind, retry.group) == ("hello_retry_request", 29)
+    assert ref.GROUPS_TLS13_ORDER[0] == 29
+    ecdhe = replay(record(client_hello([0xC02F], groups=[24, 23, 29], sigalgs=ALL)),
+                   KEYS["rsa2048"])
+    assert (ecdhe.kind, ecdhe.group) == ("server_hello", 24)
+
+
 def test_dhe_uses_a_2048_bit_prime():
     from generator.compat.replay import reference_context
     from generator.tls.messages import ServerKeyExchange

@@ -1,4 +1,5 @@
-"""Record the ClientHellos of the real TLS clients installed on this machine into tests/corpus/.
+"""Record the ClientHellos of the real TLS clients installed on this machine into
+generator/compat/data/clients/.
 
 Each client connects to a listener on 127.0.0.1 (plain TLS, or SMTP with STARTTLS), which reads
 its ClientHello and answers with a fatal handshake_failure alert. While it runs, tcpdump records
@@ -29,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from generator.tls.records import NeedMoreData, decode_client_hello_at  # noqa: E402
 
-CORPUS = ROOT / "tests" / "corpus"
+CORPUS = ROOT / "generator" / "compat" / "data" / "clients"
 CAPTURE = ROOT / "tests" / "data" / "captures" / "loopback-clients.pcap"
 ALERT_HANDSHAKE_FAILURE = bytes.fromhex("15030300020228")
 JAVA_CLIENT = """

@@ -201,7 +201,7 @@ def valid_key_share(group: int, value: bytes) -> bool:
 def _tls13_key_exchange(hello: ClientHello) -> tuple[int, bool]:
     """(group, after HelloRetryRequest?) per RFC 8446 §4.2.8 and OpenSSL's order: each key share
     up to the first usable one must be for a listed group; else a HelloRetryRequest for the
-    client's first group the server offers."""
+    server's most preferred group that the client lists (OpenSSL's final_key_share)."""
     groups = hello.supported_groups
     key_share = hello.typed(ext.KeyShare)
     if key_share is not None:
@@ -237,8 +237,8 @@ def _tls13_key_exchange(hello: ClientHello) -> tuple[int, bool]:
                          "(RFC 8446 §4.2.8)", ALERT_MISSING_EXTENSION, "key_share")
     if chosen is not None:
         return chosen, False
-    for group in groups or ():
-        if group in ref.GROUPS_TLS13:
+    for group in ref.GROUPS_TLS13_ORDER:  # the server's order for a HelloRetryRequest
+        if group in (groups or ()):
             return group, True
     raise _unfixable("no_common_group",
                      f"supported_groups lists {_names(groups or (), group_name)}; none is a "

@@ -26,8 +26,11 @@ VERSIONS = (0x0301, 0x0302, 0x0303, 0x0304)
 
 #: OpenSSL 3.0's default groups: x25519, secp256r1, x448, secp521r1, secp384r1 and the RFC 7919
 #: ffdhe groups; ECDHE in TLS 1.2 and older uses only the elliptic-curve ones (observed).
-GROUPS_TLS13 = frozenset({0x001D, 0x0017, 0x001E, 0x0019, 0x0018,
-                          0x0100, 0x0101, 0x0102, 0x0103, 0x0104})
+#: In this order (OpenSSL's default list): a TLS 1.3 HelloRetryRequest asks for the first of
+#: them the client lists — the server's preference, not the client's (observed).
+GROUPS_TLS13_ORDER = (0x001D, 0x0017, 0x001E, 0x0019, 0x0018,
+                      0x0100, 0x0101, 0x0102, 0x0103, 0x0104)
+GROUPS_TLS13 = frozenset(GROUPS_TLS13_ORDER)
 GROUPS_ECDHE = frozenset({0x001D, 0x0017, 0x001E, 0x0019, 0x0018})
 
 #: The DHE group for TLS 1.2 and older (data/ffdhe2048.pem, RFC 7919 Appendix A.1).

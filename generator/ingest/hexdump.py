@@ -7,6 +7,7 @@ Recognised forms:
   offsets, `*` repeat lines), `tshark -x` / Wireshark "hex dump", OpenSSL's BIO_dump
   (`s_server -debug`), and Postfix's TLS log dump (`smtpd_tls_loglevel = 3`) with or without
   syslog prefixes;
+* any of these with `#` comment lines (tlskb capture writes its header so);
 * logs that label their dumps: `read from`/`write to` (OpenSSL -debug, Postfix) and
   `>>>`/`<<<` (`openssl s_client -msg`): consecutive dumps of one direction are joined into
   that direction's stream, since the record header and body are dumped separately.
@@ -82,9 +83,18 @@ def parse_hex_text(text: str, source: str = "input") -> list[HexBlock]:
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise DecodeError("no hex digits found: the input is empty", field="hex", context=source)
-    lines = text.split("\n")
+    # `#` comment lines (tlskb capture's header, a user's notes): blanked for the inline forms,
+    # dropped for the dump forms (where a blank line ends a block); numbering is kept
+    comment = [line.lstrip().startswith("#") for line in text.split("\n")]
+    lines = ["" if is_comment else line for line, is_comment in zip(text.split("\n"), comment)]
+    numbered = [(number, line) for number, (line, is_comment)
+                in enumerate(zip(lines, comment), 1) if not is_comment]
+    text = "\n".join(lines)
+    if not text.strip():
+        raise DecodeError("no hex digits found: the input holds only comments", field="hex",
+                          context=source)
     if any(_DIRECTION.match(_SYSLOG_PREFIX.sub("", line, count=1)) for line in lines):
-        return _labelled_dumps(lines, source)
+        return _labelled_dumps(numbered, source)
     if "\\x" in text:
         return [_escapes(text, source)]
     if _mostly_zero_x(text):
@@ -96,10 +106,10 @@ def parse_hex_text(text: str, source: str = "input") -> list[HexBlock]:
                               "dump with `hexdump -C`, `od -Ax -tx1` or `xxd` instead",
                               field="hex", context=source)
     if _is_bare_offset_dump(lines) or any(_XXD_LINE.match(line) for line in lines):
-        return _labelled_dumps(lines, source)  # offsets that would otherwise pass for hex data
+        return _labelled_dumps(numbered, source)  # offsets that would otherwise pass for hex
     if all(_PLAIN_LINE.match(line) for line in lines):
         return [_plain(text, source)]
-    return _labelled_dumps(lines, source)
+    return _labelled_dumps(numbered, source)
 
 
 def _mostly_zero_x(text: str) -> bool:
@@ -180,8 +190,9 @@ def _classify(number: int, line: str) -> _Line | str | None:
     return stripped.strip()
 
 
-def _labelled_dumps(lines: list[str], source: str) -> list[HexBlock]:
-    """Split into dump blocks at header lines and offset resets, then join per direction."""
+def _labelled_dumps(lines: list[tuple[int, str]], source: str) -> list[HexBlock]:
+    """Split (line number, line) pairs into dump blocks at header lines and offset resets,
+    then join per direction."""
     groups: list[tuple[str | None, list[_Line]]] = []
     header: str | None = None
     current: list[_Line] = []
@@ -193,7 +204,7 @@ def _labelled_dumps(lines: list[str], source: str) -> list[HexBlock]:
             groups.append((header, current))
         current = []
 
-    for number, line in enumerate(lines, 1):
+    for number, line in lines:
         item = _classify(number, line)
         if item is None:
             if current and current[-1].raw_offset:  # blank line ends a tshark -x frame block

@@ -1,4 +1,5 @@
-"""The ClientHello corpus in tests/corpus/: recorded and reconstructed hellos with provenance."""
+"""The ClientHello corpus: the recorded clients (generator/compat/data/clients/), recorded and
+reconstructed hellos with provenance."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from pathlib import Path
 
 import yaml
 
-CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"
+from generator.compat.clients import CLIENTS_DIR
+
+CORPUS_DIR = CLIENTS_DIR
 
 
 @dataclass(frozen=True)
