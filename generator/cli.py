@@ -273,6 +273,70 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--max-samples", type=int, default=3,
                      help="how many ClientHellos of the capture to include (default: 3)")
     new.set_defaults(handler=cmd_new)
+
+    from generator.net.commands import cmd_capture, cmd_probe
+    protocols = ("smtp", "imap", "pop3")
+    capture = commands.add_parser(
+        "capture", help="listen and record the ClientHello of every client that connects",
+        description="Listen on HOST:PORT (plain TLS, or SMTP/IMAP/POP3 up to STARTTLS), save "
+                    "each client's ClientHello as a hex file with its provenance (ready for "
+                    "`tlskb new ID --from FILE`), and print which key types it can use as it "
+                    "arrives. Each client gets a handshake_failure alert, or with --handshake a "
+                    "full handshake with a throwaway certificate (to see the client's own "
+                    "error). Ctrl-C or SIGTERM stops it.")
+    capture.add_argument("--listen", default="127.0.0.1:0", metavar="HOST:PORT",
+                         help="where to listen (default 127.0.0.1 and a free port, printed on "
+                              "stderr); PORT alone listens on 127.0.0.1")
+    capture.add_argument("--starttls", choices=protocols,
+                         help="speak this protocol up to STARTTLS first")
+    capture.add_argument("--count", type=int, metavar="N", help="stop after N ClientHellos")
+    capture.add_argument("--out", default="captures", metavar="DIR",
+                         help="where to save the ClientHellos (default: captures)")
+    capture.add_argument("--json", action="store_true",
+                         help="print one JSON object per ClientHello, a line each (JSON Lines)")
+    capture.add_argument("--handshake", action="store_true",
+                         help="complete the handshake with a throwaway certificate instead of "
+                              "refusing it")
+    capture.add_argument("--key-type", "-k", default="ec256", metavar="K",
+                         help="the certificate's key type with --handshake (default: ec256)")
+    capture.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
+                         help="for each line before STARTTLS, the ClientHello, the handshake "
+                              "(default: 10)")
+    capture.add_argument("--max-connections", type=int, default=512, metavar="N",
+                         help="connections served at once; more are closed (default: 512)")
+    capture.add_argument("--quiet", "-q", action="store_true",
+                         help="do not report connections that brought no ClientHello")
+    capture.set_defaults(handler=cmd_capture)
+
+    probe = commands.add_parser(
+        "probe", help="send every recorded ClientHello to a server and report who would break",
+        description="Send each ClientHello of the knowledge base (the cases' samples and the "
+                    "recorded clients) to HOST:PORT, one connection each, read the answer "
+                    "(ServerHello, HelloRetryRequest or alert) and report which clients would "
+                    "break, why (the case, or the analyzer's reason), and which certificate key "
+                    "type would serve them all. Exits 4 if any client would break.")
+    probe.add_argument("target", metavar="HOST:PORT", nargs="?",
+                       help="the server (not needed with --list)")
+    probe.add_argument("--starttls", choices=protocols,
+                       help="speak this protocol up to STARTTLS first")
+    probe.add_argument("--sni", metavar="NAME",
+                       help="the server name to send (default: HOST, unless it is an IP "
+                            "address; '' keeps each recorded name)")
+    probe.add_argument("--json", action="store_true",
+                       help="print a JSON array, one object per sample")
+    probe.add_argument("--cases", default="cases", metavar="DIR",
+                       help="the cases whose samples to send (default: cases)")
+    probe.add_argument("--no-cases", action="store_true",
+                       help="send only the recorded clients")
+    probe.add_argument("--only", action="append", metavar="ID",
+                       help="only this sample or case (repeatable)")
+    probe.add_argument("--list", action="store_true",
+                       help="list the samples that would be sent, and exit")
+    probe.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
+                       help="per connection (default: 10)")
+    probe.add_argument("--concurrency", type=int, default=8, metavar="N",
+                       help="connections at once (default: 8)")
+    probe.set_defaults(handler=cmd_probe)
     return parser
 
 

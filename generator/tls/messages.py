@@ -20,6 +20,8 @@ HELLO_RETRY_REQUEST_RANDOM = hashlib.sha256(b"HelloRetryRequest").digest()
 
 HANDSHAKE_CLIENT_HELLO = 1
 HANDSHAKE_SERVER_HELLO = 2
+HANDSHAKE_CERTIFICATE = 11
+HANDSHAKE_SERVER_HELLO_DONE = 14
 
 
 class _WithExtensions:
@@ -269,6 +271,22 @@ class SSLv2ClientHello:
         """With the 2-byte SSL 2.0 record header (high bit set, 15-bit length)."""
         body = self.encode_body()
         return writer.uint16(0x8000 | len(body)) + body
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateList:
+    """The server's Certificate message before TLS 1.3 (RFC 5246 §7.4.2):
+    `opaque ASN.1Cert<1..2^24-1>; ASN.1Cert certificate_list<0..2^24-1>;`, leaf first. In TLS 1.3
+    the message is encrypted, so only older handshakes show it."""
+    certificates: tuple[bytes, ...]
+
+    @classmethod
+    def parse(cls, r: Reader) -> "CertificateList":
+        body = r.vector(3, "certificate_list")
+        certificates = []
+        while not body.at_end():
+            certificates.append(body.opaque(3, "ASN.1Cert", minimum=1))
+        return cls(tuple(certificates))
 
 
 @dataclass(frozen=True, slots=True)

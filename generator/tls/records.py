@@ -302,6 +302,43 @@ def client_hellos_in_stream(data: bytes, start: int = 0) -> list[tuple[WireClien
     return found
 
 
+def encode_records(content_type: int, version: int, payload: bytes) -> bytes:
+    """`payload` as TLSPlaintext records of at most 2^14 bytes each (RFC 8446 §5.1)."""
+    chunks = [payload[i:i + MAX_PLAINTEXT] for i in range(0, len(payload), MAX_PLAINTEXT)] or [b""]
+    return b"".join(bytes((content_type,)) + version.to_bytes(2, "big")
+                    + len(chunk).to_bytes(2, "big") + chunk for chunk in chunks)
+
+
+def alert_record(description: int, version: int = 0x0303, fatal: bool = True) -> bytes:
+    """One Alert record (RFC 8446 §6): level fatal (2) or warning (1), then the description.
+    Before TLS 1.3 is agreed, record versions 0x0301-0x0303 are what every client accepts."""
+    return encode_records(CONTENT_ALERT, version, Alert(2 if fatal else 1, description).encode())
+
+
+def bytes_needed_for_first_flight(data: bytes) -> int:
+    """How many bytes must be there before decoding the client's first flight is worth trying:
+    the end of the first incomplete record, or `len(data)` when every record is complete, or
+    when the header already shows the input is bad (not a handshake record, a record over
+    2^14 bytes), so the decoder says why at once. A reader of a trickling stream decodes only
+    when this many bytes are there: one header walk per read, not one decode."""
+    if not data:
+        return 1
+    if data[0] & 0x80:  # SSL 2.0 format (RFC 5246 E.2): 15-bit length after the high bit
+        return 2 if len(data) < 2 else 2 + (((data[0] & 0x7F) << 8) | data[1])
+    pos = 0
+    while pos + 5 <= len(data):
+        length = (data[pos + 3] << 8) | data[pos + 4]
+        if data[pos] != CONTENT_HANDSHAKE or length > MAX_PLAINTEXT:
+            return len(data)
+        end = pos + 5 + length
+        if end > len(data):
+            return end
+        pos = end
+    if pos < len(data) and data[pos] != CONTENT_HANDSHAKE:
+        return len(data)
+    return len(data) if pos == len(data) else pos + 5
+
+
 @dataclass(frozen=True, slots=True)
 class ServerResponse:
     """What a server answered a ClientHello with: a ServerHello (with the plaintext handshake

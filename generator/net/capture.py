@@ -1,0 +1,325 @@
+"""`tlskb capture`: a listener that records the ClientHello of every client that connects.
+
+Plain TLS, or SMTP/IMAP/POP3 up to STARTTLS first (dialogue.py). Each connection's first flight
+is read with a bound on every read's duration and on its size (records over 2^14 bytes or
+hellos over 128 KiB are refused at their header), decoded, handed to `on_hello`, and answered
+with a fatal handshake_failure alert — or, with `handshake=True`, by completing the handshake
+with a throwaway certificate, so the client's own verdict on it (e.g. unknown_ca) is seen too.
+A malformed, slow or hostile client ends its own connection and nothing else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from generator.compat.keytypes import KeyType
+from generator.errors import DecodeError, TlskbError
+from generator.net.dialogue import MAX_LINE, ServerDialogue
+from generator.tls.records import (MAX_HANDSHAKE_MESSAGE, NeedMoreData, WireClientHello,
+                                   alert_record, bytes_needed_for_first_flight,
+                                   decode_client_hello_at)
+
+ALERT_HANDSHAKE_FAILURE = 40
+ALERT_DECODE_ERROR = 50
+ALERT_RECORD_OVERFLOW = 22
+#: a ClientHello's handshake message is at most MAX_HANDSHAKE_MESSAGE bytes; with record headers
+#: (each record carries at least one byte) this bounds what one connection may make us hold
+MAX_FIRST_FLIGHT = MAX_HANDSHAKE_MESSAGE + 4 + 5 * 16 + (1 << 14)
+
+
+class CaptureError(TlskbError):
+    """The listener could not start (address in use, permission, bad address)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureSettings:
+    host: str = "127.0.0.1"
+    port: int = 0
+    starttls: str | None = None          # "smtp", "imap", "pop3" or None for plain TLS
+    count: int | None = None             # stop after this many ClientHellos
+    handshake_key: KeyType | None = None  # complete the handshake with this key type
+    read_timeout: float = 10.0           # for each line before STARTTLS and for the hello
+    handshake_timeout: float = 10.0
+    max_connections: int = 512           # more at once are closed on arrival
+
+
+@dataclass(frozen=True, slots=True)
+class HandshakeResult:
+    """How the full handshake with our throwaway certificate ended."""
+    completed: bool
+    version: str | None = None
+    cipher: str | None = None
+    reason: str | None = None    # OpenSSL's reason, e.g. TLSV1_ALERT_UNKNOWN_CA
+
+    def describe(self) -> str:
+        if self.completed:
+            return f"handshake completed: {self.version}, {self.cipher}"
+        reason = self.reason or "unknown"
+        for prefix in ("TLSV1_ALERT_", "SSLV3_ALERT_", "TLSV13_ALERT_"):
+            if reason.startswith(prefix):  # OpenSSL's name for an alert the client sent
+                alert = reason[len(prefix):].lower()
+                return (f"handshake failed: the client sent alert {alert}"
+                        + (" (it does not trust the throwaway certificate, as expected)"
+                           if alert in ("unknown_ca", "bad_certificate", "certificate_unknown")
+                           else ""))
+        return f"handshake failed: {reason}"
+
+
+@dataclass(frozen=True, slots=True)
+class CapturedHello:
+    number: int
+    peer: tuple[str, int]
+    listener: tuple[str, int]
+    time: datetime.datetime
+    protocol: str | None
+    wire: WireClientHello
+    handshake: HandshakeResult | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionProblem:
+    """A connection that ended without a usable ClientHello, and why."""
+    peer: tuple[str, int]
+    time: datetime.datetime
+    what: str
+
+
+@dataclass(slots=True)
+class CaptureStats:
+    connections: int = 0
+    hellos: int = 0
+    problems: int = 0
+    turned_away: int = 0    # over max_connections
+    peak_connections: int = 0
+
+
+class _Dropped(Exception):
+    """Ends one connection: what to tell the user, and the alert to send first (if any)."""
+
+    def __init__(self, what: str, alert: int | None = None) -> None:
+        super().__init__(what)
+        self.what = what
+        self.alert = alert
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def _address(pair) -> tuple[str, int]:
+    return (str(pair[0]), int(pair[1])) if pair else ("?", 0)
+
+
+class CaptureServer:
+    """Runs until `stop()` or until `settings.count` hellos have arrived."""
+
+    def __init__(self, settings: CaptureSettings, on_hello: Callable[[CapturedHello], None],
+                 on_problem: Callable[[ConnectionProblem], None]) -> None:
+        self.settings = settings
+        self.on_hello = on_hello
+        self.on_problem = on_problem
+        self.stats = CaptureStats()
+        self.address: tuple[str, int] | None = None
+        self._server: asyncio.base_events.Server | None = None
+        self._tasks: set[asyncio.Task] = set()
+        self._stopped = asyncio.Event()
+        self._context: ssl.SSLContext | None = None
+
+    async def start(self) -> tuple[str, int]:
+        if self.settings.handshake_key is not None:
+            from generator.compat.replay import reference_context
+            self._context = reference_context(self.settings.handshake_key)
+        try:
+            self._server = await asyncio.start_server(
+                self._accept, self.settings.host, self.settings.port, limit=MAX_LINE * 2,
+                backlog=1024)
+        except OSError as error:
+            raise CaptureError(f"cannot listen on {self.settings.host}:{self.settings.port}: "
+                               f"{error.strerror or error}") from None
+        self.address = _address(self._server.sockets[0].getsockname())
+        return self.address
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+    async def run(self) -> CaptureStats:
+        """Serve until stopped; then close the listener and end open connections."""
+        if self._server is None:
+            await self.start()
+        await self._stopped.wait()
+        self._server.close()
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._server.wait_closed()
+        return self.stats
+
+    # -- one connection -----------------------------------------------------------------------
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        self.stats.connections += 1
+        if len(self._tasks) >= self.settings.max_connections or self._stopped.is_set():
+            self.stats.turned_away += 1
+            writer.transport.abort()
+            return
+        self._tasks.add(task)
+        self.stats.peak_connections = max(self.stats.peak_connections, len(self._tasks))
+        peer = _address(writer.get_extra_info("peername"))
+        try:
+            await self._serve(reader, writer, peer)
+        except _Dropped as dropped:
+            self.stats.problems += 1
+            if dropped.alert is not None:
+                writer.write(alert_record(dropped.alert))
+            self.on_problem(ConnectionProblem(peer, _now(), dropped.what))
+        except (ConnectionError, OSError) as error:
+            self.stats.problems += 1
+            self.on_problem(ConnectionProblem(peer, _now(), f"connection lost: {error}"))
+        except asyncio.CancelledError:
+            pass  # the listener is stopping
+        finally:
+            self._tasks.discard(task)
+            await self._close(writer)
+
+    @staticmethod
+    async def _close(writer: asyncio.StreamWriter) -> None:
+        try:
+            if writer.transport.get_write_buffer_size() == 0 or writer.is_closing():
+                writer.close()
+            else:
+                writer.close()
+                await asyncio.wait_for(writer.wait_closed(), 2)
+        except (ConnectionError, OSError, asyncio.TimeoutError, asyncio.CancelledError):
+            writer.transport.abort()
+
+    async def _serve(self, reader, writer, peer) -> None:
+        settings = self.settings
+        if settings.starttls:
+            await self._before_starttls(reader, writer)
+        wire, rest = await self._read_first_flight(reader)
+        if self.settings.count is not None and self.stats.hellos >= self.settings.count:
+            return  # enough already; this one arrived while stopping
+        self.stats.hellos += 1
+        handshake = None
+        if self._context is not None:
+            handshake = await self._complete_handshake(reader, writer, wire.raw + rest)
+        else:
+            version = min(wire.records[0].version, 0x0303) if wire.records else 0x0301
+            writer.write(alert_record(ALERT_HANDSHAKE_FAILURE, max(version, 0x0301)))
+        local = _address(writer.get_extra_info("sockname"))
+        self.on_hello(CapturedHello(self.stats.hellos, peer, local, _now(), settings.starttls,
+                                    wire, handshake))
+        if settings.count is not None and self.stats.hellos >= settings.count:
+            self.stop()
+
+    async def _before_starttls(self, reader, writer) -> None:
+        dialogue = ServerDialogue(self.settings.starttls)
+        writer.write(dialogue.greeting())
+        while True:
+            line = await self._read_line(reader)
+            reply = dialogue.receive(line)
+            writer.write(reply.data)
+            await writer.drain()
+            if reply.start_tls:
+                return
+            if reply.close:
+                raise _Dropped(f"the client ended the {self.settings.starttls.upper()} "
+                               "session without STARTTLS")
+
+    async def _read_line(self, reader) -> bytes:
+        try:
+            line = await asyncio.wait_for(reader.readuntil(b"\n"), self.settings.read_timeout)
+        except asyncio.TimeoutError:
+            raise _Dropped(f"no command within {self.settings.read_timeout:g} s before "
+                           "STARTTLS") from None
+        except asyncio.IncompleteReadError as error:
+            raise _Dropped(f"the client closed the connection before STARTTLS "
+                           f"({len(error.partial)} bytes of a last line)") from None
+        except asyncio.LimitOverrunError:
+            raise _Dropped(f"a command line longer than {MAX_LINE} bytes before STARTTLS") from None
+        if len(line) > MAX_LINE:
+            raise _Dropped(f"a command line longer than {MAX_LINE} bytes before STARTTLS")
+        return line
+
+    async def _read_first_flight(self, reader) -> tuple[WireClientHello, bytes]:
+        """The ClientHello and any bytes that came with it; _Dropped for anything else."""
+        buffer = bytearray()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.settings.read_timeout
+        while True:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise _Dropped(self._stalled(buffer))
+            try:
+                chunk = await asyncio.wait_for(reader.read(1 << 16), remaining)
+            except asyncio.TimeoutError:
+                raise _Dropped(self._stalled(buffer)) from None
+            if not chunk:
+                raise _Dropped("the client closed the connection after "
+                               f"{len(buffer)} bytes, before a complete ClientHello")
+            buffer += chunk
+            if len(buffer) < bytes_needed_for_first_flight(buffer):
+                if len(buffer) > MAX_FIRST_FLIGHT:
+                    raise _Dropped(f"more than {MAX_FIRST_FLIGHT} bytes without a complete "
+                                   "ClientHello", ALERT_RECORD_OVERFLOW)
+                continue
+            data = bytes(buffer)
+            try:
+                wire, end = decode_client_hello_at(data)
+            except NeedMoreData:
+                if len(buffer) > MAX_FIRST_FLIGHT:
+                    raise _Dropped(f"more than {MAX_FIRST_FLIGHT} bytes without a complete "
+                                   "ClientHello", ALERT_RECORD_OVERFLOW) from None
+                continue
+            except DecodeError as error:
+                alert = (ALERT_RECORD_OVERFLOW if error.field == "record length"
+                         else ALERT_DECODE_ERROR)
+                raise _Dropped(f"not a ClientHello: {error}", alert) from None
+            return wire, data[end:]
+
+    def _stalled(self, buffer: bytearray) -> str:
+        return (f"no complete ClientHello within {self.settings.read_timeout:g} s "
+                f"({len(buffer)} bytes arrived)")
+
+    async def _complete_handshake(self, reader, writer, first_flight: bytes) -> HandshakeResult:
+        """Finish the handshake as a server holding the reference certificate, feeding OpenSSL
+        through memory BIOs the bytes already read and then whatever the client sends."""
+        incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+        tls = self._context.wrap_bio(incoming, outgoing, server_side=True)
+        incoming.write(first_flight)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.settings.handshake_timeout
+        while True:
+            try:
+                tls.do_handshake()
+            except ssl.SSLWantReadError:
+                writer.write(outgoing.read())
+                await writer.drain()
+                remaining = deadline - loop.time()
+                try:
+                    chunk = await asyncio.wait_for(reader.read(1 << 16), max(remaining, 0.001))
+                except asyncio.TimeoutError:
+                    return HandshakeResult(False, reason="the client stopped answering "
+                                                         "during the handshake")
+                if not chunk:
+                    return HandshakeResult(False, reason="the client closed the connection "
+                                                         "during the handshake")
+                incoming.write(chunk)
+                continue
+            except ssl.SSLError as error:
+                writer.write(outgoing.read())
+                return HandshakeResult(False, reason=error.reason or error.strerror or str(error))
+            writer.write(outgoing.read())
+            cipher = tls.cipher()
+            result = HandshakeResult(True, tls.version(), cipher[0] if cipher else None)
+            try:
+                tls.unwrap()
+            except (ssl.SSLWantReadError, ssl.SSLError):
+                pass  # close_notify is written either way; the client's is not awaited
+            writer.write(outgoing.read())
+            return result

@@ -1,0 +1,144 @@
+"""`tlskb capture` and `tlskb probe` as commands: parse the addresses, run the event loop,
+print. cli.py builds their arguments and calls these."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+from pathlib import Path
+from typing import TextIO
+
+from generator.errors import UsageError
+
+EXIT_OK, EXIT_ERROR, EXIT_CLIENTS_BREAK = 0, 1, 4
+
+
+def host_port(text: str, *, default_host: str | None = None, what: str = "address") -> tuple[str, int]:
+    """HOST:PORT, [IPv6]:PORT, or (with a default host) PORT or :PORT."""
+    text = text.strip()
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        port_text = rest[1:] if rest.startswith(":") else ""
+    elif text.count(":") == 1:
+        host, port_text = text.split(":")
+    elif text.isdigit() and default_host is not None:
+        host, port_text = "", text
+    else:
+        raise UsageError(f"{what} {text!r} is not HOST:PORT (IPv6: [ADDRESS]:PORT)")
+    host = host or default_host or ""
+    if not host:
+        raise UsageError(f"{what} {text!r} has no host; write HOST:PORT")
+    if not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
+        raise UsageError(f"{what} {text!r}: the port must be a number from 0 to 65535")
+    return host, int(port_text)
+
+
+# -- capture ------------------------------------------------------------------------------------
+def cmd_capture(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from generator.compat.keytypes import catalogue
+    from generator.net import report, store
+    from generator.net.capture import CaptureServer, CaptureSettings
+
+    host, port = host_port(args.listen, default_host="127.0.0.1", what="--listen")
+    catalog = catalogue()
+    if args.count is not None and args.count < 1:
+        raise UsageError("--count must be at least 1")
+    handshake_key = catalog.key_type(args.key_type) if args.handshake else None
+    settings = CaptureSettings(host, port, args.starttls, args.count, handshake_key,
+                               args.timeout, args.timeout, args.max_connections)
+    directory = Path(args.out)
+    failures: list[str] = []
+
+    def on_hello(captured) -> None:
+        verdicts = report.verdicts_for(captured.wire.hello, catalog)
+        try:
+            saved = str(store.write_capture(directory, captured))
+        except OSError as error:
+            failures.append(f"cannot save to {directory}: {error.strerror or error}")
+            server.stop()
+            return
+        if args.json:
+            out.write(json.dumps(report.capture_json(captured, verdicts, saved),
+                                 ensure_ascii=False) + "\n")
+        else:
+            out.write(report.capture_text(captured, verdicts, saved) + "\n\n")
+        out.flush()
+
+    def on_problem(problem) -> None:
+        if not args.quiet:
+            err.write(f"tlskb: {report.problem_text(problem)}\n")
+            err.flush()
+
+    server = CaptureServer(settings, on_hello, on_problem)
+
+    async def serve():
+        bound = await server.start()
+        kind = f"{args.starttls.upper()} with STARTTLS" if args.starttls else "TLS"
+        mode = (f"completing handshakes with a throwaway {handshake_key.label} certificate"
+                if handshake_key else "answering each ClientHello with a handshake_failure alert")
+        err.write(f"tlskb: listening on {bound[0]}:{bound[1]} ({kind}), {mode}; saving to "
+                  f"{directory}/; Ctrl-C to stop\n")
+        err.flush()
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(number, server.stop)
+        return await server.run()
+
+    stats = asyncio.run(serve())
+    if failures:
+        raise UsageError(failures[0])
+    err.write(f"tlskb: {stats.hellos} ClientHello(s) captured from {stats.connections} "
+              f"connection(s); {stats.problems} ended without one"
+              + (f"; {stats.turned_away} turned away (over --max-connections)"
+                 if stats.turned_away else "") + "\n")
+    return EXIT_OK
+
+
+# -- probe --------------------------------------------------------------------------------------
+def cmd_probe(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from generator.compat.keytypes import catalogue
+    from generator.net import report
+    from generator.net.probe import Target, default_server_name, probe_all
+    from generator.net.samples import knowledge_base_samples
+
+    if args.concurrency < 1:
+        raise UsageError("--concurrency must be at least 1")
+    samples, cases = knowledge_base_samples(None if args.no_cases else Path(args.cases))
+    if args.only:
+        wanted = set(args.only)
+        unknown = wanted - {s.id for s in samples} - {s.case_id for s in samples}
+        if unknown:
+            raise UsageError(f"--only {', '.join(sorted(unknown))}: no such sample or case; "
+                             "`tlskb probe --list` shows them")
+        samples = [s for s in samples if s.id in wanted or s.case_id in wanted]
+    if args.list:
+        for sample in samples:
+            out.write(f"{sample.id}\t{sample.case_id or '-'}\t{sample.client}\n")
+        return EXIT_OK
+    if not args.target:
+        raise UsageError("tlskb probe needs HOST:PORT (or --list)")
+    host, port = host_port(args.target, what="target")
+    if port == 0:
+        raise UsageError("target port 0 is not a port to connect to")
+    server_name = args.sni if args.sni is not None else default_server_name(host)
+    target = Target(host, port, args.starttls, server_name or None, args.timeout)
+    catalog = catalogue()
+
+    def progress(done: int, total: int) -> None:
+        if err.isatty():
+            err.write(f"\r\x1b[Kprobing {done}/{total}" if done < total else "\r\x1b[K")
+            err.flush()
+
+    results = asyncio.run(probe_all(target, samples, args.concurrency, progress))
+    found = report.findings(results, catalog)
+    if args.json:
+        out.write(json.dumps(report.probe_json(found), indent=2 if out.isatty() else None,
+                             ensure_ascii=False) + "\n")
+    else:
+        shown = f"{host}:{port}" + (f" ({args.starttls.upper()} STARTTLS)" if args.starttls
+                                    else "")
+        out.write(report.probe_text(shown, found, catalog,
+                                    report.cases_by_failure(cases, catalog)) + "\n")
+    return EXIT_OK if all(f.result.ok for f in found) else EXIT_CLIENTS_BREAK

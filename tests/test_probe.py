@@ -1,0 +1,208 @@
+"""`tlskb probe` against real servers on 127.0.0.1: `openssl s_server` holding each kind of key
+(its answer to every recorded ClientHello must be the analyzer's verdict), and an SMTP server
+with STARTTLS (aiosmtpd) reproducing the blog post's failure end to end."""
+
+from __future__ import annotations
+
+import json
+import os
+import ssl
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import require_tool
+from generator.compat.analyzer import analyze
+from generator.compat.keytypes import catalogue
+from generator.net.probe import with_server_name
+from generator.net.samples import knowledge_base_samples
+from generator.tls.records import decode_client_hello
+from support.net import ROOT, free_port, openssl_server, write_credentials
+
+KEYS = {k.id: k for k in catalogue().key_types}
+SAMPLES = {s.id: s for s in knowledge_base_samples(ROOT / "cases")[0]}
+
+
+def probe(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "generator", "probe", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+
+@pytest.mark.parametrize("key_id", ["ec384", "ec256", "rsa2048", "ed25519"])
+def test_openssl_server_answers_as_the_analyzer_predicts(tmp_path, key_id):
+    """Every recorded ClientHello against OpenSSL's own server holding a `key_id` certificate:
+    the handshake proceeds exactly when the analyzer says the key type works, with the version
+    and cipher suite it predicts; TLS 1.2 answers show the certificate's key type."""
+    openssl = require_tool("openssl")
+    chain, key = write_credentials(tmp_path, KEYS[key_id])
+    with openssl_server(openssl, chain, key) as port:
+        done = probe(f"127.0.0.1:{port}", "--json", "--concurrency", "4")
+    results = json.loads(done.stdout)
+    assert {r["sample"] for r in results} == set(SAMPLES)
+    for result in results:
+        verdict = analyze(decode_client_hello(SAMPLES[result["sample"]].raw).hello, KEYS[key_id])
+        assert result["ok"] == verdict.ok, (result, verdict.summary())
+        if result["kind"] == "server_hello":
+            assert (result["version_code"], result["cipher_suite"]) == \
+                (verdict.version, verdict.cipher_suite), (result, verdict.summary())
+            if result["version_code"] <= 0x0303:
+                assert result["certificate_key_type"] == key_id
+        elif result["kind"] == "alert":
+            assert result["alert"] == verdict.alert, (result, verdict.summary())
+    exchange = next(r for r in results if r["case"] == "exchange-online-p384")
+    assert exchange["ok"] is (key_id != "ec384" and key_id != "ed25519")
+    assert done.returncode == (0 if all(r["ok"] for r in results) else 4)
+
+
+@pytest.fixture()
+def smtp_server(tmp_path):
+    """An SMTP server with STARTTLS (aiosmtpd, Python's ssl) holding the given key type."""
+    try:
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.handlers import Sink
+    except ImportError:
+        if os.environ.get("CI") == "true":
+            pytest.fail("aiosmtpd is required in CI (pip install '.[test]')")
+        pytest.skip("aiosmtpd not installed (pip install '.[test]')")
+    started = []
+
+    def start(key_id: str | None) -> int:
+        context = None
+        if key_id:
+            chain, key = write_credentials(tmp_path, KEYS[key_id])
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(chain, key)
+        port = free_port()
+        controller = Controller(Sink(), hostname="127.0.0.1", port=port, tls_context=context,
+                                require_starttls=context is not None, ready_timeout=10)
+        controller.start()
+        started.append(controller)
+        return port
+
+    yield start
+    for controller in started:
+        controller.stop()
+
+
+def test_the_blog_posts_failure_end_to_end_with_postfix(tmp_path):
+    """The blog post's afternoon, replayed: Exchange Online's 2019 ClientHello, sent after
+    STARTTLS to a real Postfix holding an ECDSA P-384 certificate, gets handshake_failure, and
+    Postfix logs "no shared cipher" — what the post found. The report says why and names the
+    case; the P-256 variant of the same server serves it."""
+    postfix = require_tool("postfix")
+    if os.geteuid() != 0:
+        pytest.skip("Postfix needs root to start (run the tests as root, as CI's .ci/run does)")
+    from generator.compat.certs import certified_key
+    from support.net import postfix_server
+    p384 = certified_key("ecdsa", None, "secp384r1")
+    with postfix_server(postfix, p384.chain_pem, p384.key_pem) as (port, log):
+        done = probe(f"127.0.0.1:{port}", "--starttls", "smtp", "--concurrency", "2")
+        time.sleep(0.5)  # Postfix writes its log through postlogd
+        logged = log.read_text()
+    assert done.returncode == 4, done.stderr
+    line = next(line for line in done.stdout.splitlines() if "Exchange Online" in line)
+    assert line.lstrip().startswith("FAIL") and "alert handshake_failure (40)" in line
+    assert ("Exchange Online outbound connector, November 2019: supported_groups lists "
+            "secp256r1; an ECDSA P-384 certificate needs secp384r1") in done.stdout
+    assert "case exchange-online-p384" in done.stdout
+    # Postfix answers every recorded client as the reference server with P-384 would
+    assert "Every answer is what the reference server gives with: ECDSA P-384." in done.stdout
+    assert "no shared cipher" in logged and "lost connection after STARTTLS" in logged
+    p256 = certified_key("ecdsa", None, "secp256r1")
+    with postfix_server(postfix, p256.chain_pem, p256.key_pem) as (port, _):
+        done = probe(f"127.0.0.1:{port}", "--starttls", "smtp", "--json", "--only",
+                     "exchange-online-p384")
+    (result,) = json.loads(done.stdout)
+    assert result["ok"] is True and result["certificate_key_type"] == "ec256"
+
+
+def test_the_blog_posts_failure_with_aiosmtpd(smtp_server):
+    """The same with a Python SMTP server (aiosmtpd): its asyncio TLS layer closes the
+    connection without sending the alert, and the probe still reports the failure and why."""
+    port = smtp_server("ec384")
+    done = probe(f"127.0.0.1:{port}", "--starttls", "smtp")
+    assert done.returncode == 4, done.stderr
+    line = next(line for line in done.stdout.splitlines() if "Exchange Online" in line)
+    assert line.lstrip().startswith("FAIL")
+    assert ("Exchange Online outbound connector, November 2019: supported_groups lists "
+            "secp256r1; an ECDSA P-384 certificate needs secp384r1") in done.stdout
+    assert "The server's certificate: ECDSA P-384" in done.stdout
+
+
+def test_the_same_server_with_p256_serves_exchange(smtp_server):
+    port = smtp_server("ec256")
+    done = probe(f"127.0.0.1:{port}", "--starttls", "smtp", "--json", "--only",
+                 "exchange-online-p384")
+    (result,) = json.loads(done.stdout)
+    assert result["ok"] is True and result["version"] == "TLS 1.2"
+    assert result["certificate_key_type"] == "ec256"
+    assert done.returncode == 0
+
+
+def test_a_server_without_starttls_is_one_clear_line(smtp_server):
+    port = smtp_server(None)
+    done = probe(f"127.0.0.1:{port}", "--starttls", "smtp")
+    assert done.returncode == 1
+    assert done.stderr.startswith("tlskb: error:") and "does not offer STARTTLS" in done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == ""
+
+
+def test_an_unreachable_server_is_one_clear_line():
+    done = probe(f"127.0.0.1:{free_port()}", "--timeout", "3")
+    assert done.returncode == 1
+    assert done.stderr.strip().count("\n") == 0
+    assert "cannot connect to 127.0.0.1:" in done.stderr and "Connection refused" in done.stderr
+
+
+def test_a_silent_server_times_out_per_connection():
+    """A server that accepts and never answers: each probe ends after --timeout, reported."""
+    import socket
+    import threading
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    held = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                continue
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        done = probe(f"127.0.0.1:{listener.getsockname()[1]}", "--json", "--timeout", "1",
+                     "--concurrency", "19", "--no-cases")
+    finally:
+        stop.set()
+        thread.join(5)
+        for sock in held:
+            sock.close()
+        listener.close()
+    results = json.loads(done.stdout)
+    assert results and all(r["kind"] == "closed" and "no answer within 1 s" in r["detail"]
+                           for r in results)
+    assert done.returncode == 4
+
+
+def test_server_name_is_replaced_and_nothing_else(tshark_or_none=None):
+    changed = 0
+    for sample in SAMPLES.values():
+        before = decode_client_hello(sample.raw)
+        after = decode_client_hello(with_server_name(sample.raw, "mx.example.net"))
+        if before.hello.server_name is None:
+            assert after.raw == sample.raw
+            continue
+        changed += 1
+        assert after.hello.server_name == "mx.example.net"
+        others = [e for e in before.hello.extensions if e.type != 0]
+        assert [e for e in after.hello.extensions if e.type != 0] == others
+        assert after.hello.cipher_suites == before.hello.cipher_suites
+        assert after.records[0].version == before.records[0].version
+    assert changed >= 5
