@@ -34,6 +34,13 @@ class Reply:
     close: bool = False
 
 
+def _known(protocol: str) -> str:
+    if protocol not in PROTOCOLS:
+        raise DialogueError(f"unknown STARTTLS protocol {protocol!r}; one of "
+                            f"{', '.join(PROTOCOLS)}")
+    return protocol
+
+
 def _command_word(line: bytes, tagged: bool) -> tuple[bytes, bytes]:
     """(tag, upper-cased command word) of a client line; the tag is empty unless `tagged`."""
     words = line.strip().split()
@@ -48,10 +55,7 @@ class ServerDialogue:
     """The server side, for one connection."""
 
     def __init__(self, protocol: str, name: str = "tlskb-capture") -> None:
-        if protocol not in PROTOCOLS:
-            raise DialogueError(f"unknown STARTTLS protocol {protocol!r}; one of "
-                                f"{', '.join(PROTOCOLS)}")
-        self.protocol = protocol
+        self.protocol = _known(protocol)
         self.name = name
         self.commands = 0
 
@@ -130,10 +134,7 @@ class ClientDialogue:
     """
 
     def __init__(self, protocol: str, ehlo_name: str = "tlskb-probe.invalid") -> None:
-        if protocol not in PROTOCOLS:
-            raise DialogueError(f"unknown STARTTLS protocol {protocol!r}; one of "
-                                f"{', '.join(PROTOCOLS)}")
-        self.protocol = protocol
+        self.protocol = _known(protocol)
         self.ehlo_name = ehlo_name
         self.state = "greeting"
         self.capabilities: list[bytes] = []

@@ -10,20 +10,12 @@ from typing import Any
 from generator.compat.analyzer import Verdict, analyze
 from generator.compat.keytypes import Catalogue
 from generator.compat.report import verdict_json
-from generator.net.capture import CapturedHello, ConnectionProblem
+from generator.net.capture import CapturedHello, ConnectionProblem, endpoint, utc_stamp
 from generator.net.probe import ProbeResult
 from generator.tls.fingerprint import fingerprints
 from generator.tls.jsonview import client_hello_json
+from generator.tls.records import decode_client_hello
 from generator.tls.registry import cipher_suite_name, group_name, name, version_name
-
-
-def _endpoint(pair: tuple[str, int]) -> str:
-    host, port = pair
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
-def _stamp(captured_time) -> str:
-    return captured_time.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def verdicts_for(hello, catalogue: Catalogue) -> list[Verdict]:
@@ -37,7 +29,7 @@ def capture_text(captured: CapturedHello, verdicts: Sequence[Verdict], saved: st
     versions = hello.supported_versions or (hello.legacy_version,)
     offered = ", ".join(version_name(v) for v in versions if (v & 0x0F0F) != 0x0A0A)
     fingerprint = fingerprints(wire).ja4
-    lines = [f"#{captured.number} {_stamp(captured.time)} from {_endpoint(captured.peer)}"
+    lines = [f"#{captured.number} {utc_stamp(captured.time)} from {endpoint(captured.peer)}"
              + (f" ({captured.protocol.upper()} STARTTLS)" if captured.protocol else "")
              + f": SNI {hello.server_name or '(none)'}"
              + (f", JA4 {fingerprint}" if fingerprint else ", SSL 2.0 format"),
@@ -60,8 +52,8 @@ def capture_json(captured: CapturedHello, verdicts: Sequence[Verdict],
                  saved: str | None) -> dict[str, Any]:
     prints = fingerprints(captured.wire)
     obj: dict[str, Any] = {
-        "number": captured.number, "time": _stamp(captured.time),
-        "peer": _endpoint(captured.peer), "listener": _endpoint(captured.listener),
+        "number": captured.number, "time": utc_stamp(captured.time),
+        "peer": endpoint(captured.peer), "listener": endpoint(captured.listener),
         "starttls": captured.protocol, "file": saved,
         "client_hello": client_hello_json(captured.wire.hello),
         "ja3": prints.ja3, "ja3_hash": prints.ja3_hash, "ja4": prints.ja4,
@@ -77,7 +69,7 @@ def capture_json(captured: CapturedHello, verdicts: Sequence[Verdict],
 
 
 def problem_text(problem: ConnectionProblem) -> str:
-    return f"{_stamp(problem.time)} {_endpoint(problem.peer)}: {problem.what}"
+    return f"{utc_stamp(problem.time)} {endpoint(problem.peer)}: {problem.what}"
 
 
 # -- probe --------------------------------------------------------------------------------------
@@ -96,7 +88,6 @@ class ProbeFinding:
 
 
 def findings(results: Sequence[ProbeResult], catalogue: Catalogue) -> list[ProbeFinding]:
-    from generator.tls.records import decode_client_hello
     return [ProbeFinding(r, tuple(verdicts_for(decode_client_hello(r.sample.raw).hello,
                                                catalogue)))
             for r in results]

@@ -6,18 +6,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from generator.net.capture import CapturedHello
+from generator.net.capture import CapturedHello, endpoint, utc_stamp
 from generator.tls.fingerprint import fingerprints
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9.-]+")
 
 
-def _endpoint(pair: tuple[str, int]) -> str:
-    host, port = pair
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
-def capture_text(captured: CapturedHello) -> str:
+def file_text(captured: CapturedHello) -> str:
     """The file's text: provenance as comments, then the bytes as hex, 32 per line."""
     wire = captured.wire
     hello = wire.hello
@@ -25,9 +20,9 @@ def capture_text(captured: CapturedHello) -> str:
                 else "TLS (no STARTTLS)")
     header = [
         f"ClientHello captured by tlskb capture ({len(wire.raw)} bytes, {wire.wire_format})",
-        f"time: {captured.time.isoformat(timespec='seconds').replace('+00:00', 'Z')}",
-        f"peer: {_endpoint(captured.peer)}",
-        f"listener: {_endpoint(captured.listener)}",
+        f"time: {utc_stamp(captured.time)}",
+        f"peer: {endpoint(captured.peer)}",
+        f"listener: {endpoint(captured.listener)}",
         f"protocol: {protocol}",
         f"sni: {hello.server_name or '(none)'}",
         f"ja4: {fingerprints(wire).ja4 or '(none: SSL 2.0 format)'}",
@@ -50,5 +45,5 @@ def file_name(captured: CapturedHello) -> str:
 def write_capture(directory: Path, captured: CapturedHello) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / file_name(captured)
-    path.write_text(capture_text(captured), encoding="utf-8")
+    path.write_text(file_text(captured), encoding="utf-8")
     return path
