@@ -80,7 +80,7 @@ def test_openssl_server_debug_log():
     text = (FIXTURES / "openssl-s_server-debug.txt").read_text()
     result = find_client_hellos(text.encode(), "debug.txt")
     assert len(result.hellos) == 1
-    assert result.hellos[0].origin.where == "read from"
+    assert result.hellos[0].origin.where.startswith("read from 0x")
     assert result.hellos[0].wire.records[0].length == 292
     assert result.hellos[0].wire.handshake_length == 288
     assert any("server_hello" in note for note in result.notes)
@@ -95,7 +95,8 @@ def test_openssl_client_msg_trace():
 def postfix_dump(data: bytes, prefix: str = "Nov 29 20:20:16 mail postfix/smtpd[16423]: ") -> str:
     """Postfix's tls_dump_buffer() layout (src/tls/tls_misc.c): `%04x ` offset, bytes as `%02x`
     followed by '|' after the 8th and ' ' otherwise, missing bytes as three spaces, a space,
-    then the ASCII column; trailing spaces/NULs elided as `%04x - <SPACES/NULS>`."""
+    then the ASCII column; trailing spaces/NULs elided as `%04x - <SPACES/NULLS>` after the
+    offset where they start (as a running Postfix 3.7 writes it: see test_a_real_postfix_log)."""
     trimmed = data.rstrip(b" \x00")
     lines = [f"{prefix}read from 55D0B6D0E9A0 [55D0B6D2C8D3] ({len(data)} bytes => {len(data)} "
              f"(0x{len(data):X}))"]
@@ -106,19 +107,19 @@ def postfix_dump(data: bytes, prefix: str = "Nov 29 20:20:16 mail postfix/smtpd[
         text = "".join(chr(b) if 32 <= b <= 126 else "." for b in chunk)
         lines.append(f"{prefix}{row:04x} {hexes} {text[:8]} {text[8:]}".rstrip())
     if len(trimmed) < len(data):
-        lines.append(f"{prefix}{len(data):04x} - <SPACES/NULS>")
+        lines.append(f"{prefix}{len(trimmed):04x} - <SPACES/NULLS>")
     return "\n".join(lines) + "\n"
 
 
 def test_postfix_tls_log_with_elided_trailing_zeros():
     """The blog post's own situation: the Exchange hello ends in 00 (renegotiation_info), which
-    Postfix elides as <SPACES/NULS>; header and body are read separately."""
+    Postfix elides as <SPACES/NULLS>; header and body are read separately."""
     data = SAMPLES["exchange-online-2019-reconstructed"]
     log = (postfix_dump(data[:5]) + postfix_dump(data[5:])
            + "Nov 29 20:20:16 mail postfix/smtpd[16423]: SSL_accept error from x[1.2.3.4]: -1\n")
     result = find_client_hellos(log.encode(), "maillog")
     assert [f.wire.raw for f in result.hellos] == [data]
-    assert any("<SPACES/NULS>" in note for note in result.notes)
+    assert any("<SPACES/NULLS>" in note for note in result.notes)
 
 
 @pytest.mark.parametrize("text", [
@@ -180,8 +181,47 @@ def test_bad_hex_says_why(text, message):
 def test_blocks_keep_their_labels():
     text = "read from 1 [2] (3 bytes => 3 (0x3))\n0000 - 16 03 01\nwrite to 1 [2] (2 bytes => 2 (0x2))\n0000 - 15 03\n"
     blocks = parse_hex_text(text)
-    assert [(b.label, b.data) for b in blocks] == [("read from", b"\x16\x03\x01"),
-                                                    ("write to", b"\x15\x03")]
+    assert [(b.label, b.data) for b in blocks] == [("read from 1", b"\x16\x03\x01"),
+                                                    ("write to 1", b"\x15\x03")]
+
+
+def test_each_connection_in_a_log_is_its_own_stream():
+    """Two connections (two BIO addresses) in one debug log: two hellos, neither taken for the
+    second hello of a HelloRetryRequest."""
+    first, second = SAMPLES["curl-7.88"], SAMPLES["openssl-3.0-tls12"]
+    text = "".join(f"read from 0x{bio} [0x0] ({len(d)} bytes => {len(d)} (0x{len(d):X}))\n"
+                   + "".join(f"{i:04x} - " + " ".join(f"{b:02x}" for b in d[i:i + 16]) + "\n"
+                             for i in range(0, len(d), 16))
+                   for bio, d in (("55aa01", first), ("55aa02", second)))
+    result = find_client_hellos(text.encode(), "two.log")
+    assert [f.wire.raw for f in result.hellos] == [first, second]
+    assert not any(f.origin.second for f in result.hellos)
+
+
+def test_interleaved_processes_in_a_mail_log():
+    """Concurrent smtpd processes write their dumps line by line into the same log: each
+    process's lines are read on their own."""
+    first, second = SAMPLES["curl-7.88"], SAMPLES["openssl-3.0-tls12"]
+    a = (postfix_dump(first[:5], "Nov 29 20:20:16 mail postfix/smtpd[101]: ")
+         + postfix_dump(first[5:], "Nov 29 20:20:16 mail postfix/smtpd[101]: ")).splitlines()
+    b = (postfix_dump(second[:5], "Nov 29 20:20:16 mail postfix/smtpd[202]: ")
+         + postfix_dump(second[5:], "Nov 29 20:20:16 mail postfix/smtpd[202]: ")).splitlines()
+    mixed = [line for pair in zip(a, b) for line in pair] + a[len(b):] + b[len(a):]
+    result = find_client_hellos("\n".join(mixed).encode(), "maillog")
+    assert sorted(f.wire.raw for f in result.hellos) == sorted([first, second])
+    assert {f.origin.where.split()[0] for f in result.hellos} == {"postfix/smtpd[101]",
+                                                                 "postfix/smtpd[202]"}
+
+
+def test_a_real_postfix_log():
+    """Postfix 3.7's own dump (smtpd_tls_loglevel = 3), recorded from a running Postfix: its
+    elision line is `<SPACES/NULLS>` after the offset where the elided bytes start, and each
+    connection is its own stream."""
+    text = (FIXTURES / "postfix-3.7-smtpd-tls-loglevel-3.log").read_bytes()
+    result = find_client_hellos(text, "maillog")
+    assert [f.wire.raw for f in result.hellos] == [SAMPLES["exchange-online-2019-reconstructed"],
+                                                   SAMPLES["curl-7.88"]]
+    assert any("elided 1 trailing bytes" in note for note in result.notes)
 
 
 def test_dump_header_length_must_match():

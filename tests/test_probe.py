@@ -98,7 +98,8 @@ def test_the_blog_posts_failure_end_to_end_with_postfix(tmp_path):
     from generator.compat.certs import certified_key
     from support.net import postfix_server
     p384 = certified_key("ecdsa", None, "secp384r1")
-    with postfix_server(postfix, p384.chain_pem, p384.key_pem) as (port, log):
+    with postfix_server(postfix, p384.chain_pem, p384.key_pem,
+                        smtpd_tls_loglevel="3") as (port, log):
         done = probe(f"127.0.0.1:{port}", "--starttls", "smtp", "--concurrency", "2")
         time.sleep(0.5)  # Postfix writes its log through postlogd
         logged = log.read_text()
@@ -111,6 +112,12 @@ def test_the_blog_posts_failure_end_to_end_with_postfix(tmp_path):
     # Postfix answers every recorded client as the reference server with P-384 would
     assert "Every answer is what the reference server gives with: ECDSA P-384." in done.stdout
     assert "no shared cipher" in logged and "lost connection after STARTTLS" in logged
+    # smtpd_tls_loglevel = 3 dumps what Postfix read: tlskb decodes that log to exactly the
+    # ClientHellos the probe sent, one stream per connection
+    from generator.ingest.find import find_client_hellos
+    logged_hellos = find_client_hellos(logged.encode(), "maillog").hellos
+    assert sorted(f.wire.raw for f in logged_hellos) == sorted(s.raw for s in SAMPLES.values())
+    assert not any(f.origin.second for f in logged_hellos)
     p256 = certified_key("ecdsa", None, "secp256r1")
     with postfix_server(postfix, p256.chain_pem, p256.key_pem) as (port, _):
         done = probe(f"127.0.0.1:{port}", "--starttls", "smtp", "--json", "--only",

@@ -178,10 +178,13 @@ def _starts_hello(data: bytes) -> bool:
 
 
 def _other_handshake(data: bytes) -> str | None:
-    """The name of a non-ClientHello handshake message a block starts with (a server's side)."""
+    """What a block starts with when it is the server's side: a handshake message other than
+    a ClientHello, or an alert record."""
+    from generator.tls.registry import name
     if looks_like_tls_handshake_record(data) and len(data) >= 6 and data[5] != 1:
-        from generator.tls.registry import name
-        return name("handshake_types", data[5])
+        return f"a {name('handshake_types', data[5])}"
+    if len(data) >= 7 and data[0] == 21 and data[1] == 3 and data[3:5] == b"\x00\x02":
+        return f"an alert ({name('alerts', data[6])})"
     return None
 
 
@@ -216,11 +219,11 @@ def _from_blocks(blocks: list[HexBlock], source: str, collector: _Collector,
         other = _other_handshake(block.data)
         if other is not None:
             if strict or len(blocks) == 1:
-                collector.error(DecodeError(f"the input starts with a {other} message, not a "
+                collector.error(DecodeError(f"the input starts with {other}, not a "
                                             "ClientHello", offset=5, field="handshake type",
                                             context=origin.describe()))
             else:
-                collector.notes.append(f"{block.label} starts with a {other} (the server's side): "
+                collector.notes.append(f"{block.label} starts with {other} (the server's side): "
                                        "not decoded")
             continue
         located = locate_tls_start(block.data)

@@ -25,10 +25,19 @@ from generator.errors import DecodeError
 
 _HEX_WORD = re.compile(r"(?<![0-9A-Za-z])((?:[0-9A-Fa-f]{2})+)(?![0-9A-Za-z])")
 _SYSLOG_PREFIX = re.compile(r"^[^\[\]]*\[\d+\]:\s")
+#: the process in a syslog prefix: "postfix/smtpd[16423]"
+_SYSLOG_PROCESS = re.compile(r"^[^\[\]]*?(?P<process>[^\s\[\]]+\[\d+\]):\s")
 _OFFSET_LINE = re.compile(r"^\s*(?P<offset>[0-9A-Fa-f]{4,8})(?P<sep>:\s*|\s+-\s+|\s+|$)(?P<rest>.*)$")
-_DIRECTION = re.compile(r"^(?:(?P<bio>read from|write to)\b.*\((?P<req>\d+) bytes => (?P<ret>-?\d+)"
+_DIRECTION = re.compile(r"^(?:(?P<bio>read from|write to)\b(?:\s+(?P<ptr>(?:0x)?[0-9A-Fa-f]+)\b)?.*"
+                        r"\((?P<req>\d+) bytes => (?P<ret>-?\d+)"
                         r"|(?P<msg>>>>|<<<)\s)")
-_TRUNCATED = re.compile(r"^\s*(?P<offset>[0-9A-Fa-f]{4,8}) - <SPACES/NULS>\s*$")
+#: OpenSSL's BIO_dump writes `<SPACES/NULS>` after the total length; Postfix's own dump writes
+#: `<SPACES/NULLS>` after the offset where the elided bytes start (seen in Postfix 3.7's log)
+#: log lines that begin a new TLS connection: Postfix's "setting up TLS connection from/to",
+#: s_client's "CONNECTED(...)", s_server's "ACCEPT". A BIO address can be reused by the next
+#: connection, so a new connection starts new streams.
+_NEW_CONNECTION = re.compile(r"setting up TLS connection|^CONNECTED\(|^ACCEPT$")
+_TRUNCATED = re.compile(r"^\s*(?P<offset>[0-9A-Fa-f]{4,8}) - <SPACES/NULL?S>\s*$")
 _WORDS_16BIT = re.compile(r"^[0-7]{7}(?: [0-9a-f]{4}){1,8}\s*$")
 _PLAIN_LINE = re.compile(r"^[0-9A-Fa-f\s:,.\-]*$")
 _XXD_LINE = re.compile(r"^\s*[0-9A-Fa-f]{4,8}:\s")
@@ -42,6 +51,7 @@ class HexBlock:
     label: str          # where it came from, e.g. "read from (OpenSSL/Postfix debug log)"
     form: str           # which format was recognised
     notes: tuple[str, ...] = ()
+    elided: bool = False  # the dump ended with `<SPACES/NULS>`: trailing zeros were left out
 
 
 @dataclass(slots=True)
@@ -94,7 +104,7 @@ def parse_hex_text(text: str, source: str = "input") -> list[HexBlock]:
         raise DecodeError("no hex digits found: the input holds only comments", field="hex",
                           context=source)
     if any(_DIRECTION.match(_SYSLOG_PREFIX.sub("", line, count=1)) for line in lines):
-        return _labelled_dumps(numbered, source)
+        return _labelled_dumps_per_process(numbered, source)
     if "\\x" in text:
         return [_escapes(text, source)]
     if _mostly_zero_x(text):
@@ -190,18 +200,39 @@ def _classify(number: int, line: str) -> _Line | str | None:
     return stripped.strip()
 
 
+def _labelled_dumps_per_process(lines: list[tuple[int, str]], source: str) -> list[HexBlock]:
+    """A mail log interleaves the lines of concurrent processes (smtpd[101], smtpd[102]): read
+    each process's lines on their own, in order of first appearance."""
+    by_process: dict[str | None, list[tuple[int, str]]] = {}
+    for number, line in lines:
+        match = _SYSLOG_PROCESS.match(line)
+        by_process.setdefault(match.group("process") if match else None, []).append((number, line))
+    if len(by_process) == 1:
+        return _labelled_dumps(lines, source)
+    blocks: list[HexBlock] = []
+    for process, own in by_process.items():
+        if not any(_DIRECTION.match(_SYSLOG_PREFIX.sub("", line, count=1)) for _, line in own):
+            continue  # a process that dumped nothing (qmgr, postlogd, ...)
+        for block in _labelled_dumps(own, source):
+            label = f"{process} {block.label}" if process else block.label
+            blocks.append(HexBlock(block.data, label, block.form, block.notes, block.elided))
+    return blocks
+
+
 def _labelled_dumps(lines: list[tuple[int, str]], source: str) -> list[HexBlock]:
     """Split (line number, line) pairs into dump blocks at header lines and offset resets,
     then join per direction."""
-    groups: list[tuple[str | None, list[_Line]]] = []
+    groups: list[tuple[str | None, int, list[_Line]]] = []
     header: str | None = None
     current: list[_Line] = []
     unknown: list[tuple[int, str]] = []
+    connection, dumps_in_connection = 1, 0
 
     def close() -> None:
-        nonlocal current
+        nonlocal current, dumps_in_connection
         if current:
-            groups.append((header, current))
+            groups.append((header, connection, current))
+            dumps_in_connection += 1
         current = []
 
     for number, line in lines:
@@ -212,6 +243,8 @@ def _labelled_dumps(lines: list[tuple[int, str]], source: str) -> list[HexBlock]
             continue
         if isinstance(item, str):
             close()
+            if _NEW_CONNECTION.search(item) and dumps_in_connection:
+                connection, dumps_in_connection = connection + 1, 0
             header = item
             if not _DIRECTION.match(item) and not item.endswith(":"):
                 unknown.append((number, item))
@@ -224,8 +257,9 @@ def _labelled_dumps(lines: list[tuple[int, str]], source: str) -> list[HexBlock]
     if not groups:
         number, text = unknown[0] if unknown else (1, "")
         raise DecodeError(f"line {number} is not hex: {text[:60]!r}", field="hex", context=source)
-    blocks = [_block_bytes(lines_, label, source) for label, lines_ in groups]
-    return _join_directions(blocks, [label for label, _ in groups], source)
+    blocks = [_block_bytes(lines_, label, source) for label, _, lines_ in groups]
+    return _join_directions(blocks, [(label, connection) for label, connection, _ in groups],
+                            source)
 
 
 def _resolve_radix(lines: list[_Line]) -> tuple[int, str | None]:
@@ -278,11 +312,13 @@ def _block_bytes(lines: list[_Line], label: str | None, source: str) -> HexBlock
     full_line_end: int | None = None
     last_taken: list[tuple[int, int]] = []
     pending_repeat = False
+    elided = False
     for index, line in enumerate(lines):
         if line.repeat:
             pending_repeat = True
             continue
         if line.truncated_to is not None:
+            elided = True
             missing = line.truncated_to - len(out)
             if missing > 0:
                 out += bytes(missing)
@@ -321,7 +357,7 @@ def _block_bytes(lines: list[_Line], label: str | None, source: str) -> HexBlock
             taken = _last_line_bytes(line, full_line_end)
         out += bytes(v for _, v in taken)
         last_taken = taken
-    return HexBlock(bytes(out), label or source, "offset dump", tuple(notes))
+    return HexBlock(bytes(out), label or source, "offset dump", tuple(notes), elided)
 
 
 def _next_offset_line(lines: list[_Line], index: int) -> _Line | None:
@@ -345,24 +381,36 @@ def _last_line_bytes(line: _Line, full_line_end: int | None) -> list[tuple[int, 
     return taken
 
 
-def _join_directions(blocks: list[HexBlock], labels: list[str | None], source: str) -> list[HexBlock]:
-    """`read from`/`write to` and `>>>`/`<<<` dumps: join consecutive blocks per direction."""
+def _join_directions(blocks: list[HexBlock], labels: list[tuple[str | None, int]],
+                     source: str) -> list[HexBlock]:
+    """`read from`/`write to` and `>>>`/`<<<` dumps: join the blocks of each direction, per
+    connection (the BIO address, and the lines that start a connection)."""
     streams: dict[str, tuple[bytearray, list[str]]] = {}
     others: list[HexBlock] = []
     order: list[str] = []
-    for block, label in zip(blocks, labels):
+    several = len({connection for _, connection in labels}) > 1
+    for block, (label, connection) in zip(blocks, labels):
         match = _DIRECTION.match(label or "")
         if not match:
             others.append(block)
             continue
         if match.group("bio"):
-            direction = match.group("bio")
+            # one stream per direction and BIO (each connection has its own BIO address)
+            direction = " ".join(filter(None, (match.group("bio"), match.group("ptr"))))
             announced = int(match.group("ret"))
+            if block.elided and len(block.data) < announced:
+                missing = announced - len(block.data)
+                block = HexBlock(block.data + bytes(missing), block.label, block.form,
+                                 block.notes + (f"the dump elided {missing} trailing bytes as "
+                                                "<SPACES/NULLS>; tlskb took them as zero bytes",),
+                                 True)
             if announced >= 0 and announced != len(block.data):
                 raise DecodeError(f"the dump under {label[:50]!r} holds {len(block.data)} bytes but "
                                   f"its header says {announced}", field="hex", context=source)
         else:
             direction = "sent (>>>)" if match.group("msg") == ">>>" else "received (<<<)"
+        if several:
+            direction = f"{direction}, connection {connection}"
         if direction not in streams:
             streams[direction] = (bytearray(), [])
             order.append(direction)

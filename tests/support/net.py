@@ -225,10 +225,10 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 
 
 @contextlib.contextmanager
-def postfix_server(postfix: str, chain_pem: bytes, key_pem: bytes):
+def postfix_server(postfix: str, chain_pem: bytes, key_pem: bytes, **settings: str):
     """A real Postfix smtpd with STARTTLS on a free 127.0.0.1 port, configured in a temporary
-    directory (no chroot, its own queue, logging to a file). Needs root, as Postfix does.
-    Yields (port, path of its mail log)."""
+    directory (no chroot, its own queue, logging to a file; `settings` are added to main.cf).
+    Needs root, as Postfix does. Yields (port, path of its mail log)."""
     import pwd
     import shutil
     import tempfile
@@ -243,24 +243,16 @@ def postfix_server(postfix: str, chain_pem: bytes, key_pem: bytes):
     (conf / "key.pem").chmod(0o600)
     port = free_port()
     (conf / "master.cf").write_text(f"127.0.0.1:{port} inet n - n - - smtpd\n" + _POSTFIX_SERVICES)
-    (conf / "main.cf").write_text(f"""\
-compatibility_level = 3.6
-queue_directory = {queue}
-data_directory = {data}
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = mx.tlskb.test
-mydestination =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-smtpd_tls_cert_file = {conf / "chain.pem"}
-smtpd_tls_key_file = {conf / "key.pem"}
-smtpd_tls_security_level = may
-smtpd_tls_loglevel = 1
-maillog_file_prefixes = {base}
-maillog_file = {base / "maillog"}
-""")
+    main = {
+        "compatibility_level": "3.6", "queue_directory": str(queue),
+        "data_directory": str(data), "mail_owner": "postfix", "setgid_group": "postdrop",
+        "myhostname": "mx.tlskb.test", "mydestination": "", "inet_interfaces": "127.0.0.1",
+        "inet_protocols": "ipv4", "mynetworks": "127.0.0.0/8",
+        "smtpd_tls_cert_file": str(conf / "chain.pem"),
+        "smtpd_tls_key_file": str(conf / "key.pem"), "smtpd_tls_security_level": "may",
+        "smtpd_tls_loglevel": "1", "maillog_file_prefixes": str(base),
+        "maillog_file": str(base / "maillog"), **settings}
+    (conf / "main.cf").write_text("".join(f"{name} = {value}\n" for name, value in main.items()))
     pwd.getpwnam("postfix")  # KeyError: the package did not create its user
     started = subprocess.run([postfix, "-c", str(conf), "start"], capture_output=True,
                              text=True, timeout=60)
