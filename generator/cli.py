@@ -5,13 +5,13 @@ everything it calls is pure. Errors are one line on stderr and exit status 1, ne
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
 from generator import __version__
+from generator.console import emit_json, progress_printer
 from generator.errors import TlskbError, UsageError
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_DISAGREEMENT = 0, 1, 2, 3
@@ -46,12 +46,8 @@ def _origin_json(origin) -> dict[str, Any]:
 
 
 def _emit_json(objects: list[dict[str, Any]], out: TextIO) -> None:
-    """Indented for a person at a terminal; compact (and several times faster: the C encoder)
-    when piped, e.g. into jq."""
-    payload: Any = objects[0] if len(objects) == 1 else objects
-    indent = 2 if out.isatty() else None
-    out.write(json.dumps(payload, indent=indent, ensure_ascii=False))
-    out.write("\n")
+    """One object as itself, several as an array (DESIGN.md's JSON shapes)."""
+    emit_json(objects[0] if len(objects) == 1 else objects, out)
 
 
 def _report_side_notes(ingested, err: TextIO) -> None:
@@ -150,25 +146,12 @@ def cmd_analyze(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def _progress_printer(err: TextIO):
-    """A one-line progress display on a terminal; nothing when stderr is not one."""
-    if not err.isatty():
-        return None
-
-    def show(done: int, total: int, current: str) -> None:
-        if done >= total:
-            err.write("\r\x1b[K")
-        else:
-            err.write(f"\r\x1b[Kchecking {done + 1}/{total}: {current} (decoding, analyzing, "
-                      "replaying)")
-        err.flush()
-    return show
-
-
 def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from generator.cases.check import check_paths
 
-    report = check_paths(args.paths or ["cases"], progress=_progress_printer(err))
+    progress = progress_printer(err, lambda done, total, current: (
+        f"checking {done + 1}/{total}: {current} (decoding, analyzing, replaying)"))
+    report = check_paths(args.paths or ["cases"], progress=progress)
     for problem in report.problems:
         out.write(f"{problem}\n")
     if report.problems:

@@ -10,6 +10,7 @@ import signal
 from pathlib import Path
 from typing import TextIO
 
+from generator.console import emit_json, progress_printer
 from generator.errors import UsageError
 
 EXIT_OK, EXIT_ERROR, EXIT_CLIENTS_BREAK = 0, 1, 4
@@ -126,16 +127,11 @@ def cmd_probe(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     target = Target(host, port, args.starttls, server_name or None, args.timeout)
     catalog = catalogue()
 
-    def progress(done: int, total: int) -> None:
-        if err.isatty():
-            err.write(f"\r\x1b[Kprobing {done}/{total}" if done < total else "\r\x1b[K")
-            err.flush()
-
+    progress = progress_printer(err, lambda done, total, _: f"probing {done}/{total}")
     results = asyncio.run(probe_all(target, samples, args.concurrency, progress))
     found = report.findings(results, catalog)
     if args.json:
-        out.write(json.dumps(report.probe_json(found), indent=2 if out.isatty() else None,
-                             ensure_ascii=False) + "\n")
+        emit_json(report.probe_json(found), out)  # always an array, even of one
     else:
         shown = f"{host}:{port}" + (f" ({args.starttls.upper()} STARTTLS)" if args.starttls
                                     else "")
