@@ -192,3 +192,27 @@ def test_probe_lists_case_samples_first():
     assert any(row[0] == "exchange-online-2019" and row[1] == "exchange-online-p384"
                for row in rows)
     assert len({row[0] for row in rows}) == len(rows)
+
+
+def test_certificate_keys_are_named_by_the_catalogue_or_described():
+    import datetime
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, ed448, rsa
+    from cryptography.x509.oid import NameOID
+    from generator.net.probe import certificate_key
+
+    def der(key, digest):
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "x")])
+        now = datetime.datetime.now(datetime.timezone.utc)
+        return (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+                .public_key(key.public_key()).serial_number(1).not_valid_before(now)
+                .not_valid_after(now).sign(key, digest).public_bytes(serialization.Encoding.DER))
+    assert certificate_key(der(ec.generate_private_key(ec.SECP384R1()), hashes.SHA256())) == \
+        ("ECDSA P-384", "ec384")
+    assert certificate_key(der(rsa.generate_private_key(65537, 1024), hashes.SHA256())) == \
+        ("RSA 1024", None)
+    assert certificate_key(der(ec.generate_private_key(ec.BrainpoolP256R1()), hashes.SHA256())) \
+        == ("ECDSA brainpoolP256r1", None)
+    assert certificate_key(der(ed448.Ed448PrivateKey.generate(), None)) == ("Ed448", None)
+    assert certificate_key(b"\x30\x03\x02\x01\x00")[1] is None

@@ -18,9 +18,9 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from generator.compat.keytypes import key_parameters
 from generator.errors import TlskbError
 
 _VALIDITY = datetime.timedelta(days=90)
@@ -65,12 +65,7 @@ def _private_key(algorithm: str, size: int | None, curve: str | None, issuer: bo
     except (OSError, ValueError) as error:
         raise MissingReplayKey(f"{path}: cannot load the replay key ({error}); "
                                "run `python tools/make_replay_keys.py`") from error
-    expected = {"rsa": rsa.RSAPrivateKey, "ecdsa": ec.EllipticCurvePrivateKey,
-                "ed25519": ed25519.Ed25519PrivateKey}.get(algorithm)
-    fits = (expected is not None and isinstance(key, expected)
-            and (algorithm != "rsa" or key.key_size == size)
-            and (algorithm != "ecdsa" or key.curve.name == curve))
-    if not fits:
+    if key_parameters(key) != (algorithm, size, curve):
         raise MissingReplayKey(f"{path}: holds a different key than {algorithm} "
                                f"{size or curve or ''}; run `python tools/make_replay_keys.py "
                                "--renew`")

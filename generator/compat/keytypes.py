@@ -34,6 +34,20 @@ class KeyType:
         return CURVES[self.curve][1] if self.curve else None
 
 
+def key_parameters(key) -> tuple[str, int | None, str | None] | None:
+    """(algorithm, size, curve) of a `cryptography` key, public or private, in the catalogue's
+    terms — ("rsa", 2048, None), ("ecdsa", None, "secp384r1"), ("ed25519", None, None) — or
+    None for any other kind of key."""
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+    if isinstance(key, (rsa.RSAPublicKey, rsa.RSAPrivateKey)):
+        return "rsa", key.key_size, None
+    if isinstance(key, (ec.EllipticCurvePublicKey, ec.EllipticCurvePrivateKey)):
+        return "ecdsa", None, key.curve.name
+    if isinstance(key, (ed25519.Ed25519PublicKey, ed25519.Ed25519PrivateKey)):
+        return "ed25519", None, None
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Source:
     key: str
@@ -76,6 +90,11 @@ class Catalogue:
                 return key_type
         known = ", ".join(k.id for k in self.key_types)
         raise UsageError(f"unknown key type {key_id!r}; the catalogue has {known}")
+
+    def matching(self, algorithm: str, size: int | None, curve: str | None) -> KeyType | None:
+        """The catalogue's key type with these parameters (see key_parameters), if any."""
+        return next((k for k in self.key_types
+                     if (k.algorithm, k.size, k.curve) == (algorithm, size, curve)), None)
 
     @property
     def ids(self) -> tuple[str, ...]:

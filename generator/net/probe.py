@@ -15,8 +15,8 @@ import socket
 from dataclasses import dataclass, replace
 
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
+from generator.compat.keytypes import catalogue, key_parameters
 from generator.errors import DecodeError, TlskbError
 from generator.net.dialogue import MAX_LINE, ClientDialogue, DialogueError
 from generator.tls import extensions as ext
@@ -28,7 +28,6 @@ from generator.tls.records import (CONTENT_HANDSHAKE, NeedMoreData, ServerRespon
 
 #: the most a server's first flight may make us hold (a long certificate chain fits easily)
 MAX_RESPONSE = 1 << 18
-_CURVE_IDS = {"secp256r1": "ec256", "secp384r1": "ec384", "secp521r1": "ec521"}
 
 
 class ProbeError(TlskbError):
@@ -92,22 +91,20 @@ def default_server_name(host: str) -> str | None:
 
 
 def certificate_key(der: bytes) -> tuple[str, str | None]:
-    """("ECDSA P-384", "ec384") for a leaf certificate; the id is None outside the catalogue."""
+    """("ECDSA P-384", "ec384") for a leaf certificate: the catalogue's label and id, or a
+    description and None for a key outside the catalogue (RSA 1024, ECDSA brainpoolP256r1)."""
     try:
         key = x509.load_der_x509_certificate(der).public_key()
     except ValueError as error:
         return f"unreadable certificate ({error})", None
-    if isinstance(key, rsa.RSAPublicKey):
-        return f"RSA {key.key_size}", f"rsa{key.key_size}"
-    if isinstance(key, ec.EllipticCurvePublicKey):
-        curve = key.curve.name
-        label = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}.get(curve, curve)
-        return f"ECDSA {label}", _CURVE_IDS.get(curve)
-    if isinstance(key, ed25519.Ed25519PublicKey):
-        return "Ed25519", "ed25519"
-    if isinstance(key, ed448.Ed448PublicKey):
-        return "Ed448", None
-    return type(key).__name__, None
+    parameters = key_parameters(key)
+    if parameters is None:
+        return type(key).__name__.removeprefix("_").removesuffix("PublicKey"), None
+    known = catalogue().matching(*parameters)
+    if known is not None:
+        return known.label, known.id
+    algorithm, size, curve = parameters
+    return f"{algorithm.upper()} {size or curve}", None
 
 
 def _certificate_from(response: ServerResponse) -> tuple[str, str | None] | None:
