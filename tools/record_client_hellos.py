@@ -28,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from generator.ingest.hexdump import wrap_hex  # noqa: E402
 from generator.tls.records import NeedMoreData, decode_client_hello_at  # noqa: E402
 
 CORPUS = ROOT / "generator" / "compat" / "data" / "clients"
@@ -203,7 +204,6 @@ def record(client: dict) -> bytes | None:
 
 def write_corpus(client: dict, hello: bytes, today: str) -> None:
     version = _version(client["version"])
-    lines = [hello.hex()[i:i + 64] for i in range(0, len(hello.hex()), 64)]
     text = (f"client: {client['what']}\n"
             f"version: {version!r}\n"
             f"recorded: {today}\n"
@@ -211,7 +211,7 @@ def write_corpus(client: dict, hello: bytes, today: str) -> None:
             "source: >-\n"
             f"  Captured by tools/record_client_hellos.py on a Debian 12 machine: the client\n"
             f"  connected to a listener on 127.0.0.1 that read its ClientHello. Full TLS record.\n"
-            "hex: |\n" + "".join(f"  {line}\n" for line in lines))
+            "hex: |\n" + wrap_hex(hello, "  "))
     (CORPUS / f"{client['name']}.yaml").write_text(text)
 
 

@@ -11,6 +11,7 @@ from generator.compat.analyzer import analyze
 from generator.compat.keytypes import catalogue
 from generator.errors import UsageError
 from generator.ingest.find import Found
+from generator.ingest.hexdump import wrap_hex
 from generator.tls.fingerprint import fingerprints
 from generator.tls.registry import (cipher_suite_name, group_name, signature_scheme_name,
                                     version_name)
@@ -44,11 +45,6 @@ def _comment_lines(found: Found) -> list[str]:
     return lines
 
 
-def _wrap_hex(data: bytes, indent: str) -> str:
-    digits = data.hex()
-    return "".join(f"{indent}{digits[i:i + 64]}\n" for i in range(0, len(digits), 64))
-
-
 def scaffold(case_id: str, found: list[Found]) -> str:
     check_id(case_id)
     today = datetime.date.today().isoformat()
@@ -66,7 +62,7 @@ def scaffold(case_id: str, found: list[Found]) -> str:
                         f"      by: TODO who captured it\n"
                         f"      source: captured with tlskb ({item.origin.describe()})\n"
                         f"      date: {today}\n"
-                        f"    hex: |\n{_wrap_hex(item.wire.raw, '      ')}")
+                        f"    hex: |\n{wrap_hex(item.wire.raw, '      ')}")
         for key_type in key_types:
             verdicts = [analyze(item.wire.hello, key_type) for item in found]
             works[key_type.id] = all(v.ok for v in verdicts)

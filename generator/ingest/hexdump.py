@@ -88,6 +88,13 @@ def looks_like_text(data: bytes) -> bool:
     return all(ch.isprintable() or ch in "\r\n\t\f\v" for ch in text.lstrip("\ufeff"))
 
 
+def wrap_hex(data: bytes, indent: str = "") -> str:
+    """`data` as lines of 32 bytes of plain hex, each indented and ending in a newline: how
+    tlskb writes bytes for people (case files, capture files), and reads them back."""
+    digits = data.hex()
+    return "".join(f"{indent}{digits[i:i + 64]}\n" for i in range(0, len(digits), 64))
+
+
 def parse_hex_text(text: str, source: str = "input") -> list[HexBlock]:
     """All byte blocks in `text`; DecodeError (with the line number) when it is not hex."""
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")

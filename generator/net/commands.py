@@ -41,6 +41,7 @@ def cmd_capture(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from generator.compat.keytypes import catalogue
     from generator.net import report, store
     from generator.net.capture import CaptureServer, CaptureSettings
+    from generator.tls.fingerprint import fingerprints
 
     host, port = host_port(args.listen, default_host="127.0.0.1", what="--listen")
     catalog = catalogue()
@@ -54,17 +55,18 @@ def cmd_capture(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     def on_hello(captured) -> None:
         verdicts = report.verdicts_for(captured.wire.hello, catalog)
+        prints = fingerprints(captured.wire)
         try:
-            saved = str(store.write_capture(directory, captured))
+            saved = str(store.write_capture(directory, captured, prints))
         except OSError as error:
             failures.append(f"cannot save to {directory}: {error.strerror or error}")
             server.stop()
             return
         if args.json:
-            out.write(json.dumps(report.capture_json(captured, verdicts, saved),
+            out.write(json.dumps(report.capture_json(captured, verdicts, prints, saved),
                                  ensure_ascii=False) + "\n")
         else:
-            out.write(report.capture_text(captured, verdicts, saved) + "\n\n")
+            out.write(report.capture_text(captured, verdicts, prints, saved) + "\n\n")
         out.flush()
 
     def on_problem(problem) -> None:

@@ -12,7 +12,7 @@ from generator.compat.keytypes import Catalogue
 from generator.compat.report import verdict_json
 from generator.net.capture import CapturedHello, ConnectionProblem, endpoint, utc_stamp
 from generator.net.probe import ProbeResult
-from generator.tls.fingerprint import fingerprints
+from generator.tls.fingerprint import Fingerprints
 from generator.tls.jsonview import client_hello_json
 from generator.tls.records import decode_client_hello
 from generator.tls.registry import cipher_suite_name, group_name, name, version_name
@@ -23,12 +23,13 @@ def verdicts_for(hello, catalogue: Catalogue) -> list[Verdict]:
 
 
 # -- capture ------------------------------------------------------------------------------------
-def capture_text(captured: CapturedHello, verdicts: Sequence[Verdict], saved: str | None) -> str:
+def capture_text(captured: CapturedHello, verdicts: Sequence[Verdict], prints: Fingerprints,
+                 saved: str | None) -> str:
     """A few lines per arriving ClientHello: who, what it offers, which key types work."""
-    wire, hello = captured.wire, captured.wire.hello
+    hello = captured.wire.hello
     versions = hello.supported_versions or (hello.legacy_version,)
     offered = ", ".join(version_name(v) for v in versions if (v & 0x0F0F) != 0x0A0A)
-    fingerprint = fingerprints(wire).ja4
+    fingerprint = prints.ja4
     lines = [f"#{captured.number} {utc_stamp(captured.time)} from {endpoint(captured.peer)}"
              + (f" ({captured.protocol.upper()} STARTTLS)" if captured.protocol else "")
              + f": SNI {hello.server_name or '(none)'}"
@@ -48,9 +49,8 @@ def capture_text(captured: CapturedHello, verdicts: Sequence[Verdict], saved: st
     return "\n".join(lines)
 
 
-def capture_json(captured: CapturedHello, verdicts: Sequence[Verdict],
+def capture_json(captured: CapturedHello, verdicts: Sequence[Verdict], prints: Fingerprints,
                  saved: str | None) -> dict[str, Any]:
-    prints = fingerprints(captured.wire)
     obj: dict[str, Any] = {
         "number": captured.number, "time": utc_stamp(captured.time),
         "peer": endpoint(captured.peer), "listener": endpoint(captured.listener),

@@ -7,12 +7,13 @@ import re
 from pathlib import Path
 
 from generator.net.capture import CapturedHello, endpoint, utc_stamp
-from generator.tls.fingerprint import fingerprints
+from generator.ingest.hexdump import wrap_hex
+from generator.tls.fingerprint import Fingerprints
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9.-]+")
 
 
-def file_text(captured: CapturedHello) -> str:
+def file_text(captured: CapturedHello, prints: Fingerprints) -> str:
     """The file's text: provenance as comments, then the bytes as hex, 32 per line."""
     wire = captured.wire
     hello = wire.hello
@@ -25,14 +26,12 @@ def file_text(captured: CapturedHello) -> str:
         f"listener: {endpoint(captured.listener)}",
         f"protocol: {protocol}",
         f"sni: {hello.server_name or '(none)'}",
-        f"ja4: {fingerprints(wire).ja4 or '(none: SSL 2.0 format)'}",
+        f"ja4: {prints.ja4 or '(none: SSL 2.0 format)'}",
     ]
     if captured.handshake is not None:
         header.append(captured.handshake.describe())
     header.append("make it a case: tlskb new CASE-ID --from THIS-FILE")
-    digits = wire.raw.hex()
-    lines = [digits[i:i + 64] for i in range(0, len(digits), 64)]
-    return "".join(f"# {line}\n" for line in header) + "\n".join(lines) + "\n"
+    return "".join(f"# {line}\n" for line in header) + wrap_hex(wire.raw)
 
 
 def file_name(captured: CapturedHello) -> str:
@@ -42,8 +41,8 @@ def file_name(captured: CapturedHello) -> str:
     return f"{stamp}-{host}-{captured.peer[1]}-{captured.number:04d}.hex"
 
 
-def write_capture(directory: Path, captured: CapturedHello) -> Path:
+def write_capture(directory: Path, captured: CapturedHello, prints: Fingerprints) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / file_name(captured)
-    path.write_text(file_text(captured), encoding="utf-8")
+    path.write_text(file_text(captured, prints), encoding="utf-8")
     return path
