@@ -243,10 +243,10 @@ class _Semantics:
                 verdict = analyze(sample.wire.hello, key_types[key_id])
                 outcome = replayer.replay_memoized(sample.raw, key_types[key_id]) if replay else None
                 self.results.append(model.SampleResult(sample.id, key_id, verdict, outcome))
-                if outcome is not None and disagreements(verdict, outcome):
+                differences = disagreements(verdict, outcome) if outcome is not None else ()
+                if differences:
                     self.problem(path, f"for sample '{sample.id}', the analyzer and OpenSSL "
-                                       f"disagree about {key_id}: "
-                                       f"{'; '.join(disagreements(verdict, outcome))}",
+                                       f"disagree about {key_id}: {'; '.join(differences)}",
                                  "this is a tlskb bug: please report it with this case")
                 claimed = claim.result == "works"
                 if claimed != verdict.ok:

@@ -94,7 +94,6 @@ class CaptureStats:
     hellos: int = 0
     problems: int = 0
     turned_away: int = 0    # over max_connections
-    peak_connections: int = 0
 
 
 class _Dropped(Exception):
@@ -134,7 +133,6 @@ class CaptureServer:
         self.on_hello = on_hello
         self.on_problem = on_problem
         self.stats = CaptureStats()
-        self.address: tuple[str, int] | None = None
         self._server: asyncio.base_events.Server | None = None
         self._tasks: set[asyncio.Task] = set()
         self._stopped = asyncio.Event()
@@ -151,8 +149,7 @@ class CaptureServer:
         except OSError as error:
             raise CaptureError(f"cannot listen on {self.settings.host}:{self.settings.port}: "
                                f"{error.strerror or error}") from None
-        self.address = _address(self._server.sockets[0].getsockname())
-        return self.address
+        return _address(self._server.sockets[0].getsockname())
 
     def stop(self) -> None:
         self._stopped.set()
@@ -179,7 +176,6 @@ class CaptureServer:
             writer.transport.abort()
             return
         self._tasks.add(task)
-        self.stats.peak_connections = max(self.stats.peak_connections, len(self._tasks))
         peer = _address(writer.get_extra_info("peername"))
         try:
             await self._serve(reader, writer, peer)
@@ -200,10 +196,9 @@ class CaptureServer:
     @staticmethod
     async def _close(writer: asyncio.StreamWriter) -> None:
         try:
-            if writer.transport.get_write_buffer_size() == 0 or writer.is_closing():
-                writer.close()
-            else:
-                writer.close()
+            buffered = writer.transport.get_write_buffer_size() and not writer.is_closing()
+            writer.close()
+            if buffered:  # let the alert or handshake bytes go out, for a bounded time
                 await asyncio.wait_for(writer.wait_closed(), 2)
         except (ConnectionError, OSError, asyncio.TimeoutError, asyncio.CancelledError):
             writer.transport.abort()
@@ -213,7 +208,7 @@ class CaptureServer:
         if settings.starttls:
             await self._before_starttls(reader, writer)
         wire, rest = await self._read_first_flight(reader)
-        if self.settings.count is not None and self.stats.hellos >= self.settings.count:
+        if settings.count is not None and self.stats.hellos >= settings.count:
             return  # enough already; this one arrived while stopping
         self.stats.hellos += 1
         handshake = None
@@ -275,23 +270,26 @@ class CaptureServer:
                                f"{len(buffer)} bytes, before a complete ClientHello")
             buffer += chunk
             if len(buffer) < bytes_needed_for_first_flight(buffer):
-                if len(buffer) > MAX_FIRST_FLIGHT:
-                    raise _Dropped(f"more than {MAX_FIRST_FLIGHT} bytes without a complete "
-                                   "ClientHello", ALERT_RECORD_OVERFLOW)
+                self._check_bound(buffer)
                 continue
             data = bytes(buffer)
             try:
                 wire, end = decode_client_hello_at(data)
             except NeedMoreData:
-                if len(buffer) > MAX_FIRST_FLIGHT:
-                    raise _Dropped(f"more than {MAX_FIRST_FLIGHT} bytes without a complete "
-                                   "ClientHello", ALERT_RECORD_OVERFLOW) from None
+                self._check_bound(buffer)
                 continue
             except DecodeError as error:
                 alert = (ALERT_RECORD_OVERFLOW if error.field == "record length"
                          else ALERT_DECODE_ERROR)
                 raise _Dropped(f"not a ClientHello: {error}", alert) from None
             return wire, data[end:]
+
+    @staticmethod
+    def _check_bound(buffer: bytearray) -> None:
+        """An incomplete first flight may not grow past MAX_FIRST_FLIGHT."""
+        if len(buffer) > MAX_FIRST_FLIGHT:
+            raise _Dropped(f"more than {MAX_FIRST_FLIGHT} bytes without a complete ClientHello",
+                           ALERT_RECORD_OVERFLOW)
 
     def _stalled(self, buffer: bytearray) -> str:
         return (f"no complete ClientHello within {self.settings.read_timeout:g} s "

@@ -62,6 +62,11 @@ class ProbeResult:
         the client for another key share, which every TLS 1.3 client can send)."""
         return self.kind in ("server_hello", "hello_retry_request")
 
+    @property
+    def answered(self) -> bool:
+        """The server decided (parameters or an alert), rather than closing or going silent."""
+        return self.ok or self.kind == "alert"
+
 
 def with_server_name(raw: bytes, name: str) -> bytes:
     """The ClientHello with its SNI host name replaced by `name` (RFC 6066 §3), re-encoded in

@@ -102,8 +102,7 @@ class KeyTypeMatch:
 
 def key_type_matches(found: Sequence[ProbeFinding]) -> list[KeyTypeMatch]:
     """Every key type, best prediction first. Only probes the server answered count."""
-    answered = [f for f in found if f.result.kind in ("server_hello", "hello_retry_request",
-                                                      "alert")]
+    answered = [f for f in found if f.result.answered]
     if not answered:
         return []
     key_ids = [v.key_type for v in answered[0].verdicts]
@@ -217,7 +216,7 @@ def probe_json(found: Sequence[ProbeFinding]) -> list[dict[str, Any]]:
             "case": result.sample.case_id, "ok": result.ok, "kind": result.kind,
             "works_with": list(finding.works_with),
         }
-        if result.kind in ("server_hello", "hello_retry_request"):
+        if result.ok:
             obj.update({"version": version_name(result.version), "version_code": result.version,
                         "cipher_suite": result.cipher_suite,
                         "cipher_suite_name": cipher_suite_name(result.cipher_suite),
