@@ -39,10 +39,15 @@ class Segment:
         return bool(self.flags & 0x05)
 
 
+def endpoint(pair: tuple[str, int]) -> str:
+    """"192.0.2.1:25" or "[2001:db8::1]:25"."""
+    host, port = pair
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def address_text(packed: bytes, port: int) -> str:
-    if len(packed) == 4:
-        return f"{socket.inet_ntop(socket.AF_INET, packed)}:{port}"
-    return f"[{socket.inet_ntop(socket.AF_INET6, packed)}]:{port}"
+    family = socket.AF_INET if len(packed) == 4 else socket.AF_INET6
+    return endpoint((socket.inet_ntop(family, packed), port))
 
 
 def _ip_from_link(frame: bytes, linktype: int) -> tuple[bytes, int] | str:

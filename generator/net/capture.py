@@ -109,12 +109,6 @@ def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc)
 
 
-def endpoint(pair: tuple[str, int]) -> str:
-    """"192.0.2.1:25" or "[2001:db8::1]:25"."""
-    host, port = pair
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
 def utc_stamp(moment: datetime.datetime) -> str:
     """ISO 8601 to the second, with Z: "2026-11-27T03:15:00Z"."""
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -10,7 +10,8 @@ from typing import Any
 from generator.compat.analyzer import Verdict, analyze
 from generator.compat.keytypes import Catalogue
 from generator.compat.report import verdict_json
-from generator.net.capture import CapturedHello, ConnectionProblem, endpoint, utc_stamp
+from generator.ingest.packets import endpoint
+from generator.net.capture import CapturedHello, ConnectionProblem, utc_stamp
 from generator.net.probe import ProbeResult
 from generator.tls.fingerprint import Fingerprints
 from generator.tls.jsonview import client_hello_json

@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from generator.net.capture import CapturedHello, endpoint, utc_stamp
+from generator.ingest.packets import endpoint
+from generator.net.capture import CapturedHello, utc_stamp
 from generator.ingest.hexdump import wrap_hex
 from generator.tls.fingerprint import Fingerprints
 
