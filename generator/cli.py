@@ -99,6 +99,7 @@ def _selected_key_types(requested: list[str] | None):
 
 def cmd_analyze(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from generator.compat.analyzer import analyze
+    from generator.compat.replay import OpenSSLBuild, replayer
     from generator.compat.report import Row, conclusion, rows_json, rows_text
     from generator.ingest.find import find_client_hellos
     from generator.tls.fingerprint import fingerprints
@@ -106,19 +107,20 @@ def cmd_analyze(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     key_types = _selected_key_types(args.key_type)
     data, source = _read_input(args.file)
     ingested = find_client_hellos(data, source, skip_invalid=args.skip_invalid)
-    replayer = None
-    if args.replay:
-        from generator.compat import replay as replayer
+    server = None
+    if args.replay or args.openssl is not None:
+        server = replayer(OpenSSLBuild(args.openssl or "pinned"))
     results = []
     for found in ingested.hellos:
         rows = []
         for key_type in key_types:
             verdict = analyze(found.wire.hello, key_type)
-            outcome = replayer.replay(found.wire.raw, key_type) if replayer else None
-            rows.append(Row(key_type.label, verdict, outcome))
+            outcome = server.replay(found.wire.raw, key_type) if server else None
+            rows.append(Row(key_type.label, verdict, outcome,
+                            server.is_reference if server else True))
         results.append((found, rows))
     _report_side_notes(ingested, err)
-    disagreeing = sum(1 for _, rows in results for row in rows if row.differences)
+    differing = sum(1 for _, rows in results for row in rows if row.differences)
     if args.json:
         objects = []
         for found, rows in results:
@@ -126,8 +128,9 @@ def cmd_analyze(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             obj["conclusion"] = conclusion(rows)
             obj["ja4"] = fingerprints(found.wire).ja4
             obj["source"] = _origin_json(found.origin)
-            if replayer:
-                obj["openssl"] = replayer.openssl_version()
+            if server:
+                obj["openssl"] = server.library
+                obj["replayed_against"] = server.as_json()
             objects.append(obj)
         _emit_json(objects, out)
     else:
@@ -136,13 +139,20 @@ def cmd_analyze(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         for index, (found, rows) in enumerate(results, 1):
             title = f"ClientHello {index} of {len(results)}: {found.origin.describe()}"
             chunks.append(f"{title}\n{rows_text(rows, colour)}")
-        if replayer:
-            chunks.append(f"Replayed against {replayer.openssl_version()}.")
+        if server:
+            chunks.append(f"Replayed against {server.label}."
+                          + ("" if server.is_reference else
+                             f" The verdicts model the reference server, "
+                             f"{replayer().label}."))
         out.write("\n\n".join(chunks) + "\n")
-    if disagreeing:
-        print(f"tlskb: error: {disagreeing} verdict(s) disagree with the replay: an analyzer bug; "
+    if differing and server.is_reference:
+        print(f"tlskb: error: {differing} verdict(s) disagree with the replay: an analyzer bug; "
               "please report it with this input", file=err)
         return EXIT_DISAGREEMENT
+    if differing:
+        print(f"tlskb: note: {differing} answer(s) of this machine's {server.label.split(' (')[0]} "
+              f"differ from the reference server's: a server on this machine answers as "
+              f"replayed here", file=err)
     return EXIT_OK
 
 
@@ -160,8 +170,8 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
               "file(s)", file=err)
         return EXIT_ERROR
     replayed = sum(len(c.samples) for c in report.cases)
-    openssl = next((c.openssl for c in report.cases if c.openssl), None)
-    suffix = f"; {replayed} sample(s) replayed against {openssl}" if replayed else ""
+    server = next((c.replayed_against for c in report.cases if c.replayed_against), None)
+    suffix = f"; {replayed} sample(s) replayed against {server}" if replayed else ""
     out.write(f"{len(report.cases)} case(s) OK{suffix}\n")
     return EXIT_OK
 
@@ -191,6 +201,7 @@ def cmd_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from generator.compat.replay import OpenSSLBuild
     parser = argparse.ArgumentParser(
         prog="tlskb",
         description="Which certificate key type can this TLS client really use? Decode and "
@@ -218,16 +229,24 @@ def build_parser() -> argparse.ArgumentParser:
     analyze = commands.add_parser(
         "analyze", help="which certificate key types each ClientHello can use",
         description="For every ClientHello in FILE (any input `decode` reads), tell which "
-                    "certificate key types the reference server (OpenSSL, every version and "
-                    "suite) could serve, and why the others fail. --replay proves each verdict "
-                    "by handing the recorded bytes to OpenSSL; a disagreement exits with 3.")
+                    "certificate key types the reference server (the pinned OpenSSL, every "
+                    "version and suite) could serve, and why the others fail. --replay proves "
+                    "each verdict by handing the recorded bytes to that OpenSSL; a disagreement "
+                    "exits with 3. --openssl system replays against this machine's own libssl "
+                    "instead (what a server on this machine answers); its differences from the "
+                    "reference are reported, not errors.")
     analyze.add_argument("file", nargs="?", default="-", metavar="FILE",
                          help="input file, or - for standard input (the default)")
     analyze.add_argument("--key-type", "-k", action="append", metavar="K",
                          help="only these key types (repeat, or comma-separate); default: all of "
                               "rsa2048 rsa3072 rsa4096 rsa8192 ec256 ec384 ec521 ed25519")
     analyze.add_argument("--replay", action="store_true",
-                         help="also replay each hello against OpenSSL and show what it answered")
+                         help="also replay each hello against the reference server (the pinned "
+                              "OpenSSL) and show what it answered")
+    analyze.add_argument("--openssl", choices=[b.value for b in OpenSSLBuild], default=None,
+                         help="which OpenSSL to replay against (implies --replay): pinned, the "
+                              "reference inside the cryptography wheel (default), or system, "
+                              "this machine's libssl")
     analyze.add_argument("--json", action="store_true", help="print JSON")
     analyze.add_argument("--color", "--colour", choices=("auto", "always", "never"),
                          default="auto", help="colour the table (default: auto)")
@@ -240,7 +259,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check every case file named (or every cases/*.yaml in the directories "
                     "named; default: cases/): YAML syntax, the JSON Schema, and the semantics — "
                     "the id matches the file name, samples decode, every replayed claim equals "
-                    "the analyzer's verdict and OpenSSL's answer. Prints every problem as "
+                    "the analyzer's verdict and the reference server's answer (the pinned "
+                    "OpenSSL). Prints every problem as "
                     "FILE:LINE:COLUMN: message and exits with 1 if there is any.")
     check.add_argument("paths", nargs="*", metavar="PATH", help="case files or directories")
     check.set_defaults(handler=cmd_check)

@@ -124,7 +124,9 @@ def test_handshake_mode_shows_the_clients_own_verdict(tmp_path):
     result = check_capture(tmp_path, lambda port: run_client(
         [curl, "-sS", "--max-time", "10", f"https://127.0.0.1:{port}/"]), None, "--handshake")
     assert result["handshake"]["completed"] is False
-    assert "UNKNOWN_CA" in result["handshake"]["reason"]
+    assert result["handshake"]["reason"] == "tlsv1 alert unknown ca"
+    assert result["handshake"]["client_alert"] == "unknown_ca"
+    assert result["handshake"]["server"].startswith("OpenSSL 3.5.6 (pinned reference")
     openssl = require_tool("openssl")
     result = check_capture(tmp_path / "second", lambda port: run_client(
         [openssl, "s_client", "-connect", f"127.0.0.1:{port}"], stdin=b"Q\n"), None,

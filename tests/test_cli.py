@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import ssl
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,10 @@ from pathlib import Path
 import pytest
 
 from generator.cli import main
+from generator.compat.keytypes import catalogue
+from generator.compat.openssl.system import replay as system_replay
 from support.corpus import load_corpus
+from support.hellos import client_hello, record
 
 SAMPLES = {s.name: s.data for s in load_corpus()}
 CAPTURE = Path(__file__).parent / "data" / "captures" / "loopback-clients.pcap"
@@ -141,9 +145,11 @@ def test_analyze_table_tells_the_story(exchange_hex):
     assert code == 0, err
     assert "ec384    FAIL  supported_groups lists secp256r1; an ECDSA P-384 certificate needs " \
            "secp384r1 there (RFC 8422 §5.1)" in out
-    assert "replay: alert handshake_failure (40), OpenSSL: NO_SHARED_CIPHER" in out
+    assert "replay: alert handshake_failure (40), OpenSSL: no shared cipher" in out
     assert "Works: rsa2048, rsa3072, rsa4096, rsa8192, ec256. Fails: ec384, ec521, ed25519." in out
-    assert "Replayed against OpenSSL" in out
+    # the proof names the pinned library, whatever libssl this machine has
+    assert out.rstrip().endswith(
+        "Replayed against OpenSSL 3.5.6 (pinned reference, cryptography 46.0.7).")
 
 
 def test_analyze_json_shape(exchange_hex):
@@ -157,7 +163,48 @@ def test_analyze_json_shape(exchange_hex):
     assert ec256["ok"] is True and ec256["version"] == "TLS 1.2"
     assert ec256["cipher_suite"] == 0xC02C and 0xC02C in ec256["cipher_suites"]
     assert ec256["group"] == 23 and ec256["signature_scheme"] == 0x0403
-    assert document["openssl"].startswith("OpenSSL")
+    assert document["openssl"].startswith("OpenSSL 3.5.6 ")
+    assert document["replayed_against"] == {
+        "build": "pinned", "openssl": "3.5.6", "library": document["openssl"],
+        "label": "OpenSSL 3.5.6 (pinned reference, cryptography 46.0.7)", "reference": True}
+
+
+def test_analyze_against_this_machines_openssl(exchange_hex):
+    """--openssl system replays against the libssl Python links, labelled with its version;
+    where it differs from the reference that is reported, not an error."""
+    system_version = ssl.OPENSSL_VERSION.split()[1]
+    code, out, err = run("analyze", "--openssl", "system", "-k", "ec384", str(exchange_hex))
+    assert code == 0, err
+    assert (f"Replayed against OpenSSL {system_version} (this machine's libssl, through "
+            "Python's ssl module). The verdicts model the reference server, OpenSSL 3.5.6 "
+            "(pinned reference, cryptography 46.0.7).") in out
+    code, out, _ = run("analyze", "--json", "--openssl", "system", "-k", "ec384",
+                       str(exchange_hex))
+    document = json.loads(out)
+    assert document["replayed_against"]["build"] == "system"
+    assert document["replayed_against"]["openssl"] == system_version
+    assert document["replayed_against"]["reference"] is False
+    assert document["openssl"] == ssl.OPENSSL_VERSION
+
+
+def test_a_difference_on_this_machines_openssl_is_a_note_not_an_error(tmp_path):
+    """A hello whose verdict differs between OpenSSL releases (compressed-only EC points, see
+    facts.Fact.POINT_FORMATS): with the reference it must agree (exit 0); with this machine's
+    libssl the answer may differ, and then it is reported as this machine's answer."""
+    hello = record(client_hello([0xC02B], groups=[29, 23], sigalgs=[0x0403], point_formats=[1]))
+    path = tmp_path / "compressed-only.hex"
+    path.write_text(hello.hex())
+    code, out, err = run("analyze", "--replay", "-k", "ec256", str(path))
+    assert code == 0, err
+    assert "ec_point_formats lacks uncompressed" in out
+    code, out, err = run("analyze", "--openssl", "system", "-k", "ec256", str(path))
+    assert code == 0, err
+    outcome = system_replay(hello, catalogue().key_type("ec256"))
+    if outcome.ok:  # OpenSSL 3.0.22+, 4.0.2+: the check is gone
+        assert "this machine's OpenSSL differs from the reference" in out
+        assert "answer(s) of this machine's OpenSSL" in err
+    else:
+        assert "differs" not in out, ssl.OPENSSL_VERSION
 
 
 def test_analyze_several_hellos_and_unknown_key_type():

@@ -1,6 +1,8 @@
-"""`tlskb probe` against real servers on 127.0.0.1: `openssl s_server` holding each kind of key
-(its answer to every recorded ClientHello must be the analyzer's verdict), and an SMTP server
-with STARTTLS (aiosmtpd) reproducing the blog post's failure end to end."""
+"""`tlskb probe` against real servers on 127.0.0.1: the reference server (the pinned OpenSSL)
+holding each kind of key, whose answer to every recorded ClientHello must be the analyzer's
+verdict; `openssl s_server` on this machine's libssl, whose answers must be the system
+replay's; a real Postfix and an SMTP server with STARTTLS (aiosmtpd) reproducing the blog
+post's failure end to end."""
 
 from __future__ import annotations
 
@@ -16,10 +18,11 @@ import pytest
 from conftest import require_tool
 from generator.compat.analyzer import analyze
 from generator.compat.keytypes import catalogue
+from generator.compat.openssl.system import replay as system_replay
 from generator.net.probe import with_server_name
 from generator.net.samples import knowledge_base_samples
 from generator.tls.records import decode_client_hello
-from support.net import ROOT, free_port, openssl_server, write_credentials
+from support.net import ROOT, free_port, openssl_server, pinned_server, write_credentials
 
 KEYS = {k.id: k for k in catalogue().key_types}
 SAMPLES = {s.id: s for s in knowledge_base_samples(ROOT / "cases")[0]}
@@ -31,30 +34,47 @@ def probe(*args: str) -> subprocess.CompletedProcess:
                           env={**os.environ, "PYTHONUNBUFFERED": "1"})
 
 
+def assert_probe_matches(results: list[dict], key_id: str, predict) -> None:
+    """Every recorded ClientHello was probed, and each answer is the predicted one: proceeds
+    exactly when predicted, with its version and suite, or fails with its alert."""
+    assert {r["sample"] for r in results} == set(SAMPLES)
+    for result in results:
+        expected = predict(SAMPLES[result["sample"]].raw)
+        assert result["ok"] == expected.ok, (result, expected)
+        if result["kind"] == "server_hello":
+            assert (result["version_code"], result["cipher_suite"]) == \
+                (expected.version, expected.cipher_suite), (result, expected)
+            if result["version_code"] <= 0x0303:
+                assert result["certificate_key_type"] == key_id
+        elif result["kind"] == "alert":
+            assert result["alert"] == expected.alert, (result, expected)
+
+
 @pytest.mark.parametrize("key_id", ["ec384", "ec256", "rsa2048", "ed25519"])
-def test_openssl_server_answers_as_the_analyzer_predicts(tmp_path, key_id):
-    """Every recorded ClientHello against OpenSSL's own server holding a `key_id` certificate:
-    the handshake proceeds exactly when the analyzer says the key type works, with the version
-    and cipher suite it predicts; TLS 1.2 answers show the certificate's key type."""
+def test_the_reference_server_answers_as_the_analyzer_predicts(key_id):
+    """Every recorded ClientHello against the reference server itself (the pinned OpenSSL)
+    on a real socket: the probe reads exactly what the analyzer predicts, on any machine."""
+    with pinned_server(KEYS[key_id]) as port:
+        done = probe(f"127.0.0.1:{port}", "--json", "--concurrency", "4")
+    results = json.loads(done.stdout)
+    assert_probe_matches(results, key_id, lambda raw: analyze(decode_client_hello(raw).hello,
+                                                              KEYS[key_id]))
+    exchange = next(r for r in results if r["case"] == "exchange-online-p384")
+    assert exchange["ok"] is (key_id != "ec384" and key_id != "ed25519")
+    assert done.returncode == (0 if all(r["ok"] for r in results) else 4)
+
+
+@pytest.mark.parametrize("key_id", ["ec384", "rsa2048"])
+def test_openssl_s_server_answers_as_this_machines_openssl(tmp_path, key_id):
+    """`openssl s_server` (a real server program on this machine's libssl, configured like the
+    reference: every suite in the client's order) answers every recorded ClientHello as the
+    in-process replay against the same libssl does (`tlskb analyze --openssl system`)."""
     openssl = require_tool("openssl")
     chain, key = write_credentials(tmp_path, KEYS[key_id])
     with openssl_server(openssl, chain, key) as port:
         done = probe(f"127.0.0.1:{port}", "--json", "--concurrency", "4")
-    results = json.loads(done.stdout)
-    assert {r["sample"] for r in results} == set(SAMPLES)
-    for result in results:
-        verdict = analyze(decode_client_hello(SAMPLES[result["sample"]].raw).hello, KEYS[key_id])
-        assert result["ok"] == verdict.ok, (result, verdict.summary())
-        if result["kind"] == "server_hello":
-            assert (result["version_code"], result["cipher_suite"]) == \
-                (verdict.version, verdict.cipher_suite), (result, verdict.summary())
-            if result["version_code"] <= 0x0303:
-                assert result["certificate_key_type"] == key_id
-        elif result["kind"] == "alert":
-            assert result["alert"] == verdict.alert, (result, verdict.summary())
-    exchange = next(r for r in results if r["case"] == "exchange-online-p384")
-    assert exchange["ok"] is (key_id != "ec384" and key_id != "ed25519")
-    assert done.returncode == (0 if all(r["ok"] for r in results) else 4)
+    assert_probe_matches(json.loads(done.stdout), key_id,
+                         lambda raw: system_replay(raw, KEYS[key_id]))
 
 
 @pytest.fixture()

@@ -1,6 +1,7 @@
-"""The reference server's facts (generator/compat/reference.py) hold for the OpenSSL at hand.
+"""The reference server's facts (generator/compat/openssl/facts.py) hold for the pinned OpenSSL.
 Each fact the analyzer relies on, established by experiment, is asserted here against a replay,
-so a different OpenSSL fails loudly and by name."""
+so a different OpenSSL fails loudly and by name (the facts that are known to differ between
+releases have their own canaries in test_canary.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
-from generator.compat import reference as ref
+from generator.compat.openssl import facts as ref
+from generator.tls import ffdhe
 from generator.compat.certs import certified_key
 from generator.compat.keytypes import catalogue
 from generator.compat.replay import replay
@@ -26,14 +28,15 @@ ALL = [0x0403, 0x0503, 0x0603, 0x0807, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0
        0x0203]
 
 
-def test_suite_snapshot_matches_this_openssl():
+def test_suite_snapshot_matches_the_pinned_openssl():
+    """The committed suite list is what the pinned library enables, byte for byte (its
+    version included: the snapshot is of that library and no other)."""
     spec = importlib.util.spec_from_file_location("snap", ROOT / "tools" / "snapshot_openssl_suites.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    committed = (ROOT / "generator" / "compat" / "data" / "openssl-suites.json").read_text()
-    live = module.render()
-    strip = lambda text: "\n".join(l for l in text.splitlines() if '"openssl":' not in l)  # noqa: E731
-    assert strip(live) == strip(committed), "run: python tools/snapshot_openssl_suites.py"
+    committed = (ROOT / "generator" / "compat" / "openssl" / "data" / "openssl-suites.json").read_text()
+    assert module.render() == committed, "run: python tools/snapshot_openssl_suites.py"
+    assert ref.snapshot_openssl().split()[:2] == ["OpenSSL", ref.PINNED_OPENSSL]
 
 
 def _probably_prime(n: int, rounds: int = 24) -> bool:
@@ -80,8 +83,9 @@ def _dh_parameters(pem: bytes) -> tuple[int, int]:
 
 
 def test_dhe_group_is_rfc7919_ffdhe2048():
-    """p = 2^2048 - 2^1984 + (floor(2^1918 * e) + 560316) * 2^64 - 1 (RFC 7919 Appendix A.1),
-    recomputed from e, and a safe prime."""
+    """The committed DH parameters are ffdhe2048 as generator/tls/ffdhe.py computes it from
+    RFC 7919's formula, checked by hand for A.1: p = 2^2048 - 2^1984 + (floor(2^1918 * e) +
+    560316) * 2^64 - 1, with e summed here independently."""
     p, g = _dh_parameters((ROOT / "generator" / "compat" / "data" / "ffdhe2048.pem").read_bytes())
     scale = 1 << (1918 + 64)
     total, term, k = 0, scale, 0
@@ -89,8 +93,19 @@ def test_dhe_group_is_rfc7919_ffdhe2048():
         total, k = total + term, k + 1
         term //= k
     expected = 2**2048 - 2**1984 + ((total >> 64) + 560316) * 2**64 - 1
-    assert p == expected and g == 2
-    assert _probably_prime(p) and _probably_prime((p - 1) // 2)
+    assert p == expected == ffdhe.prime(0x0100) and g == ffdhe.GENERATOR
+
+
+@pytest.mark.parametrize("group", [0x0100, 0x0101])
+def test_the_tls13_ffdhe_groups_are_safe_primes(group):
+    """The groups the reference server offers for TLS 1.3 (facts.GROUP_TUPLES), whose primes
+    the analyzer checks key shares against: p and (p - 1) / 2 prime, top and bottom 64 bits
+    set (RFC 7919 §A)."""
+    p = ffdhe.prime(group)
+    assert p.bit_length() == ffdhe.GROUPS[group][0] and ffdhe.byte_length(group) * 8 == p.bit_length()
+    assert p >> (p.bit_length() - 64) == 2**64 - 1 and p & (2**64 - 1) == 2**64 - 1
+    assert _probably_prime(p, 8) and _probably_prime((p - 1) // 2, 8)
+    assert group in ref.GROUPS_TLS13
 
 
 @pytest.mark.parametrize("key_id,issuer", [("rsa2048", "sha256WithRSAEncryption"),
@@ -192,30 +207,47 @@ def test_observed_openssl_behaviour(fact, hello, key_id, kind, value):
     assert (outcome.alert if kind == "alert" else outcome.cipher_suite) == value, outcome.describe()
 
 
-def test_group_preference_is_the_servers_for_a_retry_and_the_clients_for_ecdhe():
-    """A HelloRetryRequest names the server's preferred group among the client's (x25519 before
-    secp256r1, whatever the client's order); TLS 1.2 ECDHE follows the client's order."""
-    retry = replay(record(client_hello([0x1301], groups=[23, 29], versions=[0x0304],
-                                       key_shares=[], sigalgs=ALL)), KEYS["ec256"])
-    assert (retry.kind, retry.group) == ("hello_retry_request", 29)
-    assert ref.GROUPS_TLS13_ORDER[0] == 29
+def test_tls13_groups_follow_the_servers_tuples_and_the_clients_order_within_one():
+    """facts.GROUP_TUPLES, observed on 3.5.6: the first server tuple holding a group the client
+    lists decides; in it the client's first key share wins, else a HelloRetryRequest names the
+    client's first listed group of that tuple."""
+    def tls13(groups, shares):
+        return replay(record(client_hello([0x1301], groups=groups, versions=[0x0304],
+                                          key_shares=shares, sigalgs=ALL)), KEYS["ec256"])
+    # within a tuple: the client's supported_groups order for a retry ...
+    assert (tls13([23, 29], []).kind, tls13([23, 29], []).group) == ("hello_retry_request", 23)
+    assert tls13([0x0019, 0x0018, 0x001E], []).group == 0x0019
+    # ... and its key_share order for a share
+    accepted = tls13([23, 29], [23, 29])
+    assert (accepted.kind, accepted.group) == ("server_hello", 23)
+    # a share from a later tuple loses to a group merely listed from an earlier one
+    retry = tls13([0x001E, 23], [0x001E])
+    assert (retry.kind, retry.group) == ("hello_retry_request", 23)
+    assert ref.GROUP_TUPLES[1] == (0x001D, 0x0017)
+
+
+def test_tls12_ecdhe_follows_the_clients_order():
     ecdhe = replay(record(client_hello([0xC02F], groups=[24, 23, 29], sigalgs=ALL)),
                    KEYS["rsa2048"])
     assert (ecdhe.kind, ecdhe.group) == ("server_hello", 24)
+    hybrid_first = replay(record(client_hello([0xC02F], groups=[0x11EC, 0x0100, 25],
+                                              sigalgs=ALL)), KEYS["rsa2048"])
+    assert (hybrid_first.kind, hybrid_first.group) == ("server_hello", 25)
 
 
 def test_dhe_uses_a_2048_bit_prime():
-    from generator.compat.replay import reference_context
+    """The TLS 1.2 DHE group is the committed ffdhe2048, as the ServerKeyExchange shows."""
+    from OpenSSL import SSL
+    from generator.compat.openssl.pinned import reference_context
     from generator.tls.messages import ServerKeyExchange
     from generator.tls.reader import Reader
     from generator.tls.records import decode_server_response
-    import ssl
-    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
-    server = reference_context(KEYS["rsa2048"]).wrap_bio(incoming, outgoing, server_side=True)
-    incoming.write(record(client_hello([0x009E], groups=[23], sigalgs=ALL)))
-    with pytest.raises(ssl.SSLWantReadError):
+    server = SSL.Connection(reference_context(KEYS["rsa2048"]), None)
+    server.set_accept_state()
+    server.bio_write(record(client_hello([0x009E], groups=[23], sigalgs=ALL)))
+    with pytest.raises(SSL.WantReadError):
         server.do_handshake()
-    response = decode_server_response(outgoing.read())
+    response = decode_server_response(server.bio_read(1 << 16))
     exchange = next(m for m in response.following if m.msg_type == 12)
-    assert ServerKeyExchange.parse(Reader(exchange.data, 4), "dhe", True).dh_prime_bits == \
-        ref.DHE_GROUP_BITS
+    parsed = ServerKeyExchange.parse(Reader(exchange.data, 4), "dhe", True)
+    assert parsed.dh_prime_bits == ref.DHE_GROUP_BITS

@@ -70,11 +70,27 @@ def test_case_page_contents(site):
     page = (site / "cases" / "exchange-online-p384.html").read_text(encoding="utf-8")
     assert "451 4.4.0 Security status IllegalMessage" in page
     assert 'href="https://github.com/tlskb/tlskb/edit/main/cases/exchange-online-p384.yaml"' in page
-    assert "Replayed against OpenSSL" in page
+    # the proof names the exact library it ran, the pinned one, whatever builds the site
+    assert ("Replayed against OpenSSL 3.5.6 (pinned reference, cryptography 46.0.7) at build "
+            "time") in page
     assert 'class="tlskb-node tlskb-decisive">Extension: supported_groups (len=4)' in page
     assert "supported_groups lists secp256r1; an ECDSA P-384 certificate needs secp384r1" in page
     assert "--key-type ec256" in page and "--elliptic-curve secp256r1" in page
     assert "JA4 <code>t12i160600_" in page
+
+
+def test_the_guide_names_the_reference_server_and_its_versioned_facts(site):
+    """The reference server's version-dependent facts reach the guide from facts.VERSIONED,
+    one row each, with the releases they hold for."""
+    from html import unescape
+    from generator.compat.openssl.facts import VERSIONED
+    page = (site / "guides" / "how-verdicts-are-proven.html").read_text(encoding="utf-8")
+    assert "Every replay on this site ran against <strong>OpenSSL 3.5.6 (pinned reference" in page
+    table = page[page.index('<div class="tlskb-facts"'):]
+    table = table[:table.index("</table>")]
+    assert table.count("<tr>") == len(VERSIONED) + 1
+    for fact in VERSIONED:
+        assert fact.holds_for in unescape(table), fact.fact
 
 
 def test_home_page_matrix_and_recommendation(site):

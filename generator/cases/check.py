@@ -2,8 +2,8 @@
 
 Semantics beyond the schema: the id is the file name and unique; each sample decodes to exactly
 one ClientHello and its placeholders lie inside it; each replayed claim equals the analyzer's
-verdict and OpenSSL's answer for every sample; the recommended key type works; references are
-real http(s) addresses; no TODO left from `tlskb new`; dates are not in the future.
+verdict and the reference server's answer (the pinned OpenSSL) for every sample; the
+recommended key type works; references are real http(s) addresses; no TODO left from `tlskb new`; dates are not in the future.
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ class _Semantics:
         self.problems: list[Problem] = []
         self.samples: list[model.Sample] = []
         self.results: list[model.SampleResult] = []
-        self.openssl: str | None = None
+        self.replayed_against: str | None = None
 
     def problem(self, path: tuple, message: str, hint: str | None = None,
                 key: bool = False, where: tuple[int, int] | None = None) -> None:
@@ -221,7 +221,7 @@ class _Semantics:
         outcomes = {k: model.outcome_from(k, self.data["outcomes"][k], has_samples)
                     for k in model.KEY_TYPE_IDS}
         if replay and self.samples:
-            self.openssl = replayer.openssl_version()
+            self.replayed_against = replayer.reference_label()
         for key_id, claim in outcomes.items():
             path = ("outcomes", key_id)
             if claim.basis == "replayed" and not has_samples:
@@ -245,14 +245,16 @@ class _Semantics:
                 self.results.append(model.SampleResult(sample.id, key_id, verdict, outcome))
                 differences = disagreements(verdict, outcome) if outcome is not None else ()
                 if differences:
-                    self.problem(path, f"for sample '{sample.id}', the analyzer and OpenSSL "
-                                       f"disagree about {key_id}: {'; '.join(differences)}",
+                    self.problem(path, f"for sample '{sample.id}', the analyzer and the reference "
+                                       f"server ({self.replayed_against}) disagree about "
+                                       f"{key_id}: {'; '.join(differences)}",
                                  "this is a tlskb bug: please report it with this case")
                 claimed = claim.result == "works"
                 if claimed != verdict.ok:
                     actual = ("works: " + verdict.summary()) if verdict.ok else \
                         ("fails: " + (verdict.reason or ""))
-                    replayed = f"; replay: {outcome.describe()}" if outcome else ""
+                    replayed = (f"; replayed against {self.replayed_against}: "
+                                f"{outcome.describe()}" if outcome else "")
                     self.problem(path, f"claims {key_id} {claim.result}, but sample "
                                        f"'{sample.id}' {actual}{replayed}",
                                  f"change the claim to {'works' if verdict.ok else 'fails'}, or "
@@ -282,4 +284,4 @@ class _Semantics:
 
     def case(self) -> model.Case:
         return model.case_from(self.data, self.source, tuple(self.samples), tuple(self.results),
-                               self.openssl)
+                               self.replayed_against)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.compat.analyzer import Verdict
-from generator.compat.replay import ReplayOutcome
+from generator.compat.outcome import ReplayOutcome
 from generator.tls.records import WireClientHello
 
 KEY_TYPE_IDS = ("rsa2048", "rsa3072", "rsa4096", "rsa8192", "ec256", "ec384", "ec521", "ed25519")
@@ -99,7 +99,7 @@ class Reference:
 
 @dataclass(frozen=True, slots=True)
 class SampleResult:
-    """What the analyzer said and OpenSSL did for one sample and one key type."""
+    """What the analyzer said and the reference server did for one sample and one key type."""
     sample: str
     key_type: str
     verdict: Verdict
@@ -123,7 +123,7 @@ class Case:
     references: tuple[Reference, ...]
     tags: tuple[str, ...]
     results: tuple[SampleResult, ...] = ()
-    openssl: str | None = None
+    replayed_against: str | None = None  # the reference server's label, when replayed
 
     @property
     def replayed(self) -> bool:
@@ -144,7 +144,7 @@ def outcome_from(key_type: str, raw: Any, has_samples: bool) -> Outcome:
 
 
 def case_from(data: dict[str, Any], path: str, samples: tuple[Sample, ...],
-              results: tuple[SampleResult, ...], openssl: str | None) -> Case:
+              results: tuple[SampleResult, ...], replayed_against: str | None) -> Case:
     status = data["status"]
     platform = data["platform"]
     side = data.get("your_side", {})
@@ -165,7 +165,7 @@ def case_from(data: dict[str, Any], path: str, samples: tuple[Sample, ...],
                                    r.get("citation")) for r in data["references"]),
         tags=tuple(data["tags"]),
         results=results,
-        openssl=openssl,
+        replayed_against=replayed_against,
     )
 
 

@@ -1,21 +1,23 @@
 """The analyzer: (ClientHello, key type) -> Verdict, by the reference server's rules.
 
-A pure function. It walks the decisions OpenSSL 3.0 makes for a ClientHello in the order OpenSSL
-makes them (established by experiment, see tests/test_reference.py), so that the first
-obstacle it finds is the one the replay reports:
+A pure function. It walks the decisions the reference server — the pinned OpenSSL, 3.5.6 —
+makes for a ClientHello in the order OpenSSL makes them (established by experiment, see
+tests/test_reference.py and the version-dependent facts in openssl/facts.py), so that the
+first obstacle it finds is the one the replay reports:
 
  1. duplicate extensions                      (alert illegal_parameter)
  2. protocol version                          (protocol_version; handshake_failure for SSL 3.0)
  3. TLS_FALLBACK_SCSV below the best version  (inappropriate_fallback)
  4. TLS 1.3: a common TLS 1.3 cipher suite    (handshake_failure)
- 5. a null compression method                 (decode_error)
+ 5. a null compression method                 (illegal_parameter; decode_error if none)
  6. TLS 1.3: key_share against supported_groups, signature_algorithms present, a usable key
-    share or a group for a HelloRetryRequest, compression exactly [null]
+    share from the server's most preferred group tuple, or a group for a HelloRetryRequest
  7. TLS 1.2+: a signature scheme both sides implement (handshake_failure)
- 8. TLS <= 1.2: a cipher suite this certificate can serve (handshake_failure)
- 9. a signature scheme for this certificate   (handshake_failure)
+ 8. TLS 1.3: compression exactly [null]       (illegal_parameter)
+ 9. TLS <= 1.2: a cipher suite this certificate can serve (handshake_failure)
+10. a signature scheme for this certificate   (handshake_failure)
 
-Steps 1-7 do not depend on the certificate: no key type can fix such a failure, and the verdict
+Steps 1-8 do not depend on the certificate: no key type can fix such a failure, and the verdict
 says so. The reasons name the ClientHello field and the rule (RFC section) that decided.
 """
 
@@ -24,9 +26,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from cryptography.hazmat.primitives.asymmetric import ec
-
-from generator.compat import reference as ref
+from generator.compat.keyshare import valid_key_share
+from generator.compat.openssl import facts as ref
 from generator.compat.keytypes import KeyType
 from generator.tls import extensions as ext
 from generator.tls.messages import ClientHello
@@ -137,8 +138,8 @@ def negotiate_version(hello: ClientHello) -> int:
     if version == 0x0300:
         raise _unfixable("ssl3_only",
                          "legacy_version is SSL 3.0 and there is no supported_versions: the "
-                         "client speaks SSL 3.0 at best, which RFC 7568 prohibits and OpenSSL "
-                         "3.0 no longer implements; no certificate can fix that",
+                         "client speaks SSL 3.0 at best, which RFC 7568 prohibits and current "
+                         "OpenSSL no longer implements; no certificate can fix that",
                          _version_alert(hello), "legacy_version")
     raise _unfixable("version_too_low",
                      f"legacy_version 0x{hello.legacy_version:04x} is older than SSL 3.0; no "
@@ -166,42 +167,23 @@ def _tls13_suite(hello: ClientHello) -> int:
 
 
 def _check_null_compression(hello: ClientHello) -> None:
+    if not hello.compression_methods:
+        raise _unfixable("no_compression_methods",
+                         "legacy_compression_methods is empty; it must hold at least null (0) "
+                         "(RFC 5246 §7.4.1.2)", ALERT_DECODE_ERROR, "compression_methods")
     if 0 not in hello.compression_methods:
         raise _unfixable("no_null_compression",
                          "legacy_compression_methods lacks null (0), which every ClientHello "
-                         "must offer (RFC 5246 §7.4.1.2, RFC 8446 §4.1.2)", ALERT_DECODE_ERROR,
-                         "compression_methods")
-
-
-_FFDHE_BYTES = {0x0100: 256, 0x0101: 384, 0x0102: 512, 0x0103: 768, 0x0104: 1024}
-_CURVES = {0x0017: ec.SECP256R1, 0x0018: ec.SECP384R1, 0x0019: ec.SECP521R1}
-
-
-def valid_key_share(group: int, value: bytes) -> bool:
-    """RFC 8446 §4.2.8.2 (ECDHE: an uncompressed point on the curve; X25519/X448: 32/56
-    bytes) and §4.2.8.1 (FFDHE: padded to the prime's length; the value must exceed 1 — the
-    upper bound needs the prime, which only ffdhe2048's is at hand, so it is not checked)."""
-    if group == 0x001D:
-        return len(value) == 32
-    if group == 0x001E:
-        return len(value) == 56
-    if group in _CURVES:
-        if len(value) < 3 or value[0] != 4:
-            return False
-        try:
-            ec.EllipticCurvePublicKey.from_encoded_point(_CURVES[group](), value)
-        except ValueError:
-            return False
-        return True
-    if group in _FFDHE_BYTES:
-        return len(value) == _FFDHE_BYTES[group] and int.from_bytes(value, "big") > 1
-    return True
+                         "must offer (RFC 5246 §7.4.1.2, RFC 8446 §4.1.2)",
+                         ref.ALERT_NO_NULL_COMPRESSION, "compression_methods")
 
 
 def _tls13_key_exchange(hello: ClientHello) -> tuple[int, bool]:
-    """(group, after HelloRetryRequest?) per RFC 8446 §4.2.8 and OpenSSL's order: each key share
-    up to the first usable one must be for a listed group; else a HelloRetryRequest for the
-    server's most preferred group that the client lists (OpenSSL's final_key_share)."""
+    """(group, after HelloRetryRequest?) per RFC 8446 §4.2.8 as the pinned OpenSSL decides it
+    (tls_parse_ctos_key_share; facts.GROUP_TUPLES): every key share must be for a group the
+    client lists; then the server's preference tuples are walked in order, and the first one
+    holding a group the client lists decides — the client's first key share for that tuple
+    (validated), or else a HelloRetryRequest for the client's first listed group of it."""
     groups = hello.supported_groups
     key_share = hello.typed(ext.KeyShare)
     if key_share is not None:
@@ -216,16 +198,22 @@ def _tls13_key_exchange(hello: ClientHello) -> tuple[int, bool]:
                                  f"key_share offers {group_name(entry.group)}, which "
                                  "supported_groups does not list (RFC 8446 §4.2.8)",
                                  ALERT_ILLEGAL_PARAMETER, "key_share", "supported_groups")
-            if entry.group in ref.GROUPS_TLS13:
-                if not valid_key_share(entry.group, entry.key_exchange):
-                    raise _unfixable("invalid_key_share",
-                                     f"the {group_name(entry.group)} key share is not a valid "
-                                     "public value (RFC 8446 §4.2.8.2)",
-                                     ALERT_ILLEGAL_PARAMETER, "key_share")
-                chosen: int | None = entry.group
-                break
-        else:
-            chosen = None
+    choice: tuple[int, bool] | None = None
+    for preferred in ref.GROUP_TUPLES:
+        shared = [entry for entry in (key_share.entries if key_share else ())
+                  if entry.group in preferred]
+        if shared:
+            if not valid_key_share(shared[0].group, shared[0].key_exchange):
+                raise _unfixable("invalid_key_share",
+                                 f"the {group_name(shared[0].group)} key share is not a valid "
+                                 "public value (RFC 8446 §4.2.8.2)", ALERT_ILLEGAL_PARAMETER,
+                                 "key_share")
+            choice = (shared[0].group, False)
+            break
+        listed = [group for group in groups or () if group in preferred]
+        if listed:
+            choice = (listed[0], True)
+            break
     if hello.signature_algorithms is None:
         raise _unfixable("missing_signature_algorithms",
                          "TLS 1.3 needs signature_algorithms for certificate authentication and "
@@ -235,16 +223,13 @@ def _tls13_key_exchange(hello: ClientHello) -> tuple[int, bool]:
         raise _unfixable("missing_key_share",
                          "TLS 1.3 needs a key_share extension and the client sent none "
                          "(RFC 8446 §4.2.8)", ALERT_MISSING_EXTENSION, "key_share")
-    if chosen is not None:
-        return chosen, False
-    for group in ref.GROUPS_TLS13_ORDER:  # the server's order for a HelloRetryRequest
-        if group in (groups or ()):
-            return group, True
+    if choice is not None:
+        return choice
+    offered = ", ".join(group_name(g) for preferred in ref.GROUP_TUPLES for g in preferred)
     raise _unfixable("no_common_group",
                      f"supported_groups lists {_names(groups or (), group_name)}; none is a "
-                     "group the server offers for TLS 1.3 (x25519, secp256r1, x448, secp521r1, "
-                     "secp384r1, ffdhe2048-8192; RFC 8446 §4.2.7)", ALERT_HANDSHAKE_FAILURE,
-                     "supported_groups", "key_share")
+                     f"group the server offers for TLS 1.3 ({offered}; RFC 8446 §4.2.7)",
+                     ALERT_HANDSHAKE_FAILURE, "supported_groups", "key_share")
 
 
 def _check_tls13_compression(hello: ClientHello) -> None:
@@ -260,7 +245,7 @@ def _shared_schemes(hello: ClientHello, version: int) -> tuple[int, ...] | None:
     offered = hello.signature_algorithms
     if offered is None and hello.signature_algorithms_cert is None:
         return None
-    usable = ref.SCHEMES - (ref.SCHEMES_DSA if version >= TLS13 else ref.SCHEMES_BRAINPOOL_TLS13)
+    usable = ref.SCHEMES - (ref.SCHEMES_DSA if version >= TLS13 else ref.SCHEMES_TLS13_ONLY)
     shared = tuple(s for s in offered or () if s in usable)
     if not shared:
         what = (f"signature_algorithms lists {_names(offered, signature_scheme_name)}"
@@ -313,7 +298,7 @@ def _ecdsa_certificate_problem(hello: ClientHello, key_type: KeyType,
                         f"{key_type.label} certificate needs {key_type.curve} there "
                         "(RFC 8422 §5.1)", "supported_groups")
     formats = hello.ec_point_formats
-    if formats is not None and 0 not in formats:
+    if ref.POINT_FORMATS_CHECKED and formats is not None and 0 not in formats:
         return _fixable("uncompressed_points_not_offered",
                         "ec_point_formats lacks uncompressed (0), which the certificate's "
                         "point uses (RFC 8422 §5.1.2)", "ec_point_formats")
@@ -327,8 +312,9 @@ def _ecdsa_certificate_problem(hello: ClientHello, key_type: KeyType,
 
 
 def _ecdhe_group(hello: ClientHello) -> int | None:
-    """OpenSSL 3.0 negotiates ECDHE only with a group the client lists (observed: without
-    supported_groups there is no ECDHE, although RFC 8422 §4 lets a server assume P-256)."""
+    """OpenSSL negotiates ECDHE only with a group the client lists, in the client's order
+    (observed, 3.0 and 3.5.6: without supported_groups there is no ECDHE, although RFC 8422 §4
+    lets a server assume P-256)."""
     for group in hello.supported_groups or ():
         if group in ref.GROUPS_ECDHE:
             return group
@@ -381,7 +367,7 @@ def _suite_problem(hello: ClientHello, key_type: KeyType, version: int, any_cert
                           "cipher_suites offers only ECDHE suites, and supported_groups "
                           + (f"lists {_names(hello.supported_groups, group_name)}, none of which "
                              "the server offers for ECDHE" if hello.supported_groups is not None
-                             else "is absent, so OpenSSL 3.0 negotiates no ECDHE group")
+                             else "is absent, so OpenSSL negotiates no ECDHE group")
                           + " (RFC 8422 §5.1.1)", ALERT_HANDSHAKE_FAILURE, "supported_groups")
     wanted = "rsa" if key_type.algorithm == "rsa" else "ecdsa"
     matching = [s for s in usable_here if s.auth == wanted]
@@ -394,7 +380,7 @@ def _suite_problem(hello: ClientHello, key_type: KeyType, version: int, any_cert
     if all(s.kx == "ecdhe" for s in matching) and ecdhe_group is None:
         return _fixable("no_ecdhe_group",
                         f"the only {kind} suites are ECDHE suites, and supported_groups "
-                        + ("is absent, so OpenSSL 3.0 negotiates no ECDHE group"
+                        + ("is absent, so OpenSSL negotiates no ECDHE group"
                            if hello.supported_groups is None
                            else f"lists {_names(hello.supported_groups, group_name)}, none of "
                                 "which the server offers for ECDHE")
@@ -459,8 +445,8 @@ def analyze(hello: ClientHello, key_type: KeyType) -> Verdict:
             suite = _tls13_suite(hello)
             _check_null_compression(hello)
             group, retry = _tls13_key_exchange(hello)
-            _check_tls13_compression(hello)
             shared = _shared_schemes(hello, version)
+            _check_tls13_compression(hello)  # after the schemes (observed, 3.5.6)
             scheme = _choose_scheme(hello, key_type, version, shared, suite)
             return Verdict(key_type.id, True, version, suite,
                            tuple(s for s in hello.cipher_suites if s in ref.TLS13_SUITES),

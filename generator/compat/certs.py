@@ -1,4 +1,4 @@
-"""Certificates for the reference server, one per key type, made with `cryptography`.
+"""Certificates for the replayed servers, one per key type, made with `cryptography`.
 
 Each leaf is issued by a throwaway CA shaped like Let's Encrypt's since 2024: RSA leaves are
 signed by an RSA 2048 issuer with sha256WithRSAEncryption (like R10-R14), ECDSA leaves by a
@@ -28,7 +28,10 @@ _VALIDITY = datetime.timedelta(days=90)
 
 @dataclass(frozen=True, slots=True)
 class CertifiedKey:
-    """PEM-encoded leaf certificate (followed by its issuer, if any) and private key."""
+    """A leaf certificate (followed by its issuer, if any) and its private key, both as
+    `cryptography` objects and PEM-encoded."""
+    chain: tuple[x509.Certificate, ...]
+    private_key: object     # a cryptography private key of the catalogue's kinds
     chain_pem: bytes
     key_pem: bytes
     issuer_signature: str   # e.g. "sha256WithRSAEncryption"
@@ -119,4 +122,4 @@ def certified_key(algorithm: str, size: int | None = None, curve: str | None = N
     pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in chain)
     key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
-    return CertifiedKey(pem, key_pem, signature)
+    return CertifiedKey(tuple(chain), key, pem, key_pem, signature)

@@ -4,7 +4,7 @@ tests all use."""
 from __future__ import annotations
 
 from generator.compat.analyzer import Verdict
-from generator.compat.replay import ReplayOutcome
+from generator.compat.outcome import ReplayOutcome
 from generator.tls.registry import cipher_suite_name, group_name, name, signature_scheme_name
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from generator.compat.analyzer import Verdict
 from generator.compat.proof import disagreements
-from generator.compat.replay import ReplayOutcome
+from generator.compat.outcome import ReplayOutcome
 from generator.tls.registry import cipher_suite_name, group_name, signature_scheme_name, version_name
 
 
@@ -18,6 +18,7 @@ class Row:
     label: str              # "ECDSA P-384"
     verdict: Verdict
     outcome: ReplayOutcome | None = None
+    reference: bool = True  # replayed against the reference server (else: another OpenSSL)
 
     @property
     def differences(self) -> tuple[str, ...]:
@@ -85,9 +86,12 @@ def rows_text(rows: Sequence[Row], colour: bool = False) -> str:
         mark = f"{green}ok  {reset}" if verdict.ok else f"{red}FAIL{reset}"
         lines.append(f"  {verdict.key_type:<{width}}  {mark}  {verdict.summary()}")
         if row.outcome is not None:
-            if row.differences:
+            if row.differences and row.reference:
                 lines.append(f"  {'':<{width}}  {yellow}!! replay disagrees: "
                              f"{'; '.join(row.differences)}{reset}")
+            elif row.differences:
+                lines.append(f"  {'':<{width}}  {yellow}this machine's OpenSSL differs from the "
+                             f"reference: {row.outcome.describe()}{reset}")
             else:
                 lines.append(f"  {'':<{width}}  {dim}replay: {row.outcome.describe()}{reset}")
     lines.append(f"  {conclusion(rows)}")

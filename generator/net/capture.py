@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import ssl
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -53,20 +53,29 @@ class HandshakeResult:
     completed: bool
     version: str | None = None
     cipher: str | None = None
-    reason: str | None = None    # OpenSSL's reason, e.g. TLSV1_ALERT_UNKNOWN_CA
+    reason: str | None = None    # OpenSSL's words, e.g. "tlsv1 alert unknown ca"
+
+    @property
+    def client_alert(self) -> str | None:
+        """The alert the client sent, when that ended the handshake: "unknown_ca"."""
+        match = _PEER_ALERT.fullmatch(self.reason or "")
+        return match["alert"].replace(" ", "_") if match else None
 
     def describe(self) -> str:
         if self.completed:
             return f"handshake completed: {self.version}, {self.cipher}"
-        reason = self.reason or "unknown"
-        for prefix in ("TLSV1_ALERT_", "SSLV3_ALERT_", "TLSV13_ALERT_"):
-            if reason.startswith(prefix):  # OpenSSL's name for an alert the client sent
-                alert = reason[len(prefix):].lower()
-                return (f"handshake failed: the client sent alert {alert}"
-                        + (" (it does not trust the throwaway certificate, as expected)"
-                           if alert in ("unknown_ca", "bad_certificate", "certificate_unknown")
-                           else ""))
-        return f"handshake failed: {reason}"
+        alert = self.client_alert
+        if alert is not None:
+            return (f"handshake failed: the client sent alert {alert}"
+                    + (" (it does not trust the throwaway certificate, as expected)"
+                       if alert in ("unknown_ca", "bad_certificate", "certificate_unknown")
+                       else ""))
+        return f"handshake failed: {self.reason or 'unknown'}"
+
+
+#: how OpenSSL words an alert received from the peer: "tlsv1 alert unknown ca",
+#: "sslv3 alert bad certificate", "tlsv13 alert certificate required"
+_PEER_ALERT = re.compile(r"(?:sslv3|tlsv1|tlsv13) alert (?P<alert>[a-z0-9 ]+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,12 +139,11 @@ class CaptureServer:
         self._server: asyncio.base_events.Server | None = None
         self._tasks: set[asyncio.Task] = set()
         self._stopped = asyncio.Event()
-        self._context: ssl.SSLContext | None = None
 
     async def start(self) -> tuple[str, int]:
         if self.settings.handshake_key is not None:
-            from generator.compat.replay import reference_context
-            self._context = reference_context(self.settings.handshake_key)
+            from generator.compat.openssl.pinned import reference_context
+            reference_context(self.settings.handshake_key)  # fail now, not per connection
         try:
             self._server = await asyncio.start_server(
                 self._accept, self.settings.host, self.settings.port, limit=MAX_LINE * 2,
@@ -206,7 +214,7 @@ class CaptureServer:
             return  # enough already; this one arrived while stopping
         self.stats.hellos += 1
         handshake = None
-        if self._context is not None:
+        if settings.handshake_key is not None:
             handshake = await self._complete_handshake(reader, writer, wire.raw + rest)
         else:
             version = min(wire.records[0].version, 0x0303) if wire.records else 0x0301
@@ -290,39 +298,30 @@ class CaptureServer:
                 f"({len(buffer)} bytes arrived)")
 
     async def _complete_handshake(self, reader, writer, first_flight: bytes) -> HandshakeResult:
-        """Finish the handshake as a server holding the reference certificate, feeding OpenSSL
-        through memory BIOs the bytes already read and then whatever the client sends."""
-        incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
-        tls = self._context.wrap_bio(incoming, outgoing, server_side=True)
-        incoming.write(first_flight)
+        """Finish the handshake as the reference server (the pinned OpenSSL) holding a
+        certificate of the chosen key type, feeding it the bytes already read and then
+        whatever the client sends."""
+        from generator.compat.openssl.pinned import HandshakeSession
+        session = HandshakeSession(self.settings.handshake_key)
+        session.feed(first_flight)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.settings.handshake_timeout
         while True:
+            step = session.step()
+            writer.write(step.output)
+            if step.state == "failed":
+                return HandshakeResult(False, reason=step.reason)
+            if step.state == "completed":
+                writer.write(session.close())
+                return HandshakeResult(True, step.version, step.cipher)
+            await writer.drain()
+            remaining = deadline - loop.time()
             try:
-                tls.do_handshake()
-            except ssl.SSLWantReadError:
-                writer.write(outgoing.read())
-                await writer.drain()
-                remaining = deadline - loop.time()
-                try:
-                    chunk = await asyncio.wait_for(reader.read(1 << 16), max(remaining, 0.001))
-                except asyncio.TimeoutError:
-                    return HandshakeResult(False, reason="the client stopped answering "
-                                                         "during the handshake")
-                if not chunk:
-                    return HandshakeResult(False, reason="the client closed the connection "
-                                                         "during the handshake")
-                incoming.write(chunk)
-                continue
-            except ssl.SSLError as error:
-                writer.write(outgoing.read())
-                return HandshakeResult(False, reason=error.reason or error.strerror or str(error))
-            writer.write(outgoing.read())
-            cipher = tls.cipher()
-            result = HandshakeResult(True, tls.version(), cipher[0] if cipher else None)
-            try:
-                tls.unwrap()
-            except (ssl.SSLWantReadError, ssl.SSLError):
-                pass  # close_notify is written either way; the client's is not awaited
-            writer.write(outgoing.read())
-            return result
+                chunk = await asyncio.wait_for(reader.read(1 << 16), max(remaining, 0.001))
+            except asyncio.TimeoutError:
+                return HandshakeResult(False, reason="the client stopped answering during the "
+                                                     "handshake")
+            if not chunk:
+                return HandshakeResult(False, reason="the client closed the connection during "
+                                                     "the handshake")
+            session.feed(chunk)

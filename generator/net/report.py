@@ -9,6 +9,7 @@ from typing import Any
 
 from generator.compat.analyzer import Verdict, analyze
 from generator.compat.keytypes import Catalogue
+from generator.compat.replay import reference_label
 from generator.compat.report import verdict_json
 from generator.ingest.packets import endpoint
 from generator.net.capture import CapturedHello, ConnectionProblem, utc_stamp
@@ -65,7 +66,8 @@ def capture_json(captured: CapturedHello, verdicts: Sequence[Verdict], prints: F
     if captured.handshake is not None:
         h = captured.handshake
         obj["handshake"] = {"completed": h.completed, "version": h.version, "cipher": h.cipher,
-                            "reason": h.reason}
+                            "reason": h.reason, "client_alert": h.client_alert,
+                            "server": reference_label()}
     return obj
 
 

@@ -12,6 +12,7 @@ import yaml
 
 from generator.cases.model import Case, Outcome
 from generator.compat.keytypes import AcmeClient, Catalogue, KeyType
+from generator.compat.openssl.facts import VersionedFact
 from generator.site.safe import inline_html, markdown_html, one_line, text
 from generator.site.tree_html import decisive_keys, tree_html
 from generator.tls.fingerprint import fingerprints
@@ -99,9 +100,9 @@ def _key_type_rows(case: Case, catalogue: Catalogue, link: Link) -> str:
                     f'title="{key_type.id}">{text(key_type.label)}</a></td>'
                     f"<td>{outcome_cell(outcome)}</td><td>{why}</td><td>{evidence}</td></tr>")
     intro = ""
-    if case.openssl:
-        intro = (f"<p>Replayed against {text(case.openssl)} at build time: the sample's bytes, "
-                 "unchanged, against a certificate of each key type.</p>")
+    if case.replayed_against:
+        intro = (f"<p>Replayed against {text(case.replayed_against)} at build time: the "
+                 "sample's bytes, unchanged, against a certificate of each key type.</p>")
     return intro + _table("tlskb-keytypes", ["Key type", "Outcome", "Why, or what is negotiated",
                                               "Evidence"], rows)
 
@@ -228,8 +229,9 @@ def case_page(case: Case, catalogue: Catalogue, link: Link) -> str:
         if symptom.note:
             symptoms.append(f"{inline_html(symptom.note)}\n")
     symptoms.append("</div>\n")
-    evidence = ("Replayed: the client's recorded ClientHello is handed to OpenSSL with a "
-                "certificate of each key type at every build." if case.replayed else
+    evidence = (f"Replayed: the client's recorded ClientHello is handed to "
+                f"{text(case.replayed_against or 'the reference server')} with a certificate of "
+                "each key type at every build." if case.replayed else
                 "Documented: no handshake decides this case; each outcome cites its source.")
     body = [front_matter(title=case.title, description=case.summary.split(". ")[0],
                          tags=list(case.tags), search={"boost": 4}),
@@ -268,6 +270,19 @@ def cases_index(cases: Sequence[Case], link: Link) -> str:
             "client's ClientHello.\n\n" + _table("tlskb-sortable", ["Case", "Platform", "State", "Evidence"], [rows]) + "\n")
 
 
+def reference_server_html(replayed_against: str | None, facts: Sequence[VersionedFact]) -> str:
+    """The guide's account of the reference server: which OpenSSL it is, and the behaviours
+    that other OpenSSL releases do not share (facts.VERSIONED), each with its releases."""
+    rows = [f"<tr><td>{text(f.pinned)}</td><td>{text(f.holds_for)}</td><td>{text(f.elsewhere)}"
+            f"</td><td>{text(f.changed_by)}</td></tr>" for f in facts]
+    intro = (f"<p>Every replay on this site ran against <strong>{text(replayed_against)}"
+             "</strong>: the OpenSSL built into the pinned <code>cryptography</code> wheel, the "
+             "same library on every machine that builds the site. What it does that other "
+             "OpenSSL releases do not:</p>") if replayed_against else ""
+    return intro + _table("tlskb-facts", ["The reference server", "Holds for", "Other releases",
+                                          "Changed by"], rows)
+
+
 def matrix_html(cases: Sequence[Case], catalogue: Catalogue, link: Link) -> str:
     headers = ["Case"] + [f'<a href="{link(f"key-types/{k.id}.md")}" title="{text(k.label)}">'
                           f"<code>{k.id}</code></a>" for k in catalogue.key_types]
@@ -276,8 +291,9 @@ def matrix_html(cases: Sequence[Case], catalogue: Catalogue, link: Link) -> str:
         cells = "".join(f"<td>{matrix_cell(case.outcome(k.id))}</td>" for k in catalogue.key_types)
         rows.append(f'<tr><td><a href="{link(f"cases/{case.id}.md")}">{text(case.title)}</a></td>'
                     f"{cells}</tr>")
+    server = next((c.replayed_against for c in cases if c.replayed_against), "the reference server")
     legend = ('<p class="tlskb-legend">✓ works, ✗ fails, ? untested; solid marks are replayed '
-              "against OpenSSL, outlined ones documented from the case's sources.</p>")
+              f"against {text(server)}, outlined ones documented from the case's sources.</p>")
     return _table("tlskb-matrix tlskb-sortable", headers, rows) + legend
 
 

@@ -17,6 +17,7 @@ from mkdocs.utils import get_relative_url
 
 from generator.cases.check import check_paths
 from generator.compat.keytypes import catalogue
+from generator.compat.openssl.facts import VERSIONED
 from generator.errors import TlskbError
 from generator.site import pages
 from generator.site.safe import text
@@ -29,6 +30,7 @@ WORKER_SHIM = "assets/javascripts/tlskb-iframe-worker-shim.js"
 ASSETS = Path(__file__).resolve().parent / "assets"
 MATRIX_MARKER = "<!-- tlskb:matrix -->"
 RECOMMENDATION_MARKER = "<!-- tlskb:recommendation -->"
+REFERENCE_SERVER_MARKER = "<!-- tlskb:reference-server -->"
 CATALOGUE_PATH = "generator/compat/data/catalogue.yaml"
 
 
@@ -140,6 +142,10 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
 
     # -- pages -----------------------------------------------------------------------------------
     def on_page_markdown(self, markdown: str, page, config, files: Files) -> str:
+        if REFERENCE_SERVER_MARKER in markdown:
+            server = next((c.replayed_against for c in self.cases if c.replayed_against), None)
+            markdown = markdown.replace(REFERENCE_SERVER_MARKER,
+                                        pages.reference_server_html(server, VERSIONED))
         if MATRIX_MARKER in markdown or RECOMMENDATION_MARKER in markdown:
             link = self._linker(files, page.file.src_uri)
             markdown = markdown.replace(

@@ -105,19 +105,19 @@ def capture(tmp_path: Path, *args: str):
             process.wait(10)
 
 
-class Relay:
-    """A TCP relay on 127.0.0.1 that forwards to `target_port` and records every byte the
-    client sent: the independent record of what a client put on the wire."""
+class LoopbackListener:
+    """A TCP listener on a free 127.0.0.1 port that hands each connection to `handle` in its
+    own thread, until closed (accepting with a 0.2 s timeout, so closing is prompt)."""
 
-    def __init__(self, target_port: int) -> None:
-        self.target_port = target_port
+    def __init__(self, backlog: int = 8) -> None:
         self.listener = socket.socket()
         self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(8)
+        self.listener.listen(backlog)
         self.port = self.listener.getsockname()[1]
-        self.sent: list[bytearray] = []     # per connection, client -> server
-        self._thread = threading.Thread(target=self._run, daemon=True)
         self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
         self._thread.start()
 
     def _run(self) -> None:
@@ -127,9 +127,31 @@ class Relay:
                 client, _ = self.listener.accept()
             except OSError:
                 continue
-            recorded = bytearray()
-            self.sent.append(recorded)
-            threading.Thread(target=self._pump, args=(client, recorded), daemon=True).start()
+            threading.Thread(target=self.handle, args=(client,), daemon=True).start()
+
+    def handle(self, client: socket.socket) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self.listener.close()
+
+
+class Relay(LoopbackListener):
+    """A TCP relay on 127.0.0.1 that forwards to `target_port` and records every byte the
+    client sent: the independent record of what a client put on the wire."""
+
+    def __init__(self, target_port: int) -> None:
+        super().__init__()
+        self.target_port = target_port
+        self.sent: list[bytearray] = []     # per connection, client -> server
+        self.start()
+
+    def handle(self, client: socket.socket) -> None:
+        recorded = bytearray()
+        self.sent.append(recorded)
+        self._pump(client, recorded)
 
     def _pump(self, client: socket.socket, recorded: bytearray) -> None:
         try:
@@ -157,11 +179,6 @@ class Relay:
             client.close()
             server.close()
 
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(5)
-        self.listener.close()
-
 
 @contextlib.contextmanager
 def relay(target_port: int):
@@ -170,6 +187,47 @@ def relay(target_port: int):
         yield instance
     finally:
         instance.close()
+
+
+class PinnedServer(LoopbackListener):
+    """The reference server (the pinned OpenSSL, generator/compat/openssl/pinned.py) on a
+    127.0.0.1 socket: each connection gets a real TLS handshake from the same library and
+    configuration the replays use, whatever libssl the machine has."""
+
+    def __init__(self, key_type) -> None:
+        from generator.compat.openssl.pinned import reference_context
+        super().__init__(backlog=64)
+        self.context = reference_context(key_type)
+        self.start()
+
+    def handle(self, client: socket.socket) -> None:
+        """One handshake, for at most 5 s (the socket is non-blocking: wait for it to be
+        readable whenever OpenSSL wants more)."""
+        from OpenSSL import SSL
+        client.settimeout(0)
+        connection = SSL.Connection(self.context, client)
+        connection.set_accept_state()
+        deadline = time.monotonic() + 5
+        try:
+            while time.monotonic() < deadline:
+                try:
+                    connection.do_handshake()
+                    return
+                except SSL.WantReadError:
+                    select.select([client], [], [], max(0.0, deadline - time.monotonic()))
+        except (SSL.Error, OSError):
+            pass  # the probe hangs up after the server's first flight, or the client refused
+        finally:
+            client.close()
+
+
+@contextlib.contextmanager
+def pinned_server(key_type):
+    server = PinnedServer(key_type)
+    try:
+        yield server.port
+    finally:
+        server.close()
 
 
 @contextlib.contextmanager

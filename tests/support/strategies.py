@@ -107,9 +107,13 @@ LEGACY_SUITES = [
     0x0032, 0x0038, 0x0005, 0x0004, 0x0003, 0x00A8, 0xC0AC,          # DSS, RC4, export, PSK, CCM
 ]
 SIGNALLING = [0x00FF, 0x5600, 0x0A0A, 0x0B00]
-GROUPS = [0x001D, 0x0017, 0x0018, 0x0019, 0x001E, 0x0100, 0x0101, 0x0016, 0x001A, 0x2A2A]
+#: every group of the reference server's tuples, groups OpenSSL knows but does not enable by
+#: default (ffdhe4096/8192, SecP256r1MLKEM768, brainpoolP256r1tls13), unknown ones and GREASE
+GROUPS = [0x001D, 0x0017, 0x0018, 0x0019, 0x001E, 0x0100, 0x0101, 0x11EC, 0x0016, 0x001A,
+          0x0102, 0x0104, 0x11EB, 0x001F, 0x2A2A]
 SCHEMES = [0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804, 0x0805, 0x0806, 0x0809, 0x0401,
-           0x0501, 0x0601, 0x0201, 0x0203, 0x0303, 0x0301, 0x0402, 0x0202, 0x081A, 0x0101, 0x1A1A]
+           0x0501, 0x0601, 0x0201, 0x0203, 0x0303, 0x0301, 0x0402, 0x0202, 0x081A, 0x081B,
+           0x0904, 0x0905, 0x0101, 0x1A1A]
 VERSIONS = [0x0304, 0x0303, 0x0302, 0x0301, 0x0300, 0x7F1C, 0x3A3A]
 
 
@@ -125,8 +129,9 @@ def _maybe(strategy, absent_weight: int = 1):
 @st.composite
 def reference_hellos(draw) -> ClientHello:
     """ClientHellos spanning what the reference server decides on: versions (legacy and
-    supported_versions), ~45 suites across every key exchange, groups with valid TLS 1.3 key
-    shares, signature schemes, point formats, compression, SCSVs, GREASE, rare duplicates."""
+    supported_versions), ~45 suites across every key exchange, groups with TLS 1.3 key shares
+    (valid, and one in ten invalid), hybrid ML-KEM groups, signature schemes, point formats,
+    compression, SCSVs, GREASE, rare duplicates."""
     from support.hellos import client_hello
     suites = draw(st.lists(st.sampled_from(TLS13_SUITES + LEGACY_SUITES + SIGNALLING),
                            min_size=1, max_size=16, unique=True))
@@ -137,6 +142,7 @@ def reference_hellos(draw) -> ClientHello:
     if draw(st.booleans()):
         pool = (groups or []) + ([draw(st.sampled_from(GROUPS))] if draw(st.integers(0, 9)) == 0 else [])
         shares = draw(st.lists(st.sampled_from(pool), max_size=2, unique=True)) if pool else []
+    invalid = (draw(st.sampled_from(shares)),) if shares and draw(st.integers(0, 9)) == 0 else ()
     sigalgs = draw(_maybe(_ordered_subset(SCHEMES, 1, 8)))
     sigalgs_cert = draw(st.one_of(st.none(), st.none(), st.none(), _ordered_subset(SCHEMES, 1, 4)))
     formats = draw(st.sampled_from([None, None, (0,), (0, 1, 2), (1,), (1, 2)]))
@@ -146,7 +152,7 @@ def reference_hellos(draw) -> ClientHello:
         extra.append(ext.EcPointFormats((0,)) if formats is not None else ext.EmptyExtension(23))
     hello = client_hello(suites, version=legacy, groups=groups, sigalgs=sigalgs, versions=versions,
                          key_shares=shares, point_formats=formats, sigalgs_cert=sigalgs_cert,
-                         compression=compression, extra=tuple(extra))
+                         compression=compression, extra=tuple(extra), invalid_shares=invalid)
     order = draw(st.permutations(range(len(hello.extensions))))
     return ClientHello(hello.legacy_version, hello.random, hello.session_id, hello.cipher_suites,
                        hello.compression_methods, tuple(hello.extensions[i] for i in order), True)

@@ -1,0 +1,73 @@
+"""Is a TLS 1.3 key share a public value the server can use? Pure checks, linear in the share.
+
+RFC 8446 §4.2.8.2 (ECDHE: an uncompressed point on the curve; X25519/X448: 32/56 bytes),
+§4.2.8.1 (FFDHE: padded to the prime's length), §7.4.2 (X25519/X448 shared secrets of all
+zeros, i.e. small-order points, must be refused), and the hybrid ML-KEM groups of
+draft-ietf-tls-ecdhe-mlkem §4.1 (X25519MLKEM768: an ML-KEM-768 encapsulation key followed by
+an X25519 share), whose ML-KEM part passes the FIPS 203 §7.2 modulus check.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from cryptography.hazmat.primitives.asymmetric import ec, x448, x25519
+
+from generator.tls import ffdhe
+
+X25519, X448, X25519MLKEM768 = 0x001D, 0x001E, 0x11EC
+_CURVES = {0x0017: ec.SECP256R1, 0x0018: ec.SECP384R1, 0x0019: ec.SECP521R1}
+#: FIPS 203: q = 3329; an ML-KEM-768 encapsulation key is 384·k bytes of 12-bit coefficients
+#: (k = 3) followed by the 32-byte seed rho
+MLKEM_Q = 3329
+MLKEM768_EK = 384 * 3 + 32
+
+
+def mlkem_modulus_check(encapsulation_key: bytes, k: int = 3) -> bool:
+    """FIPS 203 §7.2 'modulus check': every 12-bit coefficient of t̂ is below q."""
+    polynomial = memoryview(encapsulation_key)[:384 * k]
+    for i in range(0, len(polynomial), 3):
+        b0, b1, b2 = polynomial[i], polynomial[i + 1], polynomial[i + 2]
+        if (b0 | (b1 & 0x0F) << 8) >= MLKEM_Q or (b1 >> 4 | b2 << 4) >= MLKEM_Q:
+            return False
+    return True
+
+
+@lru_cache(maxsize=4096)
+def _montgomery_ok(group: int, value: bytes) -> bool:
+    """The right length and not of small order: an exchange with it gives no all-zero secret
+    (cryptography refuses one, as OpenSSL's derive does)."""
+    size, private = ((32, x25519.X25519PrivateKey) if group == X25519
+                     else (56, x448.X448PrivateKey))
+    if len(value) != size:
+        return False
+    public = (x25519.X25519PublicKey if group == X25519 else x448.X448PublicKey).from_public_bytes(value)
+    try:
+        private.from_private_bytes(b"\x01" * size).exchange(public)
+    except ValueError:
+        return False
+    return True
+
+
+def valid_key_share(group: int, value: bytes) -> bool:
+    """Whether the server can use `value` as the client's share for `group` (groups the caller
+    does not model count as valid: the server never gets to parse them)."""
+    if group in (X25519, X448):
+        return _montgomery_ok(group, bytes(value))
+    if group == X25519MLKEM768:
+        return (len(value) == MLKEM768_EK + 32 and mlkem_modulus_check(value[:MLKEM768_EK])
+                and _montgomery_ok(X25519, bytes(value[MLKEM768_EK:])))
+    if group in _CURVES:
+        if len(value) < 3 or value[0] != 4:
+            return False
+        try:
+            ec.EllipticCurvePublicKey.from_encoded_point(_CURVES[group](), value)
+        except ValueError:
+            return False
+        return True
+    if group in ffdhe.GROUPS:
+        # OpenSSL 3.5 checks 1 < y < p - 1 only (observed: a y outside the prime-order
+        # subgroup is accepted; facts.FFDHE_PARTIAL_CHECK)
+        return (len(value) == ffdhe.byte_length(group)
+                and 1 < int.from_bytes(value, "big") < ffdhe.prime(group) - 1)
+    return True
