@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 
-.PHONY: site test serve bench clean
+.PHONY: site test fuzz serve bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ serve: $(STAMP)
 
 test: $(TSTAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# random exploration: every property test with 5000 fresh examples (the default profile is
+# derandomized); turn each counterexample into an explicit @example
+fuzz: $(TSTAMP)
+	$(BIN)/python -m pytest --slow -p no:cacheprovider $(PYTEST_ARGS) tests/test_verdicts.py \
+	    tests/test_fuzz.py tests/test_roundtrip.py tests/test_net_units.py tests/test_site_text.py
 
 bench: $(TSTAMP)
 	$(BIN)/pip install --quiet -e '.[bench]'

@@ -21,10 +21,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    """Hypothesis profiles. The default one is derandomized (examples follow from each test's
+    own source and the pinned Hypothesis release) and keeps no example database, so a run
+    cannot pass or fail by chance and every machine tests the same hellos. `--slow` (and
+    `make fuzz`) explores at random, 5000 examples per property; each counterexample it finds
+    becomes an explicit @example."""
     from hypothesis import HealthCheck, settings
-    settings.register_profile("default", max_examples=300, deadline=None,
+    settings.register_profile("default", max_examples=300, deadline=None, derandomize=True,
+                              database=None, print_blob=True,
                               suppress_health_check=[HealthCheck.too_slow])
-    settings.register_profile("slow", max_examples=5000, deadline=None,
+    settings.register_profile("slow", max_examples=5000, deadline=None, print_blob=True,
                               suppress_health_check=[HealthCheck.too_slow])
     settings.load_profile("slow" if config.getoption("--slow") else "default")
 
