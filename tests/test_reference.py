@@ -251,3 +251,21 @@ def test_dhe_uses_a_2048_bit_prime():
     exchange = next(m for m in response.following if m.msg_type == 12)
     parsed = ServerKeyExchange.parse(Reader(exchange.data, 4), "dhe", True)
     assert parsed.dh_prime_bits == ref.DHE_GROUP_BITS
+
+
+def test_a_small_order_key_share_is_found_only_when_the_secret_is_derived():
+    """Key shares are checked in two stages (observed, 3.5.6): their encoding as the extension
+    is parsed, a small-order X25519 point only when the server derives the secret for its
+    ServerHello — after the certificate's signature scheme has been chosen."""
+    from generator.compat.analyzer import analyze
+    hello = client_hello([0x1301], groups=[29], versions=[0x0304], key_shares=[29],
+                         sigalgs=[0x0403], invalid_shares=[29])
+    cannot_sign = replay(record(hello), KEYS["ec384"])
+    can_sign = replay(record(hello), KEYS["ec256"])
+    assert (cannot_sign.kind, cannot_sign.alert) == ("alert", 40), cannot_sign.describe()
+    assert (can_sign.kind, can_sign.alert) == ("alert", 47), can_sign.describe()
+    assert analyze(hello, KEYS["ec256"]).reason_code == "small_order_key_share"
+    assert analyze(hello, KEYS["ec384"]).reason_code == "no_tls13_signature_scheme"
+    malformed = client_hello([0x1301], groups=[23], versions=[0x0304], key_shares=[23],
+                             sigalgs=[0x0403], invalid_shares=[23])  # a point off the curve
+    assert replay(record(malformed), KEYS["ec384"]).alert == 47

@@ -56,6 +56,11 @@ COUNTEREXAMPLES = [
     # TLS 1.3: no shared signature scheme is found before extra compression methods
     client_hello([0x1302], groups=[0x0017], versions=[0x0300, 0x3A3A, 0x0304, 0x0303],
                  key_shares=[0x0017], sigalgs=[0x1A1A], compression=(0, 1)),
+    # make fuzz: a small-order x25519 share is found only when the secret is derived, after
+    # the missing signature_algorithms
+    client_hello([0x1301], groups=[0x001D], versions=[0x0304], key_shares=[0x001D],
+                 invalid_shares=[0x001D], extra=(ext.RenegotiationInfo(b""),
+                                                 ext.EmptyExtension(23))),
 ]
 
 
@@ -64,6 +69,7 @@ COUNTEREXAMPLES = [
 @example(COUNTEREXAMPLES[1], 0x0302)
 @example(COUNTEREXAMPLES[2], 0x0301)
 @example(COUNTEREXAMPLES[3], 0x0303)
+@example(COUNTEREXAMPLES[4], 0x0301)
 def test_generated_hellos(hello, record_version):
     assert_agree(record(hello, record_version), hello, repr(hello))
 

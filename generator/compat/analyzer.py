@@ -16,9 +16,11 @@ first obstacle it finds is the one the replay reports:
  8. TLS 1.3: compression exactly [null]       (illegal_parameter)
  9. TLS <= 1.2: a cipher suite this certificate can serve (handshake_failure)
 10. a signature scheme for this certificate   (handshake_failure)
+11. TLS 1.3: the key share yields a secret    (illegal_parameter; a small-order X25519/X448
+    point is found only when the server derives the secret for its ServerHello)
 
-Steps 1-8 do not depend on the certificate: no key type can fix such a failure, and the verdict
-says so. The reasons name the ClientHello field and the rule (RFC section) that decided.
+Steps 1-8 and 11 do not depend on the certificate: no key type can fix such a failure, and the
+verdict says so. The reasons name the ClientHello field and the rule (RFC section) that decided.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from generator.compat.keyshare import valid_key_share
+from generator.compat.keyshare import agreement_valid, encoding_valid
 from generator.compat.openssl import facts as ref
 from generator.compat.keytypes import KeyType
 from generator.tls import extensions as ext
@@ -178,12 +180,13 @@ def _check_null_compression(hello: ClientHello) -> None:
                          ref.ALERT_NO_NULL_COMPRESSION, "compression_methods")
 
 
-def _tls13_key_exchange(hello: ClientHello) -> tuple[int, bool]:
-    """(group, after HelloRetryRequest?) per RFC 8446 §4.2.8 as the pinned OpenSSL decides it
-    (tls_parse_ctos_key_share; facts.GROUP_TUPLES): every key share must be for a group the
-    client lists; then the server's preference tuples are walked in order, and the first one
-    holding a group the client lists decides — the client's first key share for that tuple
-    (validated), or else a HelloRetryRequest for the client's first listed group of it."""
+def _tls13_key_exchange(hello: ClientHello) -> tuple[int, ext.KeyShareEntry | None]:
+    """(group, the key share used or None for a HelloRetryRequest) per RFC 8446 §4.2.8 as the
+    pinned OpenSSL decides it (tls_parse_ctos_key_share; facts.GROUP_TUPLES): every key share
+    must be for a group the client lists; then the server's preference tuples are walked in
+    order, and the first one holding a group the client lists decides — the client's first
+    key share for that tuple (its encoding checked), or else a HelloRetryRequest for the
+    client's first listed group of it."""
     groups = hello.supported_groups
     key_share = hello.typed(ext.KeyShare)
     if key_share is not None:
@@ -198,21 +201,21 @@ def _tls13_key_exchange(hello: ClientHello) -> tuple[int, bool]:
                                  f"key_share offers {group_name(entry.group)}, which "
                                  "supported_groups does not list (RFC 8446 §4.2.8)",
                                  ALERT_ILLEGAL_PARAMETER, "key_share", "supported_groups")
-    choice: tuple[int, bool] | None = None
+    choice: tuple[int, ext.KeyShareEntry | None] | None = None
     for preferred in ref.GROUP_TUPLES:
         shared = [entry for entry in (key_share.entries if key_share else ())
                   if entry.group in preferred]
         if shared:
-            if not valid_key_share(shared[0].group, shared[0].key_exchange):
+            if not encoding_valid(shared[0].group, shared[0].key_exchange):
                 raise _unfixable("invalid_key_share",
                                  f"the {group_name(shared[0].group)} key share is not a valid "
                                  "public value (RFC 8446 §4.2.8.2)", ALERT_ILLEGAL_PARAMETER,
                                  "key_share")
-            choice = (shared[0].group, False)
+            choice = (shared[0].group, shared[0])
             break
         listed = [group for group in groups or () if group in preferred]
         if listed:
-            choice = (listed[0], True)
+            choice = (listed[0], None)
             break
     if hello.signature_algorithms is None:
         raise _unfixable("missing_signature_algorithms",
@@ -444,10 +447,17 @@ def analyze(hello: ClientHello, key_type: KeyType) -> Verdict:
         if version >= TLS13:
             suite = _tls13_suite(hello)
             _check_null_compression(hello)
-            group, retry = _tls13_key_exchange(hello)
+            group, share = _tls13_key_exchange(hello)
             shared = _shared_schemes(hello, version)
             _check_tls13_compression(hello)  # after the schemes (observed, 3.5.6)
             scheme = _choose_scheme(hello, key_type, version, shared, suite)
+            if share is not None and not agreement_valid(share.group, share.key_exchange):
+                raise _unfixable("small_order_key_share",
+                                 f"the {group_name(share.group)} key share is a small-order "
+                                 "point, so the shared secret would be all zeros; the server "
+                                 "finds out as it derives the secret (RFC 7748 §6.1, RFC 8446 "
+                                 "§7.4.2)", ALERT_ILLEGAL_PARAMETER, "key_share")
+            retry = share is None
             return Verdict(key_type.id, True, version, suite,
                            tuple(s for s in hello.cipher_suites if s in ref.TLS13_SUITES),
                            group, scheme, retry)

@@ -1,4 +1,6 @@
-"""Is a TLS 1.3 key share a public value the server can use? Pure checks, linear in the share.
+"""Is a TLS 1.3 key share a public value the server can use? Pure checks, linear in the share,
+in the two stages OpenSSL applies them: as it parses the extension, and as it derives the
+secret.
 
 RFC 8446 §4.2.8.2 (ECDHE: an uncompressed point on the curve; X25519/X448: 32/56 bytes),
 §4.2.8.1 (FFDHE: padded to the prime's length), §7.4.2 (X25519/X448 shared secrets of all
@@ -33,30 +35,32 @@ def mlkem_modulus_check(encapsulation_key: bytes, k: int = 3) -> bool:
     return True
 
 
+def _montgomery_length_ok(group: int, value: bytes) -> bool:
+    return len(value) == (32 if group == X25519 else 56)
+
+
 @lru_cache(maxsize=4096)
-def _montgomery_ok(group: int, value: bytes) -> bool:
-    """The right length and not of small order: an exchange with it gives no all-zero secret
-    (cryptography refuses one, as OpenSSL's derive does)."""
-    size, private = ((32, x25519.X25519PrivateKey) if group == X25519
-                     else (56, x448.X448PrivateKey))
-    if len(value) != size:
-        return False
-    public = (x25519.X25519PublicKey if group == X25519 else x448.X448PublicKey).from_public_bytes(value)
+def _montgomery_agreement_ok(group: int, value: bytes) -> bool:
+    """Not of small order: an exchange with it gives no all-zero secret (cryptography refuses
+    one, as OpenSSL's derive does; RFC 7748 §6.1, RFC 8446 §7.4.2)."""
+    public_type, private_type = ((x25519.X25519PublicKey, x25519.X25519PrivateKey)
+                                 if group == X25519 else (x448.X448PublicKey, x448.X448PrivateKey))
+    own = private_type.from_private_bytes(b"\x01" * len(value))
     try:
-        private.from_private_bytes(b"\x01" * size).exchange(public)
+        own.exchange(public_type.from_public_bytes(value))
     except ValueError:
         return False
     return True
 
 
-def valid_key_share(group: int, value: bytes) -> bool:
-    """Whether the server can use `value` as the client's share for `group` (groups the caller
-    does not model count as valid: the server never gets to parse them)."""
+def encoding_valid(group: int, value: bytes) -> bool:
+    """Whether the server can parse `value` as a public value for `group` — what OpenSSL
+    checks as it reads the key_share extension (tls13_set_encoded_pub_key; observed, 3.5.6).
+    Groups the caller does not model count as valid: the server never gets to parse them."""
     if group in (X25519, X448):
-        return _montgomery_ok(group, bytes(value))
+        return _montgomery_length_ok(group, value)
     if group == X25519MLKEM768:
-        return (len(value) == MLKEM768_EK + 32 and mlkem_modulus_check(value[:MLKEM768_EK])
-                and _montgomery_ok(X25519, bytes(value[MLKEM768_EK:])))
+        return len(value) == MLKEM768_EK + 32 and mlkem_modulus_check(value[:MLKEM768_EK])
     if group in _CURVES:
         if len(value) < 3 or value[0] != 4:
             return False
@@ -67,7 +71,19 @@ def valid_key_share(group: int, value: bytes) -> bool:
         return True
     if group in ffdhe.GROUPS:
         # OpenSSL 3.5 checks 1 < y < p - 1 only (observed: a y outside the prime-order
-        # subgroup is accepted; facts.FFDHE_PARTIAL_CHECK)
+        # subgroup is accepted; facts.Fact.FFDHE_PARTIAL_CHECK)
         return (len(value) == ffdhe.byte_length(group)
                 and 1 < int.from_bytes(value, "big") < ffdhe.prime(group) - 1)
+    return True
+
+
+def agreement_valid(group: int, value: bytes) -> bool:
+    """Whether a key share that parsed also yields a shared secret: X25519 and X448 values
+    (alone or inside X25519MLKEM768) must not be of small order. OpenSSL finds out only when
+    it derives the secret as it writes its ServerHello, after every other choice (observed,
+    3.5.6: tls_construct_stoc_key_share)."""
+    if group in (X25519, X448):
+        return _montgomery_agreement_ok(group, bytes(value))
+    if group == X25519MLKEM768:
+        return _montgomery_agreement_ok(X25519, bytes(value[MLKEM768_EK:]))
     return True
