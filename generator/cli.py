@@ -99,6 +99,7 @@ def _selected_key_types(requested: list[str] | None):
 
 def cmd_analyze(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from generator.compat.analyzer import analyze
+    from generator.compat.openssl.facts import PINNED_OPENSSL
     from generator.compat.replay import OpenSSLBuild, replayer
     from generator.compat.report import Row, conclusion, rows_json, rows_text
     from generator.ingest.find import find_client_hellos
@@ -142,8 +143,8 @@ def cmd_analyze(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if server:
             chunks.append(f"Replayed against {server.label}."
                           + ("" if server.is_reference else
-                             f" The verdicts model the reference server, "
-                             f"{replayer().label}."))
+                             f" The verdicts model the reference server, OpenSSL "
+                             f"{PINNED_OPENSSL}."))
         out.write("\n\n".join(chunks) + "\n")
     if differing and server.is_reference:
         print(f"tlskb: error: {differing} verdict(s) disagree with the replay: an analyzer bug; "
@@ -151,8 +152,8 @@ def cmd_analyze(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_DISAGREEMENT
     if differing:
         print(f"tlskb: note: {differing} answer(s) of this machine's {server.label.split(' (')[0]} "
-              f"differ from the reference server's: a server on this machine answers as "
-              f"replayed here", file=err)
+              f"differ from the analyzer's verdicts, which model the reference server (OpenSSL "
+              f"{PINNED_OPENSSL}): here this machine's library decides", file=err)
     return EXIT_OK
 
 
@@ -233,8 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "version and suite) could serve, and why the others fail. --replay proves "
                     "each verdict by handing the recorded bytes to that OpenSSL; a disagreement "
                     "exits with 3. --openssl system replays against this machine's own libssl "
-                    "instead (what a server on this machine answers); its differences from the "
-                    "reference are reported, not errors.")
+                    "instead, configured like the reference; where it answers otherwise than the "
+                    "analyzer predicts for the reference, that is reported, not an error.")
     analyze.add_argument("file", nargs="?", default="-", metavar="FILE",
                          help="input file, or - for standard input (the default)")
     analyze.add_argument("--key-type", "-k", action="append", metavar="K",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -41,10 +42,10 @@ def require_tool(name: str, package: str | None = None) -> str:
     path = shutil.which(name)
     if path:
         return path
-    _missing(f"{name} is not installed (apt-get install {package or name})")
+    missing(f"{name} is not installed (apt-get install {package or name})")
 
 
-def _missing(message: str) -> None:
+def missing(message: str) -> None:
     """Fails in CI (where .ci/run must have provided it), skips elsewhere."""
     if os.environ.get("CI") == "true":
         pytest.fail(f"{message}; fix .ci/run")
@@ -52,19 +53,20 @@ def _missing(message: str) -> None:
 
 
 def require_tls_client(name: str, probe: list[str], expect: str, package: str) -> str:
-    """A client program that can really speak TLS: `probe` (e.g. ["--support"]) must
-    print `expect`. A client built or installed without TLS (swaks without Net::SSLeay, which
-    Debian only recommends) fails at once with its own words, never by a timeout later."""
+    """A client program that can really speak TLS: what `probe` (e.g. ["--support"]) prints
+    must match the regular expression `expect`. A client built or installed without TLS (swaks
+    without Net::SSLeay, which Debian only recommends) fails at once with its own words, never
+    by a timeout later."""
     path = require_tool(name)
     try:
         done = subprocess.run([path, *probe], capture_output=True, text=True, timeout=20)
     except subprocess.TimeoutExpired:
-        _missing(f"{name} {' '.join(probe)} did not answer within 20 s")
+        missing(f"{name} {' '.join(probe)} did not answer within 20 s")
     said = (done.stdout + done.stderr).strip()
-    if expect not in said:
+    if not re.search(expect, said, re.MULTILINE):
         lines = said.splitlines()
         why = [line for line in lines if "TLS" in line or "SSL" in line] or lines[:3]
-        _missing(f"{name} cannot do TLS here ({' / '.join(why) or 'no output'}; "
+        missing(f"{name} cannot do TLS here ({' / '.join(why) or 'no output'}; "
                  f"apt-get install {package})")
     return path
 

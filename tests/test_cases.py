@@ -13,6 +13,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from generator.cases.check import check_paths
+from generator.compat.openssl.facts import PINNED_CRYPTOGRAPHY, PINNED_OPENSSL
 from generator.cli import main
 from generator.tls import decode_client_hello
 
@@ -44,7 +45,7 @@ def test_replayed_cases_carry_their_proof(report):
     assert len(replayed) >= 4
     for case in replayed:
         assert case.replayed_against and case.replayed_against.startswith(
-            "OpenSSL 3.5.6 (pinned reference, cryptography 46.0.7)")
+            f"OpenSSL {PINNED_OPENSSL} (pinned reference, cryptography {PINNED_CRYPTOGRAPHY})")
         for result in case.results:
             assert result.replay is not None and result.replay.ok == result.verdict.ok
 

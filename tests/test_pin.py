@@ -16,7 +16,7 @@ import pytest
 
 from conftest import require_tool
 from generator.compat.openssl import pinned
-from generator.compat.openssl.facts import PINNED_OPENSSL
+from generator.compat.openssl.facts import PINNED_CRYPTOGRAPHY, PINNED_OPENSSL
 
 ROOT = Path(__file__).resolve().parent.parent
 EXCHANGE = ROOT / "generator" / "compat" / "data" / "clients" / "exchange-online-2019-reconstructed.yaml"
@@ -35,7 +35,8 @@ def _pins() -> dict[str, str]:
 def test_the_verdict_deciding_packages_are_pinned_exactly_and_installed_as_pinned():
     pins = _pins()
     assert set(pins) >= {"cryptography", "pyopenssl"}, pins
-    assert metadata.version("cryptography") == pins["cryptography"] == cryptography.__version__
+    assert pins["cryptography"] == PINNED_CRYPTOGRAPHY, "facts.PINNED_CRYPTOGRAPHY vs pyproject"
+    assert metadata.version("cryptography") == PINNED_CRYPTOGRAPHY == cryptography.__version__
     assert metadata.version("pyOpenSSL") == pins["pyopenssl"]
 
 
@@ -43,7 +44,7 @@ def test_the_pinned_wheel_runs_the_pinned_openssl():
     version = pinned.library_version()
     assert version.split()[:2] == ["OpenSSL", PINNED_OPENSSL]
     assert pinned.label() == (f"OpenSSL {PINNED_OPENSSL} (pinned reference, cryptography "
-                              f"{_pins()['cryptography']})")
+                              f"{PINNED_CRYPTOGRAPHY})")
 
 
 def test_the_wheel_carries_its_own_openssl():
@@ -69,15 +70,17 @@ def test_a_foreign_openssl_is_refused_by_name(monkeypatch):
         pinned.library_version.cache_clear()
     message = str(raised.value)
     assert f"must be OpenSSL {PINNED_OPENSSL}" in message and "runs OpenSSL 3.0.13" in message
-    assert "pip install --force-reinstall --only-binary=:all: 'cryptography==" in message
+    assert (f"pip install --force-reinstall --only-binary=:all: "
+            f"'cryptography=={PINNED_CRYPTOGRAPHY}'") in message
 
 
 def test_only_the_system_replayer_uses_pythons_ssl():
     """Python's ssl (this machine's libssl) is the reference nowhere: only the opt-in
     `--openssl system` replayer imports it."""
+    imports_ssl = re.compile(r"^\s*(import .*\b_?ssl\b|from _?ssl import)|import_module\(._?ssl.\)",
+                             re.MULTILINE)
     users = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "generator").rglob("*.py")
-                   if re.search(r"^\s*(import ssl\b|from ssl import)", path.read_text(),
-                                re.MULTILINE))
+                   if imports_ssl.search(path.read_text()))
     assert users == ["generator/compat/openssl/system.py"]
 
 
@@ -93,4 +96,4 @@ def test_the_same_verdicts_without_the_systems_ssl_at_all():
         capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert normal.returncode == blocked.returncode == 0, blocked.stderr
     assert blocked.stdout == normal.stdout
-    assert '"openssl": "OpenSSL 3.5.6 ' in normal.stdout
+    assert f'"openssl": "OpenSSL {PINNED_OPENSSL} ' in normal.stdout

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from generator.compat.openssl import facts as ref
+from generator.tls import extensions as ext
 from generator.tls import ffdhe
 from generator.compat.certs import certified_key
 from generator.compat.keytypes import catalogue
@@ -197,6 +198,16 @@ FACTS = [
      "ec384", "hello_retry_request", 0x1301),
     ("Ed25519 works in TLS 1.2 with ed25519 offered",
      client_hello([0xC02B], groups=[23], sigalgs=[0x0807]), "ed25519", "server_hello", 0xC02B),
+    ("SHA-1 signatures are served at the reference's security level 0",
+     client_hello([0xC02F], groups=[23], sigalgs=[0x0201]), "rsa2048", "server_hello", 0xC02F),
+    ("TLS 1.0 is served at security level 0",
+     client_hello([0x002F], version=0x0301), "rsa2048", "server_hello", 0x002F),
+    ("a non-empty renegotiation_info in an initial TLS 1.2 hello is refused (RFC 5746 §3.6)",
+     client_hello([0xC02F], groups=[23], sigalgs=ALL, extra=(ext.RenegotiationInfo(b"x" * 12),)),
+     "rsa2048", "alert", 40),
+    ("... and ignored in TLS 1.3, where the extension has no meaning",
+     client_hello([0x1301], groups=[29], versions=[0x0304], key_shares=[29], sigalgs=ALL,
+                  extra=(ext.RenegotiationInfo(b"x" * 12),)), "rsa2048", "server_hello", 0x1301),
 ]
 
 
@@ -269,3 +280,70 @@ def test_a_small_order_key_share_is_found_only_when_the_secret_is_derived():
     malformed = client_hello([0x1301], groups=[23], versions=[0x0304], key_shares=[23],
                              sigalgs=[0x0403], invalid_shares=[23])  # a point off the curve
     assert replay(record(malformed), KEYS["ec384"]).alert == 47
+
+
+@pytest.mark.parametrize("max_version", ["TLSv1.2", "TLSv1.3"])
+def test_a_replay_never_resumes_a_session(max_version):
+    """A replay is a function of the ClientHello and the key type alone: after a full handshake
+    with a real client (the pinned OpenSSL's own, completing against the reference server as
+    `capture --handshake` does), that client's next hello gets a full handshake, as the
+    analyzer predicts — the server keeps no session cache, so it offers nothing to resume
+    (with a cache it would resume: TLS 1.2 by session id, TLS 1.3 by a stateful ticket)."""
+    from OpenSSL import SSL
+    from generator.compat.analyzer import analyze
+    from generator.compat.openssl.handshake import HandshakeSession, HandshakeState
+    from generator.compat.openssl.pinned import drain, reference_context
+    from generator.compat.proof import disagreements
+    from generator.tls.records import decode_client_hello, decode_server_response
+
+    def client(session=None) -> SSL.Connection:
+        context = SSL.Context(SSL.TLS_CLIENT_METHOD)
+        context.set_max_proto_version(getattr(SSL, max_version.replace("v", "").replace(".", "_")
+                                              .upper() + "_VERSION"))
+        connection = SSL.Connection(context, None)
+        connection.set_connect_state()
+        if session is not None:
+            connection.set_session(session)
+        return connection
+
+    def first_flight(connection: SSL.Connection) -> bytes:
+        with pytest.raises(SSL.WantReadError):
+            connection.do_handshake()
+        return connection.bio_read(1 << 16)
+
+    first, capture = client(), HandshakeSession(KEYS["rsa2048"])
+    capture.feed(first_flight(first))
+    for _ in range(8):  # bounded: a TLS 1.2 or 1.3 handshake takes two round trips at most
+        step = capture.step()
+        first.bio_write(step.output)
+        try:
+            first.do_handshake()
+        except SSL.WantReadError:
+            pass
+        if step.state is not HandshakeState.CONTINUE:
+            break
+        try:
+            capture.feed(first.bio_read(1 << 16))
+        except SSL.WantReadError:
+            pass
+    assert step.state is HandshakeState.COMPLETED, step.reason
+    first.bio_write(capture.close())  # a clean close, as capture does: a session would stay
+    with pytest.raises((SSL.WantReadError, SSL.ZeroReturnError)):
+        first.recv(1)  # reads what followed the handshake (a TLS 1.3 NewSessionTicket, if any)
+    resumed = first_flight(client(first.get_session()))
+    hello = decode_client_hello(resumed).hello
+    # what the server says (first: a TLS 1.3 ticket is good for one use): no pre_shared_key
+    # accepted (RFC 8446 §4.2.11), and in TLS 1.2 not the client's session id back, which would
+    # mean resumption (RFC 5246 §7.4.1.3; TLS 1.3 echoes it always)
+    replayed = SSL.Connection(reference_context(KEYS["rsa2048"]), None)
+    replayed.set_accept_state()
+    replayed.bio_write(resumed)
+    with pytest.raises(SSL.WantReadError):
+        replayed.do_handshake()
+    answer = decode_server_response(drain(replayed)).server_hello
+    assert 41 not in answer.extension_types
+    if max_version == "TLSv1.2":
+        assert not hello.session_id or answer.session_id != hello.session_id
+    outcome = replay(resumed, KEYS["rsa2048"])
+    assert outcome.kind == "server_hello"
+    assert not disagreements(analyze(hello, KEYS["rsa2048"]), outcome)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from generator.compat.openssl.facts import PINNED_CRYPTOGRAPHY, PINNED_OPENSSL
 from support.site import ROOT, project_copy
 
 ASSET_ATTRIBUTES = {("script", "src"), ("link", "href"), ("img", "src"), ("iframe", "src"),
@@ -71,8 +72,8 @@ def test_case_page_contents(site):
     assert "451 4.4.0 Security status IllegalMessage" in page
     assert 'href="https://github.com/tlskb/tlskb/edit/main/cases/exchange-online-p384.yaml"' in page
     # the proof names the exact library it ran, the pinned one, whatever builds the site
-    assert ("Replayed against OpenSSL 3.5.6 (pinned reference, cryptography 46.0.7) at build "
-            "time") in page
+    assert (f"Replayed against OpenSSL {PINNED_OPENSSL} (pinned reference, cryptography "
+            f"{PINNED_CRYPTOGRAPHY}) at build time") in page
     assert 'class="tlskb-node tlskb-decisive">Extension: supported_groups (len=4)' in page
     assert "supported_groups lists secp256r1; an ECDSA P-384 certificate needs secp384r1" in page
     assert "--key-type ec256" in page and "--elliptic-curve secp256r1" in page
@@ -85,7 +86,8 @@ def test_the_guide_names_the_reference_server_and_its_versioned_facts(site):
     from html import unescape
     from generator.compat.openssl.facts import VERSIONED
     page = (site / "guides" / "how-verdicts-are-proven.html").read_text(encoding="utf-8")
-    assert "Every replay on this site ran against <strong>OpenSSL 3.5.6 (pinned reference" in page
+    assert (f"Every replay on this site ran against <strong>OpenSSL {PINNED_OPENSSL} (pinned "
+            "reference") in page
     table = page[page.index('<div class="tlskb-facts"'):]
     table = table[:table.index("</table>")]
     assert table.count("<tr>") == len(VERSIONED) + 1

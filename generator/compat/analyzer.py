@@ -10,6 +10,7 @@ first obstacle it finds is the one the replay reports:
  3. TLS_FALLBACK_SCSV below the best version  (inappropriate_fallback)
  4. TLS 1.3: a common TLS 1.3 cipher suite    (handshake_failure)
  5. a null compression method                 (illegal_parameter; decode_error if none)
+    TLS <= 1.2: an empty renegotiation_info      (handshake_failure)
  6. TLS 1.3: key_share against supported_groups, signature_algorithms present, a usable key
     share from the server's most preferred group tuple, or a group for a HelloRetryRequest
  7. TLS 1.2+: a signature scheme both sides implement (handshake_failure)
@@ -233,6 +234,19 @@ def _tls13_key_exchange(hello: ClientHello) -> tuple[int, ext.KeyShareEntry | No
                      f"supported_groups lists {_names(groups or (), group_name)}; none is a "
                      f"group the server offers for TLS 1.3 ({offered}; RFC 8446 §4.2.7)",
                      ALERT_HANDSHAKE_FAILURE, "supported_groups", "key_share")
+
+
+def _check_renegotiation_info(hello: ClientHello) -> None:
+    """RFC 5746 §3.6: in an initial handshake renegotiated_connection must be empty. OpenSSL
+    parses renegotiation_info first among the extensions, and only below TLS 1.3 (observed,
+    3.5.6: "renegotiation mismatch")."""
+    info = hello.typed(ext.RenegotiationInfo)
+    if info is not None and info.renegotiated_connection:
+        raise _unfixable("renegotiation_info_not_empty",
+                         f"renegotiation_info carries {len(info.renegotiated_connection)} bytes of "
+                         "a previous handshake's Finished, but this is an initial handshake, "
+                         "where it must be empty (RFC 5746 §3.6)", ALERT_HANDSHAKE_FAILURE,
+                         "renegotiation_info")
 
 
 def _check_tls13_compression(hello: ClientHello) -> None:
@@ -462,6 +476,7 @@ def analyze(hello: ClientHello, key_type: KeyType) -> Verdict:
                            tuple(s for s in hello.cipher_suites if s in ref.TLS13_SUITES),
                            group, scheme, retry)
         _check_null_compression(hello)
+        _check_renegotiation_info(hello)
         shared = _shared_schemes(hello, version) if version >= TLS12 else None
         suite, acceptable = _choose_tls12_suite(hello, key_type, version, shared)
         scheme = _choose_scheme(hello, key_type, version, shared, suite)

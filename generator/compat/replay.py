@@ -12,10 +12,13 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from types import ModuleType
 from typing import Any
 
 from generator.compat.keytypes import KeyType
+from generator.compat.openssl.facts import PINNED_CRYPTOGRAPHY
 from generator.compat.outcome import ReplayOutcome
+from generator.errors import TlskbError
 
 
 class OpenSSLBuild(enum.Enum):
@@ -48,13 +51,31 @@ class Replayer:
                 "label": self.label, "reference": self.is_reference}
 
 
+class ReplayUnavailable(TlskbError):
+    """The library a replay needs cannot be loaded."""
+
+
+def _server(build: OpenSSLBuild) -> ModuleType:
+    """The module that drives `build`, imported on first use (so commands that replay nothing
+    never load an OpenSSL)."""
+    try:
+        if build is OpenSSLBuild.PINNED:
+            from generator.compat.openssl import pinned as server
+        else:
+            from generator.compat.openssl import system as server
+    except ImportError as error:
+        needs = (f"pyOpenSSL and cryptography {PINNED_CRYPTOGRAPHY}"
+                 if build is OpenSSLBuild.PINNED else "Python's ssl module")
+        raise ReplayUnavailable(f"replaying against the {build.value} OpenSSL needs {needs}, "
+                                f"which cannot be loaded ({error}); reinstall tlskb: make, or "
+                                "pip install -e .") from None
+    return server
+
+
 def replayer(build: OpenSSLBuild = OpenSSLBuild.PINNED) -> Replayer:
     """The replayer for `build`; the pinned one checks that it really is the pinned library
     (openssl/pinned.py raises ReferenceMismatch otherwise)."""
-    if build is OpenSSLBuild.PINNED:
-        from generator.compat.openssl import pinned as server
-    else:
-        from generator.compat.openssl import system as server
+    server = _server(build)
     return Replayer(build, server.library_version(), server.label(), server.replay)
 
 
@@ -66,8 +87,7 @@ def reference_label() -> str:
 def replay(raw: bytes, key_type: KeyType) -> ReplayOutcome:
     """`raw` (a ClientHello as sent: TLS records or SSL 2.0 format) handed to the reference
     server holding a `key_type` certificate, and its answer decoded."""
-    from generator.compat.openssl import pinned
-    return pinned.replay(raw, key_type)
+    return _server(OpenSSLBuild.PINNED).replay(raw, key_type)
 
 
 @lru_cache(maxsize=16384)

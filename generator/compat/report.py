@@ -90,8 +90,8 @@ def rows_text(rows: Sequence[Row], colour: bool = False) -> str:
                 lines.append(f"  {'':<{width}}  {yellow}!! replay disagrees: "
                              f"{'; '.join(row.differences)}{reset}")
             elif row.differences:
-                lines.append(f"  {'':<{width}}  {yellow}this machine's OpenSSL differs from the "
-                             f"reference: {row.outcome.describe()}{reset}")
+                lines.append(f"  {'':<{width}}  {yellow}this machine's OpenSSL answers otherwise: "
+                             f"{row.outcome.describe()}{reset}")
             else:
                 lines.append(f"  {'':<{width}}  {dim}replay: {row.outcome.describe()}{reset}")
     lines.append(f"  {conclusion(rows)}")

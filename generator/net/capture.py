@@ -301,7 +301,7 @@ class CaptureServer:
         """Finish the handshake as the reference server (the pinned OpenSSL) holding a
         certificate of the chosen key type, feeding it the bytes already read and then
         whatever the client sends."""
-        from generator.compat.openssl.pinned import HandshakeSession
+        from generator.compat.openssl.handshake import HandshakeSession, HandshakeState
         session = HandshakeSession(self.settings.handshake_key)
         session.feed(first_flight)
         loop = asyncio.get_running_loop()
@@ -309,15 +309,18 @@ class CaptureServer:
         while True:
             step = session.step()
             writer.write(step.output)
-            if step.state == "failed":
+            if step.state is HandshakeState.FAILED:
                 return HandshakeResult(False, reason=step.reason)
-            if step.state == "completed":
+            if step.state is HandshakeState.COMPLETED:
                 writer.write(session.close())
                 return HandshakeResult(True, step.version, step.cipher)
             await writer.drain()
             remaining = deadline - loop.time()
+            if remaining <= 0:  # a client that always has one more byte ready ends here too
+                return HandshakeResult(False, reason="the handshake did not complete within "
+                                                     f"{self.settings.handshake_timeout:g} s")
             try:
-                chunk = await asyncio.wait_for(reader.read(1 << 16), max(remaining, 0.001))
+                chunk = await asyncio.wait_for(reader.read(1 << 16), remaining)
             except asyncio.TimeoutError:
                 return HandshakeResult(False, reason="the client stopped answering during the "
                                                      "handshake")

@@ -147,7 +147,8 @@ def reference_hellos(draw) -> ClientHello:
     sigalgs_cert = draw(st.one_of(st.none(), st.none(), st.none(), _ordered_subset(SCHEMES, 1, 4)))
     formats = draw(st.sampled_from([None, None, (0,), (0, 1, 2), (1,), (1, 2)]))
     compression = draw(st.sampled_from([(0,)] * 12 + [(1, 0), (1,), (0, 1)]))
-    extra = [ext.RenegotiationInfo(b""), ext.EmptyExtension(23)]
+    renegotiated = b"" if draw(st.integers(0, 19)) else b"\x5a" * 12  # a Finished: not initial
+    extra = [ext.RenegotiationInfo(renegotiated), ext.EmptyExtension(23)]
     if draw(st.integers(0, 19)) == 0:
         extra.append(ext.EcPointFormats((0,)) if formats is not None else ext.EmptyExtension(23))
     hello = client_hello(suites, version=legacy, groups=groups, sigalgs=sigalgs, versions=versions,

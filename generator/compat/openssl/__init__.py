@@ -5,6 +5,7 @@
 - pinned.py — the reference server itself: the OpenSSL inside the pinned `cryptography`
   wheel, driven through pyOpenSSL over memory BIOs. The same library on every machine, so
   every machine proves the same verdicts.
-- system.py — this machine's own libssl through Python's `ssl` module: what a Postfix or
-  nginx on this box would answer. An option for admins, never the reference.
+- system.py — this machine's own libssl through Python's `ssl` module, configured like the
+  reference: what that library does with the client's bytes. An option for admins, never the
+  reference.
 """

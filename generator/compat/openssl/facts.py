@@ -17,30 +17,34 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from generator.compat.keyshare import X25519, X25519MLKEM768, X448
+
 #: The reference server's OpenSSL release: the library inside the cryptography wheel that
 #: pyproject.toml pins (pinned.py refuses any other). 3.5 is the current LTS line, the one
 #: Debian 13 and Ubuntu 26.04 ship, so the verdicts speak for the servers being installed now.
 PINNED_OPENSSL = "3.5.6"
+#: The cryptography release whose wheel carries it (pyproject.toml pins exactly this one;
+#: tests/test_pin.py checks the two agree).
+PINNED_CRYPTOGRAPHY = "46.0.7"
 
 #: OpenSSL cipher string: everything but anonymous and NULL-encryption suites, at security
 #: level 0 so that TLS 1.0/1.1, SHA-1 signatures and small keys stay available (a permissive
 #: server; since 3.0 each of them needs level 0, see VERSIONED).
 CIPHER_STRING = "ALL:!aNULL:@SECLEVEL=0"
 
-#: TLS 1.3 suites OpenSSL enables by default (the CCM suites stay off).
+#: TLS 1.3 suites OpenSSL enables by default (the CCM suites stay off; observed, 3.5.6).
 TLS13_SUITES = frozenset({0x1301, 0x1302, 0x1303})
 
 #: Protocol versions the reference server speaks: the wheel's OpenSSL is built without SSL 3.0.
 VERSIONS = (0x0301, 0x0302, 0x0303, 0x0304)
 
-X25519MLKEM768 = 0x11EC
 #: OpenSSL 3.5's default groups, "?*X25519MLKEM768 / ?*X25519:?secp256r1 / ?X448:?secp384r1:
 #: ?secp521r1 / ?ffdhe2048:?ffdhe3072" (TLS_DEFAULT_GROUP_LIST in ssl/t1_lib.c): preference
 #: tuples, most preferred first. For TLS 1.3 the server walks the tuples in this order; in the
 #: first tuple holding a group the client lists, it takes the client's first key share for a
 #: group of that tuple (key_share order), or else asks for the client's first listed group of
 #: the tuple (supported_groups order) with a HelloRetryRequest (observed, 3.5.6).
-GROUP_TUPLES = ((X25519MLKEM768,), (0x001D, 0x0017), (0x001E, 0x0018, 0x0019), (0x0100, 0x0101))
+GROUP_TUPLES = ((X25519MLKEM768,), (X25519, 0x0017), (X448, 0x0018, 0x0019), (0x0100, 0x0101))
 GROUPS_TLS13 = frozenset(g for group in GROUP_TUPLES for g in group)
 #: ECDHE in TLS 1.2 and older: the elliptic-curve groups only, in the client's order (the
 #: hybrid and ffdhe groups are TLS 1.3-only; observed, 3.5.6)
@@ -52,8 +56,8 @@ DHE_GROUP_BITS = 2048
 #: Signature schemes OpenSSL 3.5 implements by default (its tls12_sigalgs list), by the key
 #: they need. rsa_pss_pss_* need an RSA-PSS key, which no catalogue key type is.
 SCHEMES_ECDSA = frozenset({0x0403, 0x0503, 0x0603, 0x0303, 0x0203})
-#: ecdsa_brainpoolP*r1tls13_* (RFC 8734) and ML-DSA (mldsa44/65/87): TLS 1.3 only (observed:
-#: in TLS 1.2 they are not shared), and for keys no catalogue key type is.
+#: ecdsa_brainpoolP*r1tls13_* (RFC 8734) and ML-DSA (mldsa44/65/87): TLS 1.3 only (observed,
+#: 3.5.6: in TLS 1.2 they are never chosen), and for keys no catalogue key type is.
 SCHEMES_BRAINPOOL_TLS13 = frozenset({0x081A, 0x081B, 0x081C})
 SCHEMES_MLDSA = frozenset({0x0904, 0x0905, 0x0906})
 SCHEMES_TLS13_ONLY = SCHEMES_BRAINPOOL_TLS13 | SCHEMES_MLDSA
@@ -166,11 +170,13 @@ VERSIONED = (
         "OpenSSL 3.5.0: ML-DSA in the default signature algorithms"),
     VersionedFact(
         Fact.SHA1_NEEDS_LEVEL_0,
-        "SHA-1 signatures in TLS 1.2, and TLS 1.0/1.1 at all, need security level 0 — which "
-        "the reference server sets (a TLS 1.2 client offering only SHA-1 schemes is served)",
-        "1.1.1 allowed both at level 1; 3.5 defaults to level 2",
+        "SHA-1 signatures in TLS 1.2, and TLS 1.0/1.1 at all, need security level 0: at level 1 "
+        "a client offering only SHA-1 schemes gets handshake_failure and a TLS 1.0 client "
+        "protocol_version (observed, 3.5.6); the reference server sets level 0 and serves both",
+        "1.1.1 allowed both at level 1 (3.5 defaults to level 2)",
         "3.0.0 and later",
-        "OpenSSL 3.0.0 (SHA-1 at level 1 and TLS < 1.2 below level 1); 3.5.0 default level 2"),
+        "OpenSSL 3.0.0 (SHA-1 and TLS < 1.2 moved below level 1); 3.5.0 made level 2 the "
+        "default"),
 )
 
 FALLBACK_SCSV = 0x5600
@@ -180,8 +186,6 @@ FALLBACK_SCSV = 0x5600
 #: signature_algorithms_cert codepoints OpenSSL matches it with (hash and key type).
 ISSUER_SIGNATURE = {"rsa": frozenset({0x0401}), "ecdsa": frozenset({0x0503, 0x081B}),
                     "ed25519": frozenset({0x0807})}
-
-FALLBACK_SCSV = 0x5600
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +200,8 @@ class Suite:
     @property
     def usable(self) -> bool:
         """Certificate-based suites only: PSK and SRP need callbacks the server does not set,
-        DSS a DSA certificate no key type provides (observed: they are never chosen)."""
+        DSS a DSA certificate no key type provides (observed, 3.0 and 3.5.6: they are never
+        chosen)."""
         return self.kx in ("rsa", "ecdhe", "dhe") and self.auth in ("rsa", "ecdsa")
 
 

@@ -8,24 +8,22 @@ Pages runner. The server speaks every protocol version the library allows, every
 `facts.CIPHER_STRING` (anonymous suites are left out: they would "succeed" with no
 certificate at all, hiding the question), DHE with the RFC 7919 ffdhe2048 group, the
 library's default groups and signature schemes, chooses in the client's order of preference
-(no SSL_OP_CIPHER_SERVER_PREFERENCE), sends no session ticket, and holds one certificate of
-the key type in question.
+(no SSL_OP_CIPHER_SERVER_PREFERENCE), keeps no session cache and issues no tickets (so a
+ClientHello carrying a session id or ticket is never resumed: every replay is a function of the
+hello and the key type alone), and holds one certificate of the key type in question.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-
-from importlib import metadata
 
 import cryptography
 from OpenSSL import SSL
 
 from generator.compat.certs import certified_key
 from generator.compat.keytypes import KeyType
-from generator.compat.openssl.facts import CIPHER_STRING, PINNED_OPENSSL
+from generator.compat.openssl.facts import CIPHER_STRING, PINNED_CRYPTOGRAPHY, PINNED_OPENSSL
 from generator.compat.outcome import ReplayOutcome, outcome_from_flight
 from generator.errors import TlskbError
 
@@ -37,17 +35,6 @@ class ReferenceMismatch(TlskbError):
     linked the system's libssl, or a different wheel)."""
 
 
-def pinned_requirement() -> str:
-    """The cryptography pin as tlskb's own metadata states it (pyproject.toml), e.g.
-    "cryptography==46.0.7"."""
-    try:
-        requirements = metadata.requires("tlskb") or []
-    except metadata.PackageNotFoundError:
-        return "cryptography (the version pinned in pyproject.toml)"
-    return next((r.split(";")[0].strip() for r in requirements if r.startswith("cryptography")),
-                "cryptography (the version pinned in pyproject.toml)")
-
-
 @cache
 def library_version() -> str:
     """The full version text of the OpenSSL pyOpenSSL drives, e.g.
@@ -56,9 +43,9 @@ def library_version() -> str:
     if text.split()[:2] != ["OpenSSL", PINNED_OPENSSL]:
         raise ReferenceMismatch(
             f"the reference server must be OpenSSL {PINNED_OPENSSL}, the library inside the "
-            f"wheel of {pinned_requirement()}, but cryptography {cryptography.__version__} "
-            f"runs {text}; reinstall the wheel: pip install --force-reinstall "
-            f"--only-binary=:all: '{pinned_requirement()}'")
+            f"cryptography {PINNED_CRYPTOGRAPHY} wheel, but cryptography "
+            f"{cryptography.__version__} runs {text}; reinstall the wheel: pip install "
+            f"--force-reinstall --only-binary=:all: 'cryptography=={PINNED_CRYPTOGRAPHY}'")
     return text
 
 
@@ -69,15 +56,21 @@ def label() -> str:
     return f"OpenSSL {PINNED_OPENSSL} (pinned reference, cryptography {cryptography.__version__})"
 
 
+def reference_context(key_type: KeyType, cipher_string: str = CIPHER_STRING) -> SSL.Context:
+    """The reference server's context for one key type, built once per process. Another
+    cipher string (a security level, say) is for the canaries that probe the library."""
+    return _context(key_type, cipher_string)  # one cache key however the caller spells it
+
+
 @cache
-def reference_context(key_type: KeyType) -> SSL.Context:
-    """The reference server's context for one key type, built once per process."""
+def _context(key_type: KeyType, cipher_string: str) -> SSL.Context:
     library_version()
     context = SSL.Context(SSL.TLS_SERVER_METHOD)
     context.set_min_proto_version(0)   # 0: the lowest and highest the library implements
     context.set_max_proto_version(0)
-    context.set_cipher_list(CIPHER_STRING.encode("ascii"))
-    context.set_options(SSL.OP_NO_TICKET)     # no ticket, no extra messages
+    context.set_cipher_list(cipher_string.encode("ascii"))
+    context.set_options(SSL.OP_NO_TICKET)     # no stateless tickets (TLS 1.2 and 1.3) ...
+    context.set_session_cache_mode(SSL.SESS_CACHE_OFF)  # ... and no stateful sessions either
     credentials = certified_key(key_type.algorithm, key_type.size, key_type.curve)
     leaf, *issuers = credentials.chain
     context.use_certificate(leaf)
@@ -101,7 +94,8 @@ def error_text(error: SSL.Error) -> str:
     return str(error) or type(error).__name__
 
 
-def _drain(connection: SSL.Connection) -> bytes:
+def drain(connection: SSL.Connection) -> bytes:
+    """Everything the connection has written to its memory BIO so far."""
     out = bytearray()
     while True:
         try:
@@ -110,10 +104,10 @@ def _drain(connection: SSL.Connection) -> bytes:
             return bytes(out)
 
 
-def replay(raw: bytes, key_type: KeyType) -> ReplayOutcome:
+def replay(raw: bytes, key_type: KeyType, cipher_string: str = CIPHER_STRING) -> ReplayOutcome:
     """Hand `raw` (a ClientHello as sent: TLS records or SSL 2.0 format) to the reference
     server holding a `key_type` certificate, and decode its first flight."""
-    connection = SSL.Connection(reference_context(key_type), None)
+    connection = SSL.Connection(reference_context(key_type, cipher_string), None)
     connection.set_accept_state()
     connection.bio_write(raw)
     reason = None
@@ -123,46 +117,4 @@ def replay(raw: bytes, key_type: KeyType) -> ReplayOutcome:
         pass  # it answered and now waits for the client's next flight
     except SSL.Error as error:
         reason = error_text(error)
-    return outcome_from_flight(key_type.id, _drain(connection), reason)
-
-
-@dataclass(frozen=True, slots=True)
-class HandshakeStep:
-    """Where a server-side handshake stands after the bytes fed so far."""
-    output: bytes                 # to send to the client now
-    state: str                    # "continue" (feed more), "completed" or "failed"
-    version: str | None = None    # "TLSv1.3", once completed
-    cipher: str | None = None     # "TLS_AES_256_GCM_SHA384", once completed
-    reason: str | None = None     # OpenSSL's words, once failed: "tlsv1 alert unknown ca"
-
-
-class HandshakeSession:
-    """A full handshake as the reference server (`tlskb capture --handshake`): feed it what the
-    client sends, send the client what `step` returns, until it completes or fails."""
-
-    def __init__(self, key_type: KeyType) -> None:
-        self._connection = SSL.Connection(reference_context(key_type), None)
-        self._connection.set_accept_state()
-
-    def feed(self, data: bytes) -> None:
-        self._connection.bio_write(data)
-
-    def step(self) -> HandshakeStep:
-        connection = self._connection
-        try:
-            connection.do_handshake()
-        except SSL.WantReadError:
-            return HandshakeStep(_drain(connection), "continue")
-        except SSL.Error as error:
-            return HandshakeStep(_drain(connection), "failed", reason=error_text(error))
-        return HandshakeStep(_drain(connection), "completed",
-                             connection.get_protocol_version_name(),
-                             connection.get_cipher_name())
-
-    def close(self) -> bytes:
-        """A close_notify alert to send; the client's own is not awaited."""
-        try:
-            self._connection.shutdown()
-        except SSL.Error:
-            pass  # the alert is written either way
-        return _drain(self._connection)
+    return outcome_from_flight(key_type.id, drain(connection), reason)

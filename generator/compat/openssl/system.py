@@ -1,5 +1,6 @@
 """This machine's own OpenSSL (the libssl Python's `ssl` module links), configured like the
-reference server: what a Postfix, nginx or Dovecot on this box would answer.
+reference server: what that library does with the client's bytes. A Postfix, nginx or Dovecot
+on this box may link the same library with settings of their own (`tlskb probe` asks them).
 
 An option for admins (`tlskb analyze --replay --openssl system`), never the reference: its
 answer depends on the distribution's patch level, and the analyzer models the pinned
