@@ -97,3 +97,20 @@ def test_the_same_verdicts_without_the_systems_ssl_at_all():
     assert normal.returncode == blocked.returncode == 0, blocked.stderr
     assert blocked.stdout == normal.stdout
     assert f'"openssl": "OpenSSL {PINNED_OPENSSL} ' in normal.stdout
+
+
+def test_without_pyopenssl_replay_is_one_line_not_a_traceback():
+    """A checkout updated without reinstalling lacks pyOpenSSL: `--replay` says what is
+    missing and how to fix it, in one line; analysis without replay still works."""
+    blocked = [sys.executable, "-c", "import sys; sys.modules['OpenSSL'] = None; "
+               "from generator.cli import main; sys.exit(main(sys.argv[1:]))"]
+    done = subprocess.run([*blocked, "analyze", "--replay", str(EXCHANGE)], capture_output=True,
+                          text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.startswith("tlskb: error: replaying against the pinned OpenSSL needs "
+                                  f"pyOpenSSL and cryptography {PINNED_CRYPTOGRAPHY}, which "
+                                  "cannot be loaded (")
+    assert done.stderr.rstrip().endswith("reinstall tlskb: make, or pip install -e .")
+    plain = subprocess.run([*blocked, "analyze", str(EXCHANGE)], capture_output=True, text=True,
+                           timeout=120, cwd=ROOT)
+    assert plain.returncode == 0 and "ec384    FAIL" in plain.stdout
