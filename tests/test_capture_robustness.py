@@ -9,7 +9,6 @@ import random
 import socket
 import time
 
-import pytest
 
 from generator.compat.clients import recorded_clients
 from generator.net.capture import CaptureServer, CaptureSettings

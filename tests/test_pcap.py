@@ -17,7 +17,6 @@ from generator.ingest.pcap import write_pcap
 from support.corpus import load_corpus
 from support.frames import (connection_frames, conversation_frames, ethernet, ipv6_tcp, linux_sll, linux_sll2,
                             strip_ethernet)
-from support.tshark import client_hellos
 
 from conftest import require_tool
 

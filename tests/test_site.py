@@ -8,9 +8,7 @@ import re
 import subprocess
 import sys
 from html.parser import HTMLParser
-from pathlib import Path
 
-import pytest
 
 from generator.compat.openssl.facts import PINNED_CRYPTOGRAPHY, PINNED_OPENSSL
 from support.site import ROOT, project_copy

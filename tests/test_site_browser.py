@@ -6,7 +6,6 @@ hostile case renders inert. Screenshots go to test-artifacts/ (kept by CI, not c
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest

@@ -4,7 +4,6 @@ reconstructed hellos with provenance."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import yaml
 
