@@ -13,6 +13,7 @@ from typing import Any, TextIO
 from generator import __version__
 from generator.console import emit_json, progress_printer
 from generator.errors import TlskbError, UsageError
+from generator.printable import printable_line
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_DISAGREEMENT = 0, 1, 2, 3
 
@@ -52,9 +53,9 @@ def _emit_json(objects: list[dict[str, Any]], out: TextIO) -> None:
 
 def _report_side_notes(ingested, err: TextIO) -> None:
     for note in ingested.notes:
-        print(f"tlskb: note: {note}", file=err)
+        print(printable_line(f"tlskb: note: {note}"), file=err)
     for error in ingested.skipped:
-        print(f"tlskb: skipped: {error}", file=err)
+        print(printable_line(f"tlskb: skipped: {error}"), file=err)
 
 
 def cmd_decode(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -79,7 +80,7 @@ def cmd_decode(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     chunks = []
     total = len(ingested.hellos)
     for index, found in enumerate(ingested.hellos, 1):
-        title = f"ClientHello {index} of {total}: {found.origin.describe()}"
+        title = printable_line(f"ClientHello {index} of {total}: {found.origin.describe()}")
         if colour:
             title = f"\x1b[1;4m{title}\x1b[0m"
         chunks.append(f"{title}\n{render(client_hello_tree(found.wire), colour)}")
@@ -355,8 +356,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
         return int(exit_.code or 0)
     try:
         return args.handler(args, out, err)
-    except TlskbError as error:
-        print(f"tlskb: error: {error}", file=err)
+    except TlskbError as error:  # messages quote inputs: no control character gets through
+        print(printable_line(f"tlskb: error: {error}"), file=err)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("tlskb: interrupted", file=err)

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import signal
 from pathlib import Path
 from typing import TextIO
 
-from generator.console import emit_json, progress_printer
+from generator.console import emit_json, json_text, progress_printer
 from generator.errors import UsageError
 
 EXIT_OK, EXIT_ERROR, EXIT_CLIENTS_BREAK = 0, 1, 4
@@ -63,8 +62,7 @@ def cmd_capture(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             server.stop()
             return
         if args.json:
-            out.write(json.dumps(report.capture_json(captured, verdicts, prints, saved),
-                                 ensure_ascii=False) + "\n")
+            out.write(json_text(report.capture_json(captured, verdicts, prints, saved)) + "\n")
         else:
             out.write(report.capture_text(captured, verdicts, prints, saved) + "\n\n")
         out.flush()

@@ -82,12 +82,13 @@ class Capture:
 
 
 @contextlib.contextmanager
-def capture(tmp_path: Path, *args: str):
-    """`tlskb capture --listen 127.0.0.1:0 --json --out DIR ARGS`, once it listens."""
+def capture(tmp_path: Path, *args: str, json_lines: bool = True):
+    """`tlskb capture --listen 127.0.0.1:0 --json --out DIR ARGS`, once it listens (without
+    --json if `json_lines` is false: the text a person at a terminal reads)."""
     out_dir = tmp_path / "captures"
     process = subprocess.Popen(
-        [sys.executable, "-m", "generator", "capture", "--listen", "127.0.0.1:0", "--json",
-         "--out", str(out_dir), *args],
+        [sys.executable, "-m", "generator", "capture", "--listen", "127.0.0.1:0",
+         *(["--json"] if json_lines else []), "--out", str(out_dir), *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
         env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
