@@ -307,8 +307,15 @@ def build_parser() -> argparse.ArgumentParser:
     capture.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
                          help="for each line before STARTTLS, the ClientHello, the handshake "
                               "(default: 10)")
+    capture.add_argument("--max-duration", type=float, default=30.0, metavar="SECONDS",
+                         help="for a whole connection, from connecting to the end of the "
+                              "hello (or handshake): a client that keeps talking without "
+                              "STARTTLS, or trickles its hello, is cut off (default: 30)")
     capture.add_argument("--max-connections", type=int, default=512, metavar="N",
                          help="connections served at once; more are closed (default: 512)")
+    capture.add_argument("--max-per-peer", type=int, default=32, metavar="N",
+                         help="connections at once from one address (IPv6: one /64); more are "
+                              "closed, so one peer cannot hold every slot (default: 32)")
     capture.add_argument("--quiet", "-q", action="store_true",
                          help="do not report connections that brought no ClientHello")
     capture.set_defaults(handler=cmd_capture)

@@ -47,8 +47,16 @@ def cmd_capture(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.count is not None and args.count < 1:
         raise UsageError("--count must be at least 1")
     handshake_key = catalog.key_type(args.key_type) if args.handshake else None
+    for option, value in (("--max-connections", args.max_connections),
+                          ("--max-per-peer", args.max_per_peer)):
+        if value < 1:
+            raise UsageError(f"{option} must be at least 1")
+    for option, value in (("--timeout", args.timeout), ("--max-duration", args.max_duration)):
+        if not value > 0:
+            raise UsageError(f"{option} must be a number of seconds above 0")
     settings = CaptureSettings(host, port, args.starttls, args.count, handshake_key,
-                               args.timeout, args.timeout, args.max_connections)
+                               args.timeout, args.timeout, args.max_connections,
+                               args.max_per_peer, args.max_duration)
     directory = Path(args.out)
     failures: list[str] = []
 
@@ -92,8 +100,11 @@ def cmd_capture(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError(failures[0])
     err.write(f"tlskb: {stats.hellos} ClientHello(s) captured from {stats.connections} "
               f"connection(s); {stats.problems} ended without one"
+              + (f" ({stats.out_of_time} cut at --max-duration)" if stats.out_of_time else "")
               + (f"; {stats.turned_away} turned away (over --max-connections)"
-                 if stats.turned_away else "") + "\n")
+                 if stats.turned_away else "")
+              + (f"; {stats.turned_away_peer} turned away (over --max-per-peer from one "
+                 "address)" if stats.turned_away_peer else "") + "\n")
     return EXIT_OK
 
 

@@ -71,10 +71,12 @@ class ServerDialogue:
         """The reply to one client line (without or with its line ending)."""
         self.commands += 1
         if self.commands > MAX_COMMANDS:
-            return Reply(self._goodbye(b"too many commands before STARTTLS"), close=True)
+            return Reply(self.goodbye(b"too many commands before STARTTLS"), close=True)
         return {"smtp": self._smtp, "imap": self._imap, "pop3": self._pop3}[self.protocol](line)
 
-    def _goodbye(self, why: bytes) -> bytes:
+    def goodbye(self, why: bytes) -> bytes:
+        """The line that ends a session from the server's side: SMTP 421 (RFC 5321 §3.8), IMAP
+        BYE (RFC 3501 §7.1.5), POP3 -ERR."""
         if self.protocol == "smtp":
             return b"421 4.7.0 " + why + b"\r\n"
         if self.protocol == "imap":
