@@ -205,7 +205,7 @@ def test_certificate_keys_are_named_by_the_catalogue_or_described():
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec, ed448, rsa
     from cryptography.x509.oid import NameOID
-    from generator.net.probe import certificate_key
+    from generator.net.certificate import certificate_key
 
     def der(key, digest):
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "x")])

@@ -13,7 +13,7 @@ from generator.compat.replay import reference_label
 from generator.compat.report import verdict_json
 from generator.ingest.packets import endpoint
 from generator.net.capture import CapturedHello, ConnectionProblem, utc_stamp
-from generator.net.probe import ProbeResult
+from generator.net.answer import ProbeResult
 from generator.net.store import shown_server_name
 from generator.printable import printable_line
 from generator.tls.fingerprint import Fingerprints
@@ -153,6 +153,8 @@ def _answer(result: ProbeResult) -> str:
         text += f", {group_name(result.group)}"
     if result.kind == "hello_retry_request":
         text = "HelloRetryRequest: " + text
+    if result.certificate_key and result.certificate_key_type is None:
+        text += f"; certificate: {result.certificate_key}"  # outside the catalogue, or unread
     return text
 
 
