@@ -6,50 +6,29 @@ after a ServerHello never turns the server's answer into a failure."""
 from __future__ import annotations
 
 import asyncio
-import datetime
 import io
 import json
-import os
 import tracemalloc
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, x448
-from cryptography.x509.oid import NameOID
 
 from generator.cli import main
 from generator.compat.clients import recorded_clients
 from generator.net.answer import MAX_FLIGHT
 from generator.net.dialogue import MAX_LINE, MAX_SERVER_LINES
 from generator.net.probe import ProbeError, ProbeSample, Target, probe_all, probe_sample
-from generator.tls.messages import ServerHello
 from generator.tls.records import CONTENT_HANDSHAKE, encode_records
-from support.der import public_key_info, with_public_key_info
+from support.answers import (MALFORMED_CERTIFICATE, SERVER_HELLO_DONE, certificate_message,
+                             flight, leaf_certificates, u24)
 from support.net import read_client_hello, scripted_server
 
 CLIENTS = {c.id: c for c in recorded_clients()}
 SAMPLE = ProbeSample("openssl-3.0-tls12", "openssl s_client -tls1_2",
                      CLIENTS["openssl-3.0-tls12"].raw)
-SERVER_HELLO = ServerHello(0x0303, bytes(range(32)), b"", 0xC02B, 0, (), False).encode()
-SERVER_HELLO_DONE = b"\x0e\x00\x00\x00"
 #: what the probe may allocate while a server floods it: a few records and lines, not the flood
 BUDGET = 2 << 20
-
-
-def u24(value: int) -> bytes:
-    return value.to_bytes(3, "big")
-
-
-def certificate_message(*chain: bytes) -> bytes:
-    """RFC 5246 §7.4.2: `ASN.1Cert certificate_list<0..2^24-1>`, leaf first."""
-    body = b"".join(u24(len(der)) + der for der in chain)
-    return b"\x0b" + u24(len(body) + 3) + u24(len(body)) + body
-
-
-def flight(*messages: bytes) -> bytes:
-    """A TLS 1.2 ServerHello and `messages`, in handshake records of at most 2^14 bytes."""
-    return encode_records(CONTENT_HANDSHAKE, 0x0303, SERVER_HELLO + b"".join(messages))
+KEYS = leaf_certificates()
+EC256 = dict(KEYS)["ECDSA P-256"]
 
 
 def answering(payload: bytes):
@@ -59,22 +38,6 @@ def answering(payload: bytes):
         client.sendall(payload)
         client.recv(1)
     return script
-
-
-_SIGNER = ec.generate_private_key(ec.SECP256R1())
-
-
-def certificate(public_key) -> bytes:
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "hostile.test")])
-    start = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
-    return (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(public_key).serial_number(1).not_valid_before(start)
-            .not_valid_after(start + datetime.timedelta(days=30))
-            .sign(_SIGNER, hashes.SHA256()).public_bytes(serialization.Encoding.DER))
-
-
-EC256 = certificate(_SIGNER.public_key())
-SM2_POINT = b"\x04" + bytes(range(1, 65))
 
 
 def run(coroutine, budget: int = BUDGET):
@@ -136,22 +99,6 @@ def test_endless_lines_are_one_clear_line_from_the_command(tmp_path):
 
 
 # -- the certificate's key -----------------------------------------------------------------------
-KEYS = [
-    ("ECDSA P-256", EC256),
-    ("DSA 2048", certificate(dsa.generate_private_key(2048).public_key())),
-    ("Ed448", certificate(ed448.Ed448PrivateKey.generate().public_key())),
-    ("X448", certificate(x448.X448PrivateKey.generate().public_key())),
-    ("SM2 (elliptic curve OID 1.2.156.10197.1.301)", with_public_key_info(
-        EC256, public_key_info("1.2.840.10045.2.1", "1.2.156.10197.1.301", SM2_POINT))),
-    ("unknown elliptic curve (OID 1.3.6.1.4.1.99999.7)", with_public_key_info(
-        EC256, public_key_info("1.2.840.10045.2.1", "1.3.6.1.4.1.99999.7", SM2_POINT))),
-    ("unknown key type (OID 1.3.6.1.4.1.99999.1)", with_public_key_info(
-        EC256, public_key_info("1.3.6.1.4.1.99999.1", None, bytes(32)))),
-    ("GOST R 34.10-2012 256-bit (OID 1.2.643.7.1.1.1.1)", with_public_key_info(
-        EC256, public_key_info("1.2.643.7.1.1.1.1", None, bytes(66)))),
-]
-
-
 @pytest.mark.parametrize("name,der", KEYS, ids=[name.split(" (")[0] for name, _ in KEYS])
 def test_every_certificate_key_is_named_or_reported_unknown(name, der):
     """Issue 10: an SM2 or unknown-OID key ended the run with an UnsupportedAlgorithm
@@ -181,8 +128,6 @@ def test_an_sm2_server_is_probed_to_the_end():
 
 
 # -- what follows the ServerHello ----------------------------------------------------------------
-MALFORMED = b"\x0b" + u24(7) + u24(100) + u24(1) + b"\x00"  # a list claiming 100 bytes in 4
-
 
 def test_a_malformed_certificate_is_reported_for_that_client_only():
     """Issue 10: one malformed Certificate aborted the whole run with a line naming no client.
@@ -191,8 +136,8 @@ def test_a_malformed_certificate_is_reported_for_that_client_only():
 
     def script(client) -> None:
         hello = read_client_hello(client)
-        client.sendall(flight(MALFORMED if hello == victim.raw else certificate_message(EC256),
-                              SERVER_HELLO_DONE))
+        leaf = MALFORMED_CERTIFICATE if hello == victim.raw else certificate_message(EC256)
+        client.sendall(flight(leaf, SERVER_HELLO_DONE))
         client.recv(1)
 
     with scripted_server(script) as port:
@@ -291,7 +236,6 @@ def test_an_alert_still_decides():
 
 def test_the_project_encoders_round_trip_through_the_scripted_server():
     """The test's own ServerHello is what the reader sees: its fields, unchanged."""
-    assert os.environ.get("TLSKB_NEVER_SET") is None  # no environment switches this
     with scripted_server(answering(flight(certificate_message(EC256)))) as port:
         result = asyncio.run(probe_sample(Target("127.0.0.1", port), SAMPLE))
     assert (result.kind, result.version, result.cipher_suite, result.certificate_key_type) == \
