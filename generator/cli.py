@@ -139,7 +139,8 @@ def cmd_analyze(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         colour = _use_colour(args.color, out)
         chunks = []
         for index, (found, rows) in enumerate(results, 1):
-            title = f"ClientHello {index} of {len(results)}: {found.origin.describe()}"
+            title = printable_line(f"ClientHello {index} of {len(results)}: "
+                                   f"{found.origin.describe()}")
             chunks.append(f"{title}\n{rows_text(rows, colour)}")
         if server:
             chunks.append(f"Replayed against {server.label}."

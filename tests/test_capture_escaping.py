@@ -111,6 +111,8 @@ def test_hostile_names_in_a_real_capture(tmp_path):
             assert status == 0 and err == ""
             assert control_characters(out, colours=colour == "always") == []
             assert f"Server Name: {escape(sni)}" in re.sub(r"\x1b\[[0-9;]*m", "", out)
+        status, out, err = run_cli("analyze", str(path))
+        assert status == 0 and control_characters(out + err) == []
         status, out, err = run_cli("new", f"case-{path.stem[-4:]}", "--from", str(path),
                                    "--dir", str(tmp_path))
         assert status == 0, err

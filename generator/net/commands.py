@@ -11,6 +11,7 @@ from typing import TextIO
 
 from generator.console import emit_json, json_text, progress_printer
 from generator.errors import UsageError
+from generator.printable import printable_line
 
 EXIT_OK, EXIT_ERROR, EXIT_CLIENTS_BREAK = 0, 1, 4
 
@@ -127,7 +128,8 @@ def cmd_probe(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         samples = [s for s in samples if s.id in wanted or s.case_id in wanted]
     if args.list:
         for sample in samples:
-            out.write(f"{sample.id}\t{sample.case_id or '-'}\t{sample.client}\n")
+            fields = (sample.id, sample.case_id or "-", sample.client)  # from case files
+            out.write("\t".join(printable_line(field) for field in fields) + "\n")
         return EXIT_OK
     if not args.target:
         raise UsageError("tlskb probe needs HOST:PORT (or --list)")
