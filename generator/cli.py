@@ -308,10 +308,11 @@ def build_parser() -> argparse.ArgumentParser:
     capture.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
                          help="for each line before STARTTLS, the ClientHello, the handshake "
                               "(default: 10)")
-    capture.add_argument("--max-duration", type=float, default=30.0, metavar="SECONDS",
+    capture.add_argument("--max-duration", type=float, default=None, metavar="SECONDS",
                          help="for a whole connection, from connecting to the end of the "
                               "hello (or handshake): a client that keeps talking without "
-                              "STARTTLS, or trickles its hello, is cut off (default: 30)")
+                              "STARTTLS, or trickles its hello, is cut off (default: three "
+                              "times --timeout, 30)")
     capture.add_argument("--max-connections", type=int, default=512, metavar="N",
                          help="connections served at once; more are closed (default: 512)")
     capture.add_argument("--max-per-peer", type=int, default=32, metavar="N",

@@ -179,6 +179,7 @@ def test_capture_reports_a_busy_port_in_one_line():
     (["capture", "--max-connections", "0"], "--max-connections must be at least 1"),
     (["capture", "--max-duration", "0"], "--max-duration must be a number of seconds above 0"),
     (["capture", "--timeout", "nan"], "--timeout must be a number of seconds above 0"),
+    (["capture", "--max-duration", "inf"], "--max-duration must be a number of seconds above 0"),
     (["probe"], "needs HOST:PORT"),
     (["probe", "127.0.0.1:0"], "port 0"),
     (["probe", "127.0.0.1:25", "--no-cases", "--only", "no-such"], "no such sample or case"),

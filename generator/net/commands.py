@@ -52,12 +52,13 @@ def cmd_capture(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                           ("--max-per-peer", args.max_per_peer)):
         if value < 1:
             raise UsageError(f"{option} must be at least 1")
-    for option, value in (("--timeout", args.timeout), ("--max-duration", args.max_duration)):
-        if not value > 0:
+    max_duration = 3 * args.timeout if args.max_duration is None else args.max_duration
+    for option, value in (("--timeout", args.timeout), ("--max-duration", max_duration)):
+        if not 0 < value < float("inf"):
             raise UsageError(f"{option} must be a number of seconds above 0")
     settings = CaptureSettings(host, port, args.starttls, args.count, handshake_key,
                                args.timeout, args.timeout, args.max_connections,
-                               args.max_per_peer, args.max_duration)
+                               args.max_per_peer, max_duration)
     directory = Path(args.out)
     failures: list[str] = []
 
