@@ -13,6 +13,7 @@ from typing import Any, TextIO
 from generator import __version__
 from generator.console import emit_json, progress_printer
 from generator.errors import TlskbError, UsageError
+from generator.printable import printable_line
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_DISAGREEMENT = 0, 1, 2, 3
 
@@ -52,9 +53,9 @@ def _emit_json(objects: list[dict[str, Any]], out: TextIO) -> None:
 
 def _report_side_notes(ingested, err: TextIO) -> None:
     for note in ingested.notes:
-        print(f"tlskb: note: {note}", file=err)
+        print(printable_line(f"tlskb: note: {note}"), file=err)
     for error in ingested.skipped:
-        print(f"tlskb: skipped: {error}", file=err)
+        print(printable_line(f"tlskb: skipped: {error}"), file=err)
 
 
 def cmd_decode(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -79,7 +80,7 @@ def cmd_decode(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     chunks = []
     total = len(ingested.hellos)
     for index, found in enumerate(ingested.hellos, 1):
-        title = f"ClientHello {index} of {total}: {found.origin.describe()}"
+        title = printable_line(f"ClientHello {index} of {total}: {found.origin.describe()}")
         if colour:
             title = f"\x1b[1;4m{title}\x1b[0m"
         chunks.append(f"{title}\n{render(client_hello_tree(found.wire), colour)}")
@@ -138,7 +139,8 @@ def cmd_analyze(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         colour = _use_colour(args.color, out)
         chunks = []
         for index, (found, rows) in enumerate(results, 1):
-            title = f"ClientHello {index} of {len(results)}: {found.origin.describe()}"
+            title = printable_line(f"ClientHello {index} of {len(results)}: "
+                                   f"{found.origin.describe()}")
             chunks.append(f"{title}\n{rows_text(rows, colour)}")
         if server:
             chunks.append(f"Replayed against {server.label}."
@@ -306,8 +308,16 @@ def build_parser() -> argparse.ArgumentParser:
     capture.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
                          help="for each line before STARTTLS, the ClientHello, the handshake "
                               "(default: 10)")
+    capture.add_argument("--max-duration", type=float, default=None, metavar="SECONDS",
+                         help="for a whole connection, from connecting to the end of the "
+                              "hello (or handshake): a client that keeps talking without "
+                              "STARTTLS, or trickles its hello, is cut off (default: three "
+                              "times --timeout, 30)")
     capture.add_argument("--max-connections", type=int, default=512, metavar="N",
                          help="connections served at once; more are closed (default: 512)")
+    capture.add_argument("--max-per-peer", type=int, default=32, metavar="N",
+                         help="connections at once from one address (IPv6: one /64); more are "
+                              "closed, so one peer cannot hold every slot (default: 32)")
     capture.add_argument("--quiet", "-q", action="store_true",
                          help="do not report connections that brought no ClientHello")
     capture.set_defaults(handler=cmd_capture)
@@ -355,8 +365,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
         return int(exit_.code or 0)
     try:
         return args.handler(args, out, err)
-    except TlskbError as error:
-        print(f"tlskb: error: {error}", file=err)
+    except TlskbError as error:  # messages quote inputs: no control character gets through
+        print(printable_line(f"tlskb: error: {error}"), file=err)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("tlskb: interrupted", file=err)

@@ -7,10 +7,28 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 
+def json_text(payload: Any, indent: int | None = None) -> str:
+    """JSON that is safe on a terminal: every character Python does not call printable is a
+    \\u escape (valid JSON, the same value), newlines only between values when indented."""
+    text = json.dumps(payload, indent=indent, ensure_ascii=False)
+    if text.replace("\n", "").isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == "\n" else _json_escape(c) for c in text)
+
+
+def _json_escape(character: str) -> str:
+    """RFC 8259 §7: \\uXXXX, as a UTF-16 surrogate pair above U+FFFF."""
+    code = ord(character)
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
 def emit_json(payload: Any, out: TextIO) -> None:
     """Indented for a person at a terminal; compact (and several times faster: the C encoder)
-    when piped, e.g. into jq."""
-    out.write(json.dumps(payload, indent=2 if out.isatty() else None, ensure_ascii=False))
+    when piped, e.g. into jq. Terminal-safe either way (json_text)."""
+    out.write(json_text(payload, indent=2 if out.isatty() else None))
     out.write("\n")
 
 

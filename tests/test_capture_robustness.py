@@ -12,6 +12,7 @@ import time
 
 from generator.compat.clients import recorded_clients
 from generator.net.capture import CaptureServer, CaptureSettings
+from generator.net.dialogue import MAX_COMMANDS
 from generator.tls.records import decode_server_response
 from support.net import capture
 
@@ -100,7 +101,8 @@ def test_a_hello_trickled_byte_by_byte(tmp_path):
 
 def test_500_connections_at_once(tmp_path):
     """500 clients connect, each sends part of its hello, and only when all are connected do
-    they finish: every one is captured and answered, and memory stays bounded."""
+    they finish: every one is captured and answered, and memory stays bounded. They come from
+    20 addresses (127.0.1.1-20, routed on lo), 25 each: under the default --max-per-peer."""
     count = 500
     with capture(tmp_path, "--quiet") as running:
         rss_before = running.rss_kib()
@@ -109,9 +111,10 @@ def test_500_connections_at_once(tmp_path):
             connected = 0
             everyone = asyncio.Event()
 
-            async def one() -> bytes:
+            async def one(number: int) -> bytes:
                 nonlocal connected
-                reader, writer = await asyncio.open_connection("127.0.0.1", running.port)
+                reader, writer = await asyncio.open_connection(
+                    "127.0.0.1", running.port, local_addr=(f"127.0.1.{number % 20 + 1}", 0))
                 writer.write(HELLO[:40])
                 await writer.drain()
                 connected += 1
@@ -123,7 +126,7 @@ def test_500_connections_at_once(tmp_path):
                 answer = await asyncio.wait_for(reader.readexactly(7), 60)
                 writer.close()
                 return answer
-            return await asyncio.gather(*(one() for _ in range(count)))
+            return await asyncio.gather(*(one(number) for number in range(count)))
 
         answers = asyncio.run(clients())
         peak = running.rss_kib()
@@ -172,7 +175,9 @@ def test_mutated_hellos_never_break_the_listener():
     async def run() -> None:
         asyncio.get_running_loop().set_exception_handler(
             lambda loop, context: loop_errors.append(context))
-        server = CaptureServer(CaptureSettings(read_timeout=1.0), hellos.append, problems.append)
+        # 50 at once, all from 127.0.0.1: more than the default --max-per-peer
+        server = CaptureServer(CaptureSettings(read_timeout=1.0, max_per_peer=64), hellos.append,
+                               problems.append)
         host, port = await server.start()
         serving = asyncio.create_task(server.run())
 
@@ -199,3 +204,218 @@ def test_mutated_hellos_never_break_the_listener():
     assert len(hellos) + len(problems) == len(inputs)
     assert problems, "some mutations must be refused"
     assert all(p.what for p in problems)
+
+
+# -- fair slots: floods from one address (127.0.0.2, which Linux routes on lo) while a real
+# client connects from 127.0.0.1 -----------------------------------------------------------------
+FLOOD_ADDRESS = "127.0.0.2"
+
+
+async def _flood(port: int, clients: int, talk, stop: asyncio.Event):
+    """`clients` connections from FLOOD_ADDRESS, each running `talk(reader, writer)` until the
+    capture closes it, then reconnecting after 1 s, until `stop`. Returns once every client has
+    connected once (and a second has passed), with the flood still running in the background:
+    ([connections, closed by the capture], the flood's tasks to await after `stop`)."""
+    counts = [0, 0]
+    first_round = asyncio.Semaphore(0)
+
+    async def one() -> None:
+        announced = False
+        while not stop.is_set():
+            try:
+                reader, writer = await asyncio.open_connection(
+                    "127.0.0.1", port, local_addr=(FLOOD_ADDRESS, 0))
+            except OSError:
+                await asyncio.sleep(1)
+                continue
+            counts[0] += 1
+            try:
+                stopping = asyncio.create_task(stop.wait())
+                talking = asyncio.create_task(talk(reader, writer, first_round
+                                                   if not announced else None))
+                announced = True
+                await asyncio.wait({stopping, talking}, return_when=asyncio.FIRST_COMPLETED)
+                for task in (stopping, talking):
+                    task.cancel()
+                if not stop.is_set():
+                    counts[1] += 1
+            finally:
+                writer.transport.abort()
+            await asyncio.sleep(1)
+
+    tasks = [asyncio.create_task(one()) for _ in range(clients)]
+    for _ in range(clients):
+        await asyncio.wait_for(first_round.acquire(), 60)
+    await asyncio.sleep(1)
+    stop_tasks = asyncio.gather(*tasks, return_exceptions=True)
+    return counts, stop_tasks
+
+
+async def _slowloris(reader, writer, started) -> None:
+    """Three bytes of a hello, then nothing: holds its slot until the capture gives up."""
+    writer.write(HELLO[:3])
+    await writer.drain()
+    if started:
+        started.release()
+    await reader.read()
+
+
+async def _noop_forever(reader, writer, started) -> None:
+    """An SMTP client that never says STARTTLS: a NOOP every second, answers read."""
+    await reader.readline()  # the greeting
+    if started:
+        started.release()
+    for _ in range(600):
+        writer.write(b"NOOP\r\n")
+        await writer.drain()
+        if not await reader.readline():
+            return
+        await asyncio.sleep(1)
+
+
+async def _real_tls_client(port: int) -> bool:
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port,
+                                                       local_addr=("127.0.0.1", 0))
+    except OSError:
+        return False
+    try:
+        writer.write(HELLO)
+        await writer.drain()
+        return await asyncio.wait_for(reader.readexactly(7), 10) == ALERT_HANDSHAKE_FAILURE
+    except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError):
+        return False
+    finally:
+        writer.transport.abort()
+
+
+async def _real_smtp_client(port: int) -> bool:
+    """EHLO, STARTTLS, the hello, the alert: what a mail server's first attempt looks like."""
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port,
+                                                       local_addr=("127.0.0.1", 0))
+    except OSError:
+        return False
+    try:
+        async def say(line: bytes, answer: bytes) -> None:
+            writer.write(line)
+            await writer.drain()
+            while not (reply := await asyncio.wait_for(reader.readline(), 10)).startswith(answer):
+                if not reply:
+                    raise asyncio.IncompleteReadError(b"", None)
+        if not (await asyncio.wait_for(reader.readline(), 10)).startswith(b"220 "):
+            return False
+        await say(b"EHLO mx.example.org\r\n", b"250 ")
+        await say(b"STARTTLS\r\n", b"220 ")
+        writer.write(HELLO)
+        await writer.drain()
+        return await asyncio.wait_for(reader.readexactly(7), 10) == ALERT_HANDSHAKE_FAILURE
+    except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError):
+        return False
+    finally:
+        writer.transport.abort()
+
+
+def _served_during_flood(port: int, clients: int, talk, real_client, attempts: int):
+    """(real attempts that got their alert, flood connections, flood connections closed by
+    the capture) while `clients` flood connections keep reconnecting."""
+    async def run():
+        stop = asyncio.Event()
+        counts, flood = await _flood(port, clients, talk, stop)
+        served = 0
+        for _ in range(attempts):
+            served += await real_client(port)
+            await asyncio.sleep(0.1)
+        stop.set()
+        await asyncio.wait_for(flood, 30)
+        return served, counts[0], counts[1]
+    return asyncio.run(run())
+
+
+def test_a_real_client_gets_through_600_reconnecting_slowloris_connections(tmp_path):
+    """Issue 10: 600 slowloris connections held every slot; 0 of 21 real clients got through.
+    Now one address holds at most --max-per-peer slots."""
+    with capture(tmp_path, "--quiet") as running:
+        served, flood, closed = _served_during_flood(running.port, 600, _slowloris,
+                                                     _real_tls_client, 21)
+        peak = running.rss_kib()
+        _, stderr = running.stop()
+    assert served == 21, f"{served} of 21 real clients served during the flood"
+    assert closed >= 600 - 32, "the flood's address holds at most 32 slots"
+    assert "turned away (over --max-per-peer" in stderr
+    assert peak < 128 * 1024
+
+
+def test_a_real_client_gets_through_520_smtp_clients_sending_noop(tmp_path):
+    """Issue 10: 520 SMTP clients sending NOOP held every slot; 0 of 31 real clients got
+    through."""
+    with capture(tmp_path, "--quiet", "--starttls", "smtp") as running:
+        served, flood, closed = _served_during_flood(running.port, 520, _noop_forever,
+                                                     _real_smtp_client, 31)
+        _, stderr = running.stop()
+    assert served == 31, f"{served} of 31 real clients served during the flood"
+    assert closed >= 520 - 32
+
+
+def test_one_address_holds_at_most_max_per_peer_slots(tmp_path):
+    with capture(tmp_path, "--max-per-peer", "8") as running:
+        idle = []
+        for _ in range(40):
+            sock = socket.socket()
+            sock.bind(("127.0.0.3", 0))
+            sock.connect(("127.0.0.1", running.port))
+            idle.append(sock)
+        # accepted after the 40 (the listener takes connections in order): still served
+        assert exchange(running.port, HELLO) == ALERT_HANDSHAKE_FAILURE
+        _, stderr = running.stop()
+        for sock in idle:
+            sock.close()
+    assert "1 ClientHello(s) captured from 41 connection(s)" in stderr
+    assert "; 32 turned away (over --max-per-peer from one address)" in stderr
+
+
+def test_a_client_sending_noop_forever_is_cut_off_at_max_duration(tmp_path):
+    """A NOOP every 0.2 s, each answered within --timeout: only the connection's total
+    deadline ends it, with SMTP's 421, before the limit on commands would."""
+    with capture(tmp_path, "--starttls", "smtp", "--timeout", "5", "--max-duration", "2"
+                 ) as running:
+        with socket.create_connection(("127.0.0.1", running.port), 10) as sock:
+            lines = sock.makefile("rb")
+            assert lines.readline().startswith(b"220 ")
+            answered, last = 0, b""
+            for _ in range(MAX_COMMANDS):
+                sock.sendall(b"NOOP\r\n")
+                last = lines.readline()
+                if not last.startswith(b"250 "):
+                    break
+                answered += 1
+                time.sleep(0.2)
+            assert lines.readline() == b""  # then closed
+        _, stderr = running.stop()
+    assert last == b"421 4.7.0 connection time limit reached\r\n"
+    assert answered < MAX_COMMANDS - 1
+    assert "no STARTTLS from the SMTP client within 2 s of connecting (--max-duration)" in stderr
+    assert "(1 cut at --max-duration)" in stderr
+
+
+def test_a_hello_trickled_within_each_timeout_is_cut_off_at_max_duration(tmp_path):
+    """SMTP up to STARTTLS, then a hello a byte at a time: every read is quick, the whole
+    is not."""
+    with capture(tmp_path, "--starttls", "smtp", "--timeout", "5", "--max-duration", "2"
+                 ) as running:
+        with socket.create_connection(("127.0.0.1", running.port), 10) as sock:
+            lines = sock.makefile("rb")
+            lines.readline()
+            sock.sendall(b"STARTTLS\r\n")
+            assert lines.readline().startswith(b"220 ")
+            sent = 0
+            try:
+                for byte in HELLO[:-1]:
+                    sock.sendall(bytes((byte,)))
+                    sent += 1
+                    time.sleep(0.1)
+            except OSError:
+                pass  # closed by the capture
+        _, stderr = running.stop()
+    assert sent < len(HELLO) - 1
+    assert "no complete ClientHello (" in stderr and "(--max-duration)" in stderr

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from generator.compat.clients import recorded_clients
 from generator.errors import UsageError
+from generator.net.capture import source_of
 from generator.net.commands import host_port
 from generator.net.dialogue import MAX_COMMANDS, ClientDialogue, DialogueError, ServerDialogue
 from generator.net.probe import default_server_name
@@ -174,6 +175,11 @@ def test_capture_reports_a_busy_port_in_one_line():
     (["capture", "--listen", "nowhere"], "not HOST:PORT"),
     (["capture", "--count", "0"], "--count must be at least 1"),
     (["capture", "--handshake", "--key-type", "rsa1024"], "rsa1024"),
+    (["capture", "--max-per-peer", "0"], "--max-per-peer must be at least 1"),
+    (["capture", "--max-connections", "0"], "--max-connections must be at least 1"),
+    (["capture", "--max-duration", "0"], "--max-duration must be a number of seconds above 0"),
+    (["capture", "--timeout", "nan"], "--timeout must be a number of seconds above 0"),
+    (["capture", "--max-duration", "inf"], "--max-duration must be a number of seconds above 0"),
     (["probe"], "needs HOST:PORT"),
     (["probe", "127.0.0.1:0"], "port 0"),
     (["probe", "127.0.0.1:25", "--no-cases", "--only", "no-such"], "no such sample or case"),
@@ -200,7 +206,7 @@ def test_certificate_keys_are_named_by_the_catalogue_or_described():
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec, ed448, rsa
     from cryptography.x509.oid import NameOID
-    from generator.net.probe import certificate_key
+    from generator.net.certificate import certificate_key
 
     def der(key, digest):
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "x")])
@@ -216,3 +222,16 @@ def test_certificate_keys_are_named_by_the_catalogue_or_described():
         == ("ECDSA brainpoolP256r1", None)
     assert certificate_key(der(ed448.Ed448PrivateKey.generate(), None)) == ("Ed448", None)
     assert certificate_key(b"\x30\x03\x02\x01\x00")[1] is None
+
+
+@pytest.mark.parametrize("host,source", [
+    ("192.0.2.7", "192.0.2.7"),
+    ("::ffff:192.0.2.7", "192.0.2.7"),
+    ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),
+    ("2001:db8:1:2:bbbb::9", "2001:db8:1:2::/64"),
+    ("fe80::1%eth0", "fe80::/64"),
+    ("?", "?"),
+])
+def test_connections_count_against_their_source(host, source):
+    """The per-peer limit counts an IPv4 address, or an IPv6 /64 (which one host can fill)."""
+    assert source_of(host) == source

@@ -6,12 +6,18 @@ hellos over 128 KiB are refused at their header), decoded, handed to `on_hello`,
 with a fatal handshake_failure alert — or, with `handshake=True`, by completing the handshake
 with a throwaway certificate, so the client's own verdict on it (e.g. unknown_ca) is seen too.
 A malformed, slow or hostile client ends its own connection and nothing else.
+
+Slots are shared fairly: at most `max_connections` at once, at most `max_per_peer` of them from
+one source (an IPv4 address, or an IPv6 /64, which one host usually holds), and each for at most
+`max_duration` seconds from accept to the end (dialogue, hello and handshake together), so
+neither slow clients nor chatty ones (NOOP forever) can keep a real client out.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime
+import ipaddress
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,6 +51,8 @@ class CaptureSettings:
     read_timeout: float = 10.0           # for each line before STARTTLS and for the hello
     handshake_timeout: float = 10.0
     max_connections: int = 512           # more at once are closed on arrival
+    max_per_peer: int = 32               # from one source (source_of) at once; more are closed
+    max_duration: float = 30.0           # a whole connection, from accept to close
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,15 +111,18 @@ class CaptureStats:
     hellos: int = 0
     problems: int = 0
     turned_away: int = 0    # over max_connections
+    turned_away_peer: int = 0   # over max_per_peer
+    out_of_time: int = 0    # cut at max_duration
 
 
 class _Dropped(Exception):
-    """Ends one connection: what to tell the user, and the alert to send first (if any)."""
+    """Ends one connection: what to tell the user, and what to send the client first (an alert
+    record, a protocol's goodbye line), if anything."""
 
-    def __init__(self, what: str, alert: int | None = None) -> None:
+    def __init__(self, what: str, alert: int | None = None, reply: bytes | None = None) -> None:
         super().__init__(what)
         self.what = what
-        self.alert = alert
+        self.reply = alert_record(alert) if alert is not None else reply
 
 
 def _now() -> datetime.datetime:
@@ -127,6 +138,21 @@ def _address(pair) -> tuple[str, int]:
     return (str(pair[0]), int(pair[1])) if pair else ("?", 0)
 
 
+def source_of(host: str) -> str:
+    """Whose connection this is, for the per-peer limit: the IPv4 address (also when mapped
+    into IPv6), or the /64 an IPv6 address belongs to (RFC 4291 §2.5.4: one link, usually one
+    host or site, holds a whole /64)."""
+    try:
+        address = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return host
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
 class CaptureServer:
     """Runs until `stop()` or until `settings.count` hellos have arrived."""
 
@@ -138,6 +164,7 @@ class CaptureServer:
         self.stats = CaptureStats()
         self._server: asyncio.base_events.Server | None = None
         self._tasks: set[asyncio.Task] = set()
+        self._per_source: dict[str, int] = {}  # open connections per source_of(peer)
         self._stopped = asyncio.Event()
 
     async def start(self) -> tuple[str, int]:
@@ -173,18 +200,25 @@ class CaptureServer:
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         self.stats.connections += 1
+        peer = _address(writer.get_extra_info("peername"))
+        source = source_of(peer[0])
         if len(self._tasks) >= self.settings.max_connections or self._stopped.is_set():
             self.stats.turned_away += 1
             writer.transport.abort()
             return
+        if self._per_source.get(source, 0) >= self.settings.max_per_peer:
+            self.stats.turned_away_peer += 1
+            writer.transport.abort()
+            return
         self._tasks.add(task)
-        peer = _address(writer.get_extra_info("peername"))
+        self._per_source[source] = self._per_source.get(source, 0) + 1
+        deadline = asyncio.get_running_loop().time() + self.settings.max_duration
         try:
-            await self._serve(reader, writer, peer)
+            await self._serve(reader, writer, peer, deadline)
         except _Dropped as dropped:
             self.stats.problems += 1
-            if dropped.alert is not None:
-                writer.write(alert_record(dropped.alert))
+            if dropped.reply is not None:
+                writer.write(dropped.reply)
             self.on_problem(ConnectionProblem(peer, _now(), dropped.what))
         except (ConnectionError, OSError) as error:
             self.stats.problems += 1
@@ -193,6 +227,9 @@ class CaptureServer:
             pass  # the listener is stopping
         finally:
             self._tasks.discard(task)
+            left = self._per_source.pop(source) - 1
+            if left:  # sources with no connection leave the table: it stays bounded
+                self._per_source[source] = left
             await self._close(writer)
 
     @staticmethod
@@ -205,17 +242,17 @@ class CaptureServer:
         except (ConnectionError, OSError, asyncio.TimeoutError, asyncio.CancelledError):
             writer.transport.abort()
 
-    async def _serve(self, reader, writer, peer) -> None:
+    async def _serve(self, reader, writer, peer, deadline: float) -> None:
         settings = self.settings
         if settings.starttls:
-            await self._before_starttls(reader, writer)
-        wire, rest = await self._read_first_flight(reader)
+            await self._before_starttls(reader, writer, deadline)
+        wire, rest = await self._read_first_flight(reader, deadline)
         if settings.count is not None and self.stats.hellos >= settings.count:
             return  # enough already; this one arrived while stopping
         self.stats.hellos += 1
         handshake = None
         if settings.handshake_key is not None:
-            handshake = await self._complete_handshake(reader, writer, wire.raw + rest)
+            handshake = await self._complete_handshake(reader, writer, wire.raw + rest, deadline)
         else:
             version = min(wire.records[0].version, 0x0303) if wire.records else 0x0301
             writer.write(alert_record(ALERT_HANDSHAKE_FAILURE, max(version, 0x0301)))
@@ -225,24 +262,44 @@ class CaptureServer:
         if settings.count is not None and self.stats.hellos >= settings.count:
             self.stop()
 
-    async def _before_starttls(self, reader, writer) -> None:
+    def _out_of_time(self, what: str, reply: bytes | None = None) -> _Dropped:
+        self.stats.out_of_time += 1
+        return _Dropped(f"{what} within {self.settings.max_duration:g} s of connecting "
+                        "(--max-duration)", reply=reply)
+
+    async def _before_starttls(self, reader, writer, deadline: float) -> None:
         dialogue = ServerDialogue(self.settings.starttls)
+        protocol = self.settings.starttls.upper()
         writer.write(dialogue.greeting())
+        loop = asyncio.get_running_loop()
         while True:
-            line = await self._read_line(reader)
+            line = await self._read_line(reader, deadline)
             reply = dialogue.receive(line)
             writer.write(reply.data)
-            await writer.drain()
+            try:  # a client that does not read its answers cannot stall us either
+                await asyncio.wait_for(writer.drain(), max(deadline - loop.time(), 0))
+            except asyncio.TimeoutError:
+                raise self._out_of_time(f"no STARTTLS from the {protocol} client") from None
             if reply.start_tls:
                 return
             if reply.close:
-                raise _Dropped(f"the client ended the {self.settings.starttls.upper()} "
-                               "session without STARTTLS")
+                raise _Dropped(f"the client ended the {protocol} session without STARTTLS")
 
-    async def _read_line(self, reader) -> bytes:
+    async def _read_line(self, reader, deadline: float) -> bytes:
+        """One client line before STARTTLS, within the read timeout and the connection's
+        deadline (then the protocol's goodbye is sent: SMTP 421, IMAP BYE, POP3 -ERR)."""
+        loop = asyncio.get_running_loop()
+        timeout = min(self.settings.read_timeout, deadline - loop.time())
         try:
-            line = await asyncio.wait_for(reader.readuntil(b"\n"), self.settings.read_timeout)
+            if timeout <= 0:
+                raise asyncio.TimeoutError
+            line = await asyncio.wait_for(reader.readuntil(b"\n"), timeout)
         except asyncio.TimeoutError:
+            if loop.time() >= deadline:
+                protocol = self.settings.starttls
+                goodbye = ServerDialogue(protocol).goodbye(b"connection time limit reached")
+                raise self._out_of_time(f"no STARTTLS from the {protocol.upper()} client",
+                                        goodbye) from None
             raise _Dropped(f"no command within {self.settings.read_timeout:g} s before "
                            "STARTTLS") from None
         except asyncio.IncompleteReadError as error:
@@ -254,18 +311,22 @@ class CaptureServer:
             raise _Dropped(f"a command line longer than {MAX_LINE} bytes before STARTTLS")
         return line
 
-    async def _read_first_flight(self, reader) -> tuple[WireClientHello, bytes]:
+    async def _read_first_flight(self, reader, connection_deadline: float
+                                 ) -> tuple[WireClientHello, bytes]:
         """The ClientHello and any bytes that came with it; _Dropped for anything else."""
         buffer = bytearray()
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.settings.read_timeout
+        deadline = min(loop.time() + self.settings.read_timeout, connection_deadline)
         while True:
             remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise _Dropped(self._stalled(buffer))
             try:
+                if remaining <= 0:
+                    raise asyncio.TimeoutError
                 chunk = await asyncio.wait_for(reader.read(1 << 16), remaining)
             except asyncio.TimeoutError:
+                if deadline >= connection_deadline:
+                    raise self._out_of_time(f"no complete ClientHello ({len(buffer)} bytes "
+                                            "arrived)") from None
                 raise _Dropped(self._stalled(buffer)) from None
             if not chunk:
                 raise _Dropped("the client closed the connection after "
@@ -297,15 +358,20 @@ class CaptureServer:
         return (f"no complete ClientHello within {self.settings.read_timeout:g} s "
                 f"({len(buffer)} bytes arrived)")
 
-    async def _complete_handshake(self, reader, writer, first_flight: bytes) -> HandshakeResult:
+    async def _complete_handshake(self, reader, writer, first_flight: bytes,
+                                  connection_deadline: float) -> HandshakeResult:
         """Finish the handshake as the reference server (the pinned OpenSSL) holding a
         certificate of the chosen key type, feeding it the bytes already read and then
-        whatever the client sends."""
+        whatever the client sends, until the handshake timeout or the connection's deadline
+        (the hello is kept either way)."""
         from generator.compat.openssl.handshake import HandshakeSession, HandshakeState
         session = HandshakeSession(self.settings.handshake_key)
         session.feed(first_flight)
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.settings.handshake_timeout
+        deadline = min(loop.time() + self.settings.handshake_timeout, connection_deadline)
+        limit = (f"{self.settings.handshake_timeout:g} s"
+                 if deadline < connection_deadline else
+                 f"{self.settings.max_duration:g} s of connecting (--max-duration)")
         while True:
             step = session.step()
             writer.write(step.output)
@@ -314,16 +380,15 @@ class CaptureServer:
             if step.state is HandshakeState.COMPLETED:
                 writer.write(session.close())
                 return HandshakeResult(True, step.version, step.cipher)
-            await writer.drain()
-            remaining = deadline - loop.time()
-            if remaining <= 0:  # a client that always has one more byte ready ends here too
-                return HandshakeResult(False, reason="the handshake did not complete within "
-                                                     f"{self.settings.handshake_timeout:g} s")
+            if deadline - loop.time() <= 0:  # a client always sending one more byte ends here
+                return HandshakeResult(False, reason=f"the handshake did not complete within "
+                                                     f"{limit}")
             try:
-                chunk = await asyncio.wait_for(reader.read(1 << 16), remaining)
+                await asyncio.wait_for(writer.drain(), deadline - loop.time())
+                chunk = await asyncio.wait_for(reader.read(1 << 16), deadline - loop.time())
             except asyncio.TimeoutError:
                 return HandshakeResult(False, reason="the client stopped answering during the "
-                                                     "handshake")
+                                                     f"handshake (limit: {limit})")
             if not chunk:
                 return HandshakeResult(False, reason="the client closed the connection during "
                                                      "the handshake")

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import signal
 from pathlib import Path
 from typing import TextIO
 
-from generator.console import emit_json, progress_printer
+from generator.console import emit_json, json_text, progress_printer
 from generator.errors import UsageError
+from generator.printable import printable_line
 
 EXIT_OK, EXIT_ERROR, EXIT_CLIENTS_BREAK = 0, 1, 4
 
@@ -48,8 +48,17 @@ def cmd_capture(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.count is not None and args.count < 1:
         raise UsageError("--count must be at least 1")
     handshake_key = catalog.key_type(args.key_type) if args.handshake else None
+    for option, value in (("--max-connections", args.max_connections),
+                          ("--max-per-peer", args.max_per_peer)):
+        if value < 1:
+            raise UsageError(f"{option} must be at least 1")
+    max_duration = 3 * args.timeout if args.max_duration is None else args.max_duration
+    for option, value in (("--timeout", args.timeout), ("--max-duration", max_duration)):
+        if not 0 < value < float("inf"):
+            raise UsageError(f"{option} must be a number of seconds above 0")
     settings = CaptureSettings(host, port, args.starttls, args.count, handshake_key,
-                               args.timeout, args.timeout, args.max_connections)
+                               args.timeout, args.timeout, args.max_connections,
+                               args.max_per_peer, max_duration)
     directory = Path(args.out)
     failures: list[str] = []
 
@@ -63,8 +72,7 @@ def cmd_capture(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             server.stop()
             return
         if args.json:
-            out.write(json.dumps(report.capture_json(captured, verdicts, prints, saved),
-                                 ensure_ascii=False) + "\n")
+            out.write(json_text(report.capture_json(captured, verdicts, prints, saved)) + "\n")
         else:
             out.write(report.capture_text(captured, verdicts, prints, saved) + "\n\n")
         out.flush()
@@ -94,8 +102,11 @@ def cmd_capture(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError(failures[0])
     err.write(f"tlskb: {stats.hellos} ClientHello(s) captured from {stats.connections} "
               f"connection(s); {stats.problems} ended without one"
+              + (f" ({stats.out_of_time} cut at --max-duration)" if stats.out_of_time else "")
               + (f"; {stats.turned_away} turned away (over --max-connections)"
-                 if stats.turned_away else "") + "\n")
+                 if stats.turned_away else "")
+              + (f"; {stats.turned_away_peer} turned away (over --max-per-peer from one "
+                 "address)" if stats.turned_away_peer else "") + "\n")
     return EXIT_OK
 
 
@@ -118,7 +129,8 @@ def cmd_probe(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         samples = [s for s in samples if s.id in wanted or s.case_id in wanted]
     if args.list:
         for sample in samples:
-            out.write(f"{sample.id}\t{sample.case_id or '-'}\t{sample.client}\n")
+            fields = (sample.id, sample.case_id or "-", sample.client)  # from case files
+            out.write("\t".join(printable_line(field) for field in fields) + "\n")
         return EXIT_OK
     if not args.target:
         raise UsageError("tlskb probe needs HOST:PORT (or --list)")

@@ -19,6 +19,9 @@ PROTOCOLS = ("smtp", "imap", "pop3")
 MAX_LINE = 4096
 #: Commands accepted before STARTTLS; a client that keeps talking without it is dropped.
 MAX_COMMANDS = 32
+#: Lines a server may send before agreeing to STARTTLS (greeting, EHLO reply, untagged data):
+#: real ones send a dozen; one that sends endless `250-` lines is refused, not buffered.
+MAX_SERVER_LINES = 128
 
 
 class DialogueError(TlskbError):
@@ -71,10 +74,12 @@ class ServerDialogue:
         """The reply to one client line (without or with its line ending)."""
         self.commands += 1
         if self.commands > MAX_COMMANDS:
-            return Reply(self._goodbye(b"too many commands before STARTTLS"), close=True)
+            return Reply(self.goodbye(b"too many commands before STARTTLS"), close=True)
         return {"smtp": self._smtp, "imap": self._imap, "pop3": self._pop3}[self.protocol](line)
 
-    def _goodbye(self, why: bytes) -> bytes:
+    def goodbye(self, why: bytes) -> bytes:
+        """The line that ends a session from the server's side: SMTP 421 (RFC 5321 §3.8), IMAP
+        BYE (RFC 3501 §7.1.5), POP3 -ERR."""
         if self.protocol == "smtp":
             return b"421 4.7.0 " + why + b"\r\n"
         if self.protocol == "imap":
@@ -137,18 +142,26 @@ class ClientDialogue:
         self.protocol = _known(protocol)
         self.ehlo_name = ehlo_name
         self.state = "greeting"
-        self.capabilities: list[bytes] = []
+        self.offers_starttls = False   # an EHLO reply line named STARTTLS
+        self.lines = 0
         self.done = False
 
     def receive(self, line: bytes) -> bytes:
         """Bytes to send in answer to one server line (b"" while a multi-line reply goes on).
-        Sets `done` once TLS may start; DialogueError when the server refuses or says
-        something unexpected."""
+        Sets `done` once TLS may start; DialogueError when the server refuses, says something
+        unexpected, or says too much (a line over MAX_LINE bytes, more than MAX_SERVER_LINES
+        lines). Keeps nothing of the lines but what it needs: its memory is constant."""
+        self.lines += 1
+        if len(line) > MAX_LINE:
+            raise self._fail(f"sent a line longer than {MAX_LINE} bytes", line)
+        if self.lines > MAX_SERVER_LINES:
+            raise self._fail(f"sent more than {MAX_SERVER_LINES} lines without agreeing to "
+                             f"{'STLS' if self.protocol == 'pop3' else 'STARTTLS'}", line)
         text = line.rstrip(b"\r\n")
         return {"smtp": self._smtp, "imap": self._imap, "pop3": self._pop3}[self.protocol](text)
 
     def _fail(self, what: str, line: bytes) -> DialogueError:
-        shown = line.decode("utf-8", "replace")[:200]
+        shown = line[:200].decode("utf-8", "replace")
         return DialogueError(f"{self.protocol.upper()} server {what}: {shown!r}")
 
     def _smtp(self, line: bytes) -> bytes:
@@ -165,10 +178,11 @@ class ClientDialogue:
         if self.state == "ehlo":
             if code != b"250":
                 raise self._fail("refused EHLO", line)
-            self.capabilities.append(line[4:].strip().upper())
+            if line[4:].strip().upper().split(b" ")[0] == b"STARTTLS":
+                self.offers_starttls = True
             if more:
                 return b""
-            if not any(c.split(b" ")[0] == b"STARTTLS" for c in self.capabilities):
+            if not self.offers_starttls:
                 raise self._fail("does not offer STARTTLS (last EHLO line)", line)
             self.state = "starttls"
             return b"STARTTLS\r\n"

@@ -3,7 +3,8 @@ what it answers (ServerHello, HelloRetryRequest or Alert) — the server's real 
 each recorded client, without completing any handshake.
 
 Before TLS 1.3 the server's Certificate follows its ServerHello in the clear, so the probe reads
-on until it has the certificate and names its key type.
+on until it has the certificate and names its key type. What the bytes say is answer.py's job
+(sans-I/O, bounded memory); this module connects, talks up to STARTTLS and keeps the time.
 """
 
 from __future__ import annotations
@@ -14,58 +15,15 @@ import os
 import socket
 from dataclasses import dataclass, replace
 
-from cryptography import x509
-
-from generator.compat.keytypes import catalogue, key_parameters
-from generator.errors import DecodeError, TlskbError
+from generator.errors import TlskbError
+from generator.net.answer import AnswerReader, ProbeResult, ProbeSample
 from generator.net.dialogue import MAX_LINE, ClientDialogue, DialogueError
 from generator.tls import extensions as ext
-from generator.tls.messages import (HANDSHAKE_CERTIFICATE, HANDSHAKE_SERVER_HELLO_DONE,
-                                    CertificateList)
-from generator.tls.reader import Reader
-from generator.tls.records import (CONTENT_HANDSHAKE, NeedMoreData, ServerResponse,
-                                   decode_client_hello, decode_server_response, encode_records)
-
-#: the most a server's first flight may make us hold (a long certificate chain fits easily)
-MAX_RESPONSE = 1 << 18
+from generator.tls.records import CONTENT_HANDSHAKE, decode_client_hello, encode_records
 
 
 class ProbeError(TlskbError):
     """The server cannot be probed at all (unreachable, refuses STARTTLS): one line says why."""
-
-
-@dataclass(frozen=True, slots=True)
-class ProbeSample:
-    """A ClientHello to send: from a case (`case_id` set) or a recorded client."""
-    id: str
-    client: str
-    raw: bytes
-    case_id: str | None = None
-    case_title: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ProbeResult:
-    sample: ProbeSample
-    kind: str                      # server_hello, hello_retry_request, alert, closed, error
-    version: int | None = None
-    cipher_suite: int | None = None
-    group: int | None = None       # HelloRetryRequest's group, TLS 1.3 key share group
-    alert: int | None = None
-    detail: str | None = None      # what went wrong, for closed/error
-    certificate_key: str | None = None  # "ECDSA P-384", from a TLS <= 1.2 Certificate
-    certificate_key_type: str | None = None  # its catalogue id, when it is one
-
-    @property
-    def ok(self) -> bool:
-        """The handshake would proceed: the server chose parameters (a HelloRetryRequest asks
-        the client for another key share, which every TLS 1.3 client can send)."""
-        return self.kind in ("server_hello", "hello_retry_request")
-
-    @property
-    def answered(self) -> bool:
-        """The server decided (parameters or an alert), rather than closing or going silent."""
-        return self.ok or self.kind == "alert"
 
 
 def with_server_name(raw: bytes, name: str) -> bytes:
@@ -93,52 +51,6 @@ def default_server_name(host: str) -> str | None:
     except ValueError:
         return host.rstrip(".")
     return None
-
-
-def certificate_key(der: bytes) -> tuple[str, str | None]:
-    """("ECDSA P-384", "ec384") for a leaf certificate: the catalogue's label and id, or a
-    description and None for a key outside the catalogue (RSA 1024, ECDSA brainpoolP256r1)."""
-    try:
-        key = x509.load_der_x509_certificate(der).public_key()
-    except ValueError as error:
-        return f"unreadable certificate ({error})", None
-    parameters = key_parameters(key)
-    if parameters is None:
-        return type(key).__name__.removeprefix("_").removesuffix("PublicKey"), None
-    known = catalogue().matching(*parameters)
-    if known is not None:
-        return known.label, known.id
-    algorithm, size, curve = parameters
-    return f"{algorithm.upper()} {size or curve}", None
-
-
-def _certificate_from(response: ServerResponse) -> tuple[str, str | None] | None:
-    for message in response.following:
-        if message.msg_type == HANDSHAKE_CERTIFICATE:
-            certificates = CertificateList.parse(Reader(message.data, 4)).certificates
-            return certificate_key(certificates[0]) if certificates else ("no certificate", None)
-    return None
-
-
-def _flight_done(response: ServerResponse) -> bool:
-    """Enough read: an alert, a TLS 1.3 answer (the rest is encrypted), or a TLS <= 1.2 flight
-    up to its Certificate or ServerHelloDone."""
-    hello = response.server_hello
-    if hello is None or hello.is_hello_retry_request or hello.selected_version >= 0x0304:
-        return True
-    return any(m.msg_type in (HANDSHAKE_CERTIFICATE, HANDSHAKE_SERVER_HELLO_DONE)
-               for m in response.following)
-
-
-def result_from_response(sample: ProbeSample, response: ServerResponse) -> ProbeResult:
-    if response.alert is not None:
-        return ProbeResult(sample, "alert", alert=response.alert.description)
-    hello = response.server_hello
-    kind = "hello_retry_request" if hello.is_hello_retry_request else "server_hello"
-    key = _certificate_from(response)
-    return ProbeResult(sample, kind, hello.selected_version, hello.cipher_suite,
-                       hello.selected_group, certificate_key=key[0] if key else None,
-                       certificate_key_type=key[1] if key else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,17 +82,26 @@ async def _connect(target: Target) -> tuple[asyncio.StreamReader, asyncio.Stream
             writer.transport.abort()
             raise ProbeError(f"{target.host}:{target.port}: the {target.starttls.upper()} "
                              f"dialogue did not reach STARTTLS within {target.timeout:g} s") from None
-        except (DialogueError, ConnectionError, asyncio.IncompleteReadError,
-                asyncio.LimitOverrunError) as error:
+        except (DialogueError, ConnectionError) as error:
             writer.transport.abort()
             raise ProbeError(f"{target.host}:{target.port}: {error}") from None
     return reader, writer
 
 
 async def _starttls(reader, writer, protocol: str) -> None:
+    """The dialogue up to STARTTLS. Every line is bounded (MAX_LINE) and so is their number
+    (ClientDialogue), so a server that talks forever costs neither memory nor more than the
+    timeout."""
     dialogue = ClientDialogue(protocol)
     while not dialogue.done:
-        line = await reader.readuntil(b"\n")
+        try:
+            line = await reader.readuntil(b"\n")
+        except asyncio.IncompleteReadError as error:
+            raise DialogueError(f"the {protocol.upper()} server closed the connection before "
+                                f"STARTTLS ({len(error.partial)} bytes of a last line)") from None
+        except asyncio.LimitOverrunError:
+            raise DialogueError(f"the {protocol.upper()} server sent a line longer than "
+                                f"{MAX_LINE} bytes") from None
         answer = dialogue.receive(line)
         if answer:
             writer.write(answer)
@@ -205,8 +126,8 @@ async def probe_sample(target: Target, sample: ProbeSample) -> ProbeResult:
 
 
 async def _read_answer(target: Target, sample: ProbeSample, reader) -> ProbeResult:
-    buffer = bytearray()
-    response: ServerResponse | None = None
+    """The server's answer (answer.py decides when it is complete), within the timeout."""
+    answer = AnswerReader(sample)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + target.timeout
     while True:
@@ -214,27 +135,12 @@ async def _read_answer(target: Target, sample: ProbeSample, reader) -> ProbeResu
         try:
             chunk = await asyncio.wait_for(reader.read(1 << 16), max(remaining, 0.001))
         except asyncio.TimeoutError:
-            if response is not None:  # the ServerHello came; the certificate did not
-                return result_from_response(sample, response)
-            return ProbeResult(sample, "closed", detail=f"no answer within {target.timeout:g} s "
-                                                       f"({len(buffer)} bytes)")
+            return answer.end(f"no answer within {target.timeout:g} s")
         if not chunk:
-            if response is not None:
-                return result_from_response(sample, response)
-            return ProbeResult(sample, "closed", detail="the server closed the connection "
-                                                       f"without an answer ({len(buffer)} bytes)")
-        buffer += chunk
-        if len(buffer) > MAX_RESPONSE:
-            return ProbeResult(sample, "error", detail=f"more than {MAX_RESPONSE} bytes without "
-                                                       "a complete answer")
-        try:
-            response = decode_server_response(bytes(buffer))
-        except NeedMoreData:
-            continue
-        except DecodeError as error:
-            return ProbeResult(sample, "error", detail=f"the answer is not TLS: {error}")
-        if _flight_done(response):
-            return result_from_response(sample, response)
+            return answer.end("the server closed the connection without an answer")
+        result = answer.feed(chunk)
+        if result is not None:
+            return result
 
 
 async def probe_all(target: Target, samples: list[ProbeSample], concurrency: int = 8,

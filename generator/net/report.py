@@ -13,7 +13,9 @@ from generator.compat.replay import reference_label
 from generator.compat.report import verdict_json
 from generator.ingest.packets import endpoint
 from generator.net.capture import CapturedHello, ConnectionProblem, utc_stamp
-from generator.net.probe import ProbeResult
+from generator.net.answer import ProbeResult
+from generator.net.store import shown_server_name
+from generator.printable import printable_line
 from generator.tls.fingerprint import Fingerprints
 from generator.tls.jsonview import client_hello_json
 from generator.tls.records import decode_client_hello
@@ -27,14 +29,15 @@ def verdicts_for(hello, catalogue: Catalogue) -> list[Verdict]:
 # -- capture ------------------------------------------------------------------------------------
 def capture_text(captured: CapturedHello, verdicts: Sequence[Verdict], prints: Fingerprints,
                  saved: str | None) -> str:
-    """A few lines per arriving ClientHello: who, what it offers, which key types work."""
+    """A few lines per arriving ClientHello: who, what it offers, which key types work. What
+    the client chose (its SNI) is quoted and escaped, and no line holds a control character."""
     hello = captured.wire.hello
     versions = hello.supported_versions or (hello.legacy_version,)
     offered = ", ".join(version_name(v) for v in versions if (v & 0x0F0F) != 0x0A0A)
     fingerprint = prints.ja4
     lines = [f"#{captured.number} {utc_stamp(captured.time)} from {endpoint(captured.peer)}"
              + (f" ({captured.protocol.upper()} STARTTLS)" if captured.protocol else "")
-             + f": SNI {hello.server_name or '(none)'}"
+             + f": SNI {shown_server_name(hello)}"
              + (f", JA4 {fingerprint}" if fingerprint else ", SSL 2.0 format"),
              f"   offers {offered}; {len(hello.cipher_suites)} cipher suites; groups "
              + (", ".join(group_name(g) for g in hello.supported_groups)
@@ -48,7 +51,7 @@ def capture_text(captured: CapturedHello, verdicts: Sequence[Verdict], prints: F
         lines.append(f"   {captured.handshake.describe()}")
     if saved:
         lines.append(f"   saved to {saved}")
-    return "\n".join(lines)
+    return "\n".join(printable_line(line) for line in lines)
 
 
 def capture_json(captured: CapturedHello, verdicts: Sequence[Verdict], prints: Fingerprints,
@@ -72,7 +75,7 @@ def capture_json(captured: CapturedHello, verdicts: Sequence[Verdict], prints: F
 
 
 def problem_text(problem: ConnectionProblem) -> str:
-    return f"{utc_stamp(problem.time)} {endpoint(problem.peer)}: {problem.what}"
+    return printable_line(f"{utc_stamp(problem.time)} {endpoint(problem.peer)}: {problem.what}")
 
 
 # -- probe --------------------------------------------------------------------------------------
@@ -150,6 +153,8 @@ def _answer(result: ProbeResult) -> str:
         text += f", {group_name(result.group)}"
     if result.kind == "hello_retry_request":
         text = "HelloRetryRequest: " + text
+    if result.certificate_key and result.certificate_key_type is None:
+        text += f"; certificate: {result.certificate_key}"  # outside the catalogue, or unread
     return text
 
 
@@ -191,7 +196,7 @@ def probe_text(target: str, found: Sequence[ProbeFinding], catalogue: Catalogue,
     else:
         lines.append(f"Every one of the {len(found)} clients gets a ServerHello.")
     lines.append(advice_text(found, catalogue))
-    return "\n".join(lines)
+    return "\n".join(printable_line(line) for line in lines)
 
 
 def advice_text(found: Sequence[ProbeFinding], catalogue: Catalogue) -> str:

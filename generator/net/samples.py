@@ -9,7 +9,7 @@ from generator.cases.check import check_paths
 from generator.cases.model import Case
 from generator.compat.clients import recorded_clients
 from generator.errors import UsageError
-from generator.net.probe import ProbeSample
+from generator.net.answer import ProbeSample
 
 
 def knowledge_base_samples(cases_dir: Path | None) -> tuple[list[ProbeSample], tuple[Case, ...]]:

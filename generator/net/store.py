@@ -1,17 +1,30 @@
 """Captured ClientHellos as files: `#` header lines with where and when, then the hex. Every
-`tlskb` command that reads input reads these as they are (`tlskb new ID --from FILE`)."""
+`tlskb` command that reads input reads these as they are (`tlskb new ID --from FILE`).
+
+The hex is the record; the header only describes it, and no client can forge either: what the
+client chose (its SNI) is written `quoted` (generator/printable.py: `"…"` with `\\`, `\"` and
+`\\xHH` escapes, reversed by `unquote`), and every header line is printable ASCII, so no byte a
+client sends can end a header line early or start a line of hex."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+from generator.ingest.hexdump import wrap_hex
 from generator.ingest.packets import endpoint
 from generator.net.capture import CapturedHello, utc_stamp
-from generator.ingest.hexdump import wrap_hex
+from generator.printable import printable_line, quoted
 from generator.tls.fingerprint import Fingerprints
+from generator.tls.messages import ClientHello
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9.-]+")
+
+
+def shown_server_name(hello: ClientHello) -> str:
+    """The SNI as capture files and the terminal show it: quoted and escaped, or (none)."""
+    name = hello.server_name_bytes
+    return "(none)" if name is None else quoted(name)
 
 
 def file_text(captured: CapturedHello, prints: Fingerprints) -> str:
@@ -26,13 +39,18 @@ def file_text(captured: CapturedHello, prints: Fingerprints) -> str:
         f"peer: {endpoint(captured.peer)}",
         f"listener: {endpoint(captured.listener)}",
         f"protocol: {protocol}",
-        f"sni: {hello.server_name or '(none)'}",
+        f"sni: {shown_server_name(hello)}",
         f"ja4: {prints.ja4 or '(none: SSL 2.0 format)'}",
     ]
     if captured.handshake is not None:
         header.append(captured.handshake.describe())
     header.append("make it a case: tlskb new CASE-ID --from THIS-FILE")
-    return "".join(f"# {line}\n" for line in header) + wrap_hex(wire.raw)
+    return "".join(f"# {_ascii_line(line)}\n" for line in header) + wrap_hex(wire.raw)
+
+
+def _ascii_line(text: str) -> str:
+    """One header line, printable ASCII whatever words it quotes (e.g. OpenSSL's reason)."""
+    return printable_line(text).encode("ascii", "backslashreplace").decode("ascii")
 
 
 def file_name(captured: CapturedHello) -> str:

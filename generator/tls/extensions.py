@@ -124,10 +124,13 @@ class ServerName(Extension):
 
     @property
     def host_name(self) -> str | None:
-        for entry in self.names:
-            if entry.name_type == 0:
-                return entry.text
-        return None
+        entry = self.host_name_entry
+        return None if entry is None else entry.text
+
+    @property
+    def host_name_entry(self) -> ServerNameEntry | None:
+        """The first entry of name_type host_name (0), the one servers use (RFC 6066 §3)."""
+        return next((entry for entry in self.names if entry.name_type == 0), None)
 
     @classmethod
     def parse(cls, r: Reader) -> "ServerName":

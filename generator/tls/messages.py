@@ -96,6 +96,13 @@ class ClientHello(_WithExtensions):
         return None if found is None else found.host_name
 
     @property
+    def server_name_bytes(self) -> bytes | None:
+        """The host name exactly as sent: for showing it escaped (generator/printable.py)."""
+        found = self.typed(ext.ServerName)
+        entry = None if found is None else found.host_name_entry
+        return None if entry is None else entry.name
+
+    @property
     def alpn(self) -> tuple[bytes, ...] | None:
         found = self.typed(ext.Alpn)
         return None if found is None else found.protocols

@@ -1,9 +1,11 @@
-"""Print a tree.Node as indented text, like `tshark -V`, optionally coloured for a terminal."""
+"""Print a tree.Node as indented text, like `tshark -V`, optionally coloured for a terminal.
+No label reaches the terminal with a control character in it (only the colours added here)."""
 
 from __future__ import annotations
 
 import re
 
+from generator.printable import printable_line
 from generator.tls.tree import Node
 
 INDENT = "    "
@@ -12,7 +14,7 @@ _CODEPOINT = re.compile(r"\((0x[0-9a-f]+|\d+)\)$")
 
 
 def _paint(node: Node, depth: int) -> str:
-    label = node.label
+    label = printable_line(node.label)
     if node.grease:
         return f"{_DIM}{label}{_RESET}"
     if node.generated:
@@ -28,7 +30,7 @@ def render(node: Node, colour: bool = False) -> str:
     lines: list[str] = []
 
     def visit(current: Node, depth: int) -> None:
-        text = _paint(current, depth) if colour else current.label
+        text = _paint(current, depth) if colour else printable_line(current.label)
         lines.append(INDENT * depth + text)
         for child in current.children:
             visit(child, depth + 1)

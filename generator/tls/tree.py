@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from generator.printable import escape
 from generator.tls import extensions as ext
 from generator.tls import registry as names
 from generator.tls.fingerprint import fingerprints
@@ -63,7 +64,9 @@ def _bytes_label(label: str, data: bytes, limit: int = 64) -> str:
 
 
 def _text(data: bytes) -> str:
-    return data.decode("ascii", "backslashreplace")
+    """A string the client chose (SNI, ALPN) as printable ASCII: nothing in it reaches a
+    terminal or a page as a control character (the escaping of generator/printable.py)."""
+    return escape(data)
 
 
 # --- extension bodies ----------------------------------------------------------------------------
@@ -74,7 +77,7 @@ def _server_name(e: ext.ServerName) -> list[Node]:
         entries += [Node(f"Server Name Type: {names.name('server_name_types', entry.name_type)} "
                          f"({entry.name_type})"),
                     Node(f"Server Name length: {len(entry.name)}"),
-                    Node(f"Server Name: {entry.text}", key="server_name")]
+                    Node(f"Server Name: {_text(entry.name)}", key="server_name")]
     return [Node("Server Name Indication extension", tuple(entries))]
 
 

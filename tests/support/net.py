@@ -82,12 +82,13 @@ class Capture:
 
 
 @contextlib.contextmanager
-def capture(tmp_path: Path, *args: str):
-    """`tlskb capture --listen 127.0.0.1:0 --json --out DIR ARGS`, once it listens."""
+def capture(tmp_path: Path, *args: str, json_lines: bool = True):
+    """`tlskb capture --listen 127.0.0.1:0 --json --out DIR ARGS`, once it listens (without
+    --json if `json_lines` is false: the text a person at a terminal reads)."""
     out_dir = tmp_path / "captures"
     process = subprocess.Popen(
-        [sys.executable, "-m", "generator", "capture", "--listen", "127.0.0.1:0", "--json",
-         "--out", str(out_dir), *args],
+        [sys.executable, "-m", "generator", "capture", "--listen", "127.0.0.1:0",
+         *(["--json"] if json_lines else []), "--out", str(out_dir), *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
         env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
@@ -136,6 +137,52 @@ class LoopbackListener:
         self._stop.set()
         self._thread.join(5)
         self.listener.close()
+
+
+class ScriptedServer(LoopbackListener):
+    """A server written in the test: `script(client)` runs for each connection in its own
+    thread (the socket times out after 10 s), then the connection is closed. Hostile servers
+    for `tlskb probe` are these."""
+
+    def __init__(self, script) -> None:
+        super().__init__(backlog=64)
+        self.script = script
+        self.start()
+
+    def handle(self, client: socket.socket) -> None:
+        try:
+            client.settimeout(10)
+            self.script(client)
+        except OSError:
+            pass  # the probe hung up, as it does once it has its answer
+        finally:
+            client.close()
+
+
+@contextlib.contextmanager
+def scripted_server(script):
+    server = ScriptedServer(script)
+    try:
+        yield server.port
+    finally:
+        server.close()
+
+
+def read_client_hello(client: socket.socket) -> bytes:
+    """The ClientHello a probe sent, in TLS records or the SSL 2.0 format."""
+    from generator.tls.records import (NeedMoreData, bytes_needed_for_first_flight,
+                                       decode_client_hello_at)
+    data = b""
+    while True:
+        if len(data) >= bytes_needed_for_first_flight(data):
+            try:
+                return data[:decode_client_hello_at(data)[1]]
+            except NeedMoreData:
+                pass
+        chunk = client.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
 
 
 class Relay(LoopbackListener):

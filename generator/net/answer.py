@@ -1,0 +1,203 @@
+"""What a server answered one probe, read from its bytes as they arrive, without I/O.
+
+The answer is an Alert, or a ServerHello (RFC 8446 §4.1.3; a HelloRetryRequest is one) and,
+before TLS 1.3, the Certificate message that follows it in the clear (RFC 5246 §7.4.2), whose
+leaf key is named (certificate.py). The ServerHello decides the verdict: whatever comes after
+it — a malformed, oversized or missing Certificate, a key nobody can parse — only limits what
+can be said about the key, and is noted on the successful answer.
+
+Bounded by construction: the reader holds at most one record (RFC 8446 §5.1: 2^14 + 2048
+bytes) and one handshake message of at most MAX_MESSAGE bytes, stops after MAX_FLIGHT bytes in
+all, and looks at each byte a bounded number of times.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from generator.errors import DecodeError
+from generator.net.certificate import certificate_key
+from generator.tls.messages import (HANDSHAKE_CERTIFICATE, HANDSHAKE_SERVER_HELLO,
+                                    HANDSHAKE_SERVER_HELLO_DONE, Alert, CertificateList,
+                                    ServerHello)
+from generator.tls.reader import Reader
+from generator.tls.records import CONTENT_ALERT, CONTENT_HANDSHAKE, read_record_header
+from generator.tls.registry import lookup
+
+#: the most of a server's first flight a probe reads: a long certificate chain fits easily
+MAX_FLIGHT = 1 << 18
+#: the largest handshake message (in practice, the Certificate) a probe assembles
+MAX_MESSAGE = MAX_FLIGHT
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeSample:
+    """A ClientHello to send: from a case (`case_id` set) or a recorded client."""
+    id: str
+    client: str
+    raw: bytes
+    case_id: str | None = None
+    case_title: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeResult:
+    sample: ProbeSample
+    kind: str                      # server_hello, hello_retry_request, alert, closed, error
+    version: int | None = None
+    cipher_suite: int | None = None
+    group: int | None = None       # HelloRetryRequest's group, TLS 1.3 key share group
+    alert: int | None = None
+    detail: str | None = None      # what went wrong, for closed/error
+    certificate_key: str | None = None  # "ECDSA P-384", or why it cannot be said, TLS <= 1.2
+    certificate_key_type: str | None = None  # its catalogue id, when it is one
+
+    @property
+    def ok(self) -> bool:
+        """The handshake would proceed: the server chose parameters (a HelloRetryRequest asks
+        the client for another key share, which every TLS 1.3 client can send)."""
+        return self.kind in ("server_hello", "hello_retry_request")
+
+    @property
+    def answered(self) -> bool:
+        """The server decided (parameters or an alert), rather than closing or going silent."""
+        return self.ok or self.kind == "alert"
+
+
+# -- the answer, as it arrives -------------------------------------------------------------------
+class AnswerReader:
+    """Feed it what the server sends after the ClientHello, in any pieces: `feed` returns the
+    result once the answer decides it, and `end` says what the answer was when the server
+    closes or goes silent first."""
+
+    def __init__(self, sample: ProbeSample) -> None:
+        self.sample = sample
+        self.received = 0
+        self._records = bytearray()    # bytes not yet forming a complete record
+        self._consumed = 0             # bytes before _records[0]: offsets are in the answer
+        self._messages = bytearray()   # handshake bytes not yet forming a complete message
+        self._hello: ServerHello | None = None
+
+    @property
+    def held(self) -> int:
+        """Bytes held between feeds: under a record plus a handshake message, whatever came."""
+        return len(self._records) + len(self._messages)
+
+    def feed(self, data: bytes) -> ProbeResult | None:
+        room = MAX_FLIGHT - self.received
+        self.received += min(len(data), room + 1)
+        self._records += data[:room + 1]
+        try:
+            result = self._advance()
+        except DecodeError as error:
+            return self._broken(error)
+        if result is None and self.received > MAX_FLIGHT:
+            if self._hello is not None:
+                return self._decided(f"not read: the server's flight after its ServerHello "
+                                      f"exceeds the {MAX_FLIGHT} bytes a probe reads")
+            return ProbeResult(self.sample, "error", detail=f"more than {MAX_FLIGHT} bytes "
+                                                            "without a complete answer")
+        return result
+
+    def end(self, why: str) -> ProbeResult:
+        """The server closed the connection or stopped sending (`why`, for the detail)."""
+        if self._hello is not None:  # the ServerHello came; the certificate did not
+            return self._decided(None)
+        return ProbeResult(self.sample, "closed", detail=f"{why} ({self.received} bytes)")
+
+    # -- records ------------------------------------------------------------------------------
+    def _advance(self) -> ProbeResult | None:
+        records, position = self._records, 0
+        try:
+            while len(records) - position >= 5:
+                try:
+                    header = read_record_header(records, position, any_version=True)
+                except DecodeError as error:  # with its offset in the whole answer
+                    raise DecodeError(error.message, offset=self._consumed + position,
+                                      field=error.field) from None
+                end = position + 5 + header.length
+                if end > len(records):
+                    break
+                result = self._record(header.content_type, records[position + 5:end])
+                position = end
+                if result is not None:
+                    return result
+        finally:
+            del records[:position]
+            self._consumed += position
+        return None
+
+    def _record(self, content_type: int, payload: bytes) -> ProbeResult | None:
+        if content_type == CONTENT_HANDSHAKE:
+            self._messages += payload
+            return self._handshake()
+        if self._hello is not None:  # anything else ends the flight the ServerHello began
+            name = lookup("content_types", content_type) or str(content_type)
+            return self._decided(f"no Certificate: the server sent {name} after its ServerHello")
+        if content_type == CONTENT_ALERT:
+            if len(payload) < 2:
+                raise DecodeError(f"alert record length {len(payload)} is shorter than an "
+                                  "alert (2)", field="record length")
+            alert = Alert.parse(Reader(payload))
+            return ProbeResult(self.sample, "alert", alert=alert.description)
+        name = lookup("content_types", content_type) or str(content_type)
+        raise DecodeError(f"the server's first record is {name} ({content_type}), not a "
+                          "handshake or an alert", field="record content type")
+
+    # -- handshake messages -------------------------------------------------------------------
+    def _handshake(self) -> ProbeResult | None:
+        messages = self._messages
+        while len(messages) >= 4:
+            length = int.from_bytes(messages[1:4], "big")
+            if length + 4 > MAX_MESSAGE:
+                if self._hello is None:
+                    raise DecodeError(f"a handshake message of {length} bytes where the "
+                                      "ServerHello should be", field="handshake length")
+                name = lookup("handshake_types", messages[0]) or f"type {messages[0]}"
+                return self._decided(f"not read: a {name} message of {length} bytes, more "
+                                     f"than the {MAX_MESSAGE} bytes a probe reads")
+            if len(messages) < length + 4:
+                return None
+            message = bytes(messages[:length + 4])
+            del messages[:length + 4]
+            result = self._message(message)
+            if result is not None:
+                return result
+        return None
+
+    def _message(self, message: bytes) -> ProbeResult | None:
+        msg_type = message[0]
+        if self._hello is None:
+            if msg_type != HANDSHAKE_SERVER_HELLO:
+                name = lookup("handshake_types", msg_type) or "unknown"
+                raise DecodeError(f"the server's first handshake message is {name} "
+                                  f"({msg_type}), not a ServerHello (2)", field="handshake type")
+            self._hello = ServerHello.parse(Reader(message, 4))
+            if self._hello.is_hello_retry_request or self._hello.selected_version >= 0x0304:
+                return self._decided(None)  # the rest is encrypted (RFC 8446 §2)
+            return None
+        if msg_type == HANDSHAKE_CERTIFICATE:
+            try:
+                chain = CertificateList.parse(Reader(message, 4)).certificates
+            except DecodeError as error:
+                return self._decided(f"unreadable: malformed Certificate message ({error})")
+            if not chain:
+                return self._decided("no certificate (an empty Certificate message)")
+            key, key_type = certificate_key(chain[0])
+            return self._decided(key, key_type)
+        if msg_type == HANDSHAKE_SERVER_HELLO_DONE:
+            return self._decided(None)  # an anonymous or PSK suite: no certificate
+        return None
+
+    # -- results ------------------------------------------------------------------------------
+    def _decided(self, key: str | None, key_type: str | None = None) -> ProbeResult:
+        hello = self._hello
+        kind = "hello_retry_request" if hello.is_hello_retry_request else "server_hello"
+        return ProbeResult(self.sample, kind, hello.selected_version, hello.cipher_suite,
+                           hello.selected_group, certificate_key=key,
+                           certificate_key_type=key_type)
+
+    def _broken(self, error: DecodeError) -> ProbeResult:
+        if self._hello is not None:
+            return self._decided(f"unreadable: {error}")
+        return ProbeResult(self.sample, "error", detail=f"the answer is not TLS: {error}")
