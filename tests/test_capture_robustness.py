@@ -9,6 +9,7 @@ import random
 import socket
 import time
 
+import pytest
 
 from generator.compat.clients import recorded_clients
 from generator.net.capture import CaptureServer, CaptureSettings
@@ -53,18 +54,21 @@ def test_garbage_gets_an_alert_and_the_next_client_is_served(tmp_path):
 
 
 def test_a_slow_client_is_dropped_and_blocks_no_one(tmp_path):
-    with capture(tmp_path, "--timeout", "1") as running:
+    """A client stuck mid-hello does not delay another: the good client is answered while the
+    slow one is still connected, and the slow one is dropped at its --timeout (no clock is
+    asserted: the order of events is)."""
+    with capture(tmp_path, "--timeout", "5") as running:
         slow = socket.create_connection(("127.0.0.1", running.port), 10)
         slow.sendall(HELLO[:3])
-        started = time.monotonic()
         assert exchange(running.port, HELLO) == ALERT_HANDSHAKE_FAILURE
-        assert time.monotonic() - started < 1.0, "the good client waited for the slow one"
-        slow.settimeout(5)
+        slow.setblocking(False)
+        with pytest.raises(BlockingIOError):  # still connected: nobody waited for it to go
+            slow.recv(100)
+        slow.settimeout(20)
         assert slow.recv(100) == b""  # closed by the capture after its timeout
-        assert 0.5 < time.monotonic() - started < 4
         slow.close()
         _, stderr = running.stop()
-    assert "no complete ClientHello within 1 s (3 bytes arrived)" in stderr
+    assert "no complete ClientHello within 5 s (3 bytes arrived)" in stderr
 
 
 def test_a_fake_1_mib_record_is_refused_at_its_header(tmp_path):
