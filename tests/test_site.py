@@ -148,3 +148,28 @@ def test_invalid_case_fails_the_build_with_file_and_line(tmp_path):
                      r"expected works, fails or untested", result.stderr)
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "out" / "index.html").exists()
+
+
+def test_the_build_refuses_deep_values_long_numbers_and_links_without_a_traceback(tmp_path):
+    """`make site` on cases that crashed the loader (RecursionError, Python's int-size
+    ValueError) or were followed out of the repository fails with file:line:col lines."""
+    text = (ROOT / "cases" / "linode-nodebalancer-rsa-only.yaml").read_text()
+    outside = tmp_path / "outside.yaml"
+    outside.write_text(text.replace("linode-nodebalancer-rsa-only", "outside"))
+    (tmp_path / "project").mkdir()
+    project = project_copy(tmp_path / "project", {
+        "deep.yaml": "id: deep\ntitle: " + "[" * 497 + "]" * 497 + "\n",
+        "number.yaml": text.replace("id: linode-nodebalancer-rsa-only", "id: number").replace(
+            "observed: 2020-04-03", "observed: " + "9" * 5000)})
+    (project / "cases" / "outside.yaml").symlink_to(outside)
+    (project / "cases" / "mkdocs.yaml").symlink_to(project / "mkdocs.yml")
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d",
+                             str(tmp_path / "out")], cwd=project, capture_output=True, text=True,
+                            timeout=300, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    for expected in ("cases/deep.yaml:2:27: values are nested more than 20 levels deep here",
+                     "cases/number.yaml:11:13: a number of 5000 characters",
+                     "cases/outside.yaml:1:1: the file is a symbolic link",
+                     "cases/mkdocs.yaml:1:1: the file is a symbolic link"):
+        assert expected in result.stderr, result.stderr
+    assert "site_name" not in result.stderr and not (tmp_path / "out" / "index.html").exists()

@@ -9,6 +9,9 @@ recommended key type works; references are real http(s) addresses; no TODO left 
 from __future__ import annotations
 
 import datetime
+import errno
+import os
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +20,7 @@ from urllib.parse import urlsplit
 
 from generator.cases import model
 from generator.cases.schema import find_schema, schema_problems
-from generator.cases.yamlpos import Located, Problem, load
+from generator.cases.yamlpos import MAX_BYTES, Located, Problem, load, oversized
 from generator.compat.analyzer import analyze
 from generator.compat.keytypes import catalogue
 from generator.compat.proof import disagreements
@@ -47,13 +50,14 @@ class Report:
 
 
 def case_files(paths: Iterable[str | Path]) -> list[Path]:
-    """The .yaml files named, or found (not recursively) in the directories named."""
+    """The .yaml files named, or found (not recursively) in the directories named: every entry
+    so named, links and other non-files included, so that check_file can refuse them by name."""
     files: list[Path] = []
     for item in paths:
         path = Path(item)
         if path.is_dir():
-            files.extend(sorted(p for p in path.glob("*.yaml") if p.is_file()))
-        elif path.is_file():
+            files.extend(sorted(path.glob("*.yaml")))
+        elif os.path.lexists(path):
             files.append(path)
         else:
             raise UsageError(f"{path}: no such file or directory")
@@ -83,15 +87,59 @@ def check_paths(paths: Iterable[str | Path], *, replay: bool = True,
     return Report(tuple(cases), tuple(problems), len(files))
 
 
-def check_file(path: Path, *, replay: bool = True) -> tuple[model.Case | None, list[Problem]]:
+def read_case_file(path: Path) -> tuple[str | None, Problem | None]:
+    """The text of a case file, or why it is refused: a symbolic link is never followed (it
+    could publish, or leak in error messages, a file from anywhere), nor is anything but a
+    regular file read, and no more than MAX_BYTES + 1 bytes are."""
     source = str(path)
+    if path.is_symlink():
+        return None, _symlink_problem(path)
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        return None, [Problem(source, 1, 1, f"the file is not UTF-8 (byte {error.start})",
-                              "save it as UTF-8")]
+        descriptor = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
     except OSError as error:
-        return None, [Problem(source, 1, 1, f"cannot read the file: {error.strerror}")]
+        if error.errno == errno.ELOOP:  # became a link after the check above
+            return None, _symlink_problem(path)
+        return None, Problem(source, 1, 1, f"cannot read the file: {error.strerror}")
+    status = os.fstat(descriptor)
+    if not stat.S_ISREG(status.st_mode):
+        os.close(descriptor)
+        return None, Problem(source, 1, 1, "not a regular file",
+                             "case files are plain .yaml files")
+    if status.st_size > MAX_BYTES:
+        os.close(descriptor)
+        return None, oversized(source, status.st_size)
+    with os.fdopen(descriptor, "rb") as handle:
+        data = handle.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:  # grew since fstat
+        return None, oversized(source, len(data))
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as error:
+        return None, Problem(source, 1, 1, f"the file is not UTF-8 (byte {error.start})",
+                             "save it as UTF-8")
+
+
+def _symlink_problem(path: Path) -> Problem:
+    try:
+        target = f" (to {os.readlink(path)})"
+    except OSError:
+        target = ""
+    return Problem(str(path), 1, 1, f"the file is a symbolic link{target}; it is refused, not "
+                                    "followed", "put the case itself in the file")
+
+
+def check_file(path: Path, *, replay: bool = True) -> tuple[model.Case | None, list[Problem]]:
+    text, refused = read_case_file(path)
+    if refused is not None:
+        return None, [refused]
+    return check_text(text, path, replay=replay)
+
+
+def check_text(text: str, path: Path, *, replay: bool = True
+               ) -> tuple[model.Case | None, list[Problem]]:
+    """`check_file` on text already read; `path` names it and locates its schema."""
+    source = str(path)
     located, problems = load(text, source)
     if located is None:
         return None, problems
@@ -162,13 +210,17 @@ class _Semantics:
 
     def _date_paths(self) -> list[tuple]:
         paths = [("status", name) for name in ("observed", "fixed", "reviewed")]
-        paths += [("references", i, "date") for i in range(len(self.data.get("references") or []))]
-        paths += [("samples", i, "provenance", "date")
-                  for i in range(len(self.data.get("samples") or []))]
+        paths += [("references", i, "date") for i in range(len(self._list("references")))]
+        paths += [("samples", i, "provenance", "date") for i in range(len(self._list("samples")))]
         return paths
 
+    def _list(self, key: str) -> list:
+        """A top-level list, or [] when it is something else (the schema reports that)."""
+        value = self.data.get(key)
+        return value if isinstance(value, list) else []
+
     def _urls(self) -> None:
-        for index, reference in enumerate(self.data.get("references") or []):
+        for index, reference in enumerate(self._list("references")):
             url = reference.get("url") if isinstance(reference, dict) else None
             if not isinstance(url, str):
                 continue

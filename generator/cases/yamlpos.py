@@ -1,13 +1,17 @@
 """Load a YAML case file into plain data, remembering where every value came from.
 
 Safe by construction: only YAML's core types (no object tags), no anchors or aliases (so no
-alias bombs), one document, no duplicate keys, a size limit checked before parsing. Dates stay
-the strings they were written as, so the schema sees what the author typed. Every problem is
-reported with its line and column, all of them at once where parsing allows.
+alias bombs), one document, no duplicate keys, a size limit checked before parsing, a nesting
+limit checked on the parser's events before anything is built (so no recursion runs deeper than
+that), and numbers of at most a few digits (Python refuses to convert very long ones, and
+sexagesimal ones cost quadratic time). Dates stay the strings they were written as, so the
+schema sees what the author typed. Every problem is reported with its line and column, all of
+them at once where parsing allows.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +20,12 @@ from yaml.constructor import SafeConstructor
 
 #: case files are prose and a few ClientHellos; anything larger is a mistake or an attack
 MAX_BYTES = 256 * 1024
+#: a case nests six levels (samples, a sample, provenance, placeholders, a placeholder)
+MAX_DEPTH = 20
+#: the longest number a case holds is a byte offset or a year
+MAX_NUMBER_CHARACTERS = 20
+#: what YAML 1.1 counts as a line break (§5.4), so that line numbers agree with the parser's
+LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
 
 Path = tuple  # a JSON-pointer-like path: ("samples", 0, "hex")
 
@@ -95,17 +105,25 @@ def load(text: str, source: str) -> tuple[Located | None, list[Problem]]:
 
     size = len(text.encode("utf-8"))
     if size > MAX_BYTES:
-        problem(None, f"the file is {size} bytes; case files are at most {MAX_BYTES}",
-                "split the samples into separate cases or trim them")
-        return None, problems
+        return None, [oversized(source, size)]
     if not text.strip():
         problem(None, "the file is empty", "start from `tlskb new ID`")
         return None, problems
     anchors: list[yaml.Event] = []
+    depth = 0
     try:
         for event in yaml.parse(text, Loader=_LOADER):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                 anchors.append(event)
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    problem(event.start_mark, f"values are nested more than {MAX_DEPTH} levels "
+                                              "deep here", "a case nests a few levels; check "
+                                                           "the brackets and the indentation")
+                    return None, problems
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         what = getattr(error, "problem", None) or str(error)
@@ -127,7 +145,7 @@ def load(text: str, source: str) -> tuple[Located | None, list[Problem]]:
         problem(None, f"expected one YAML document, found {len(documents)}",
                 "remove extra '---' separators")
         return None, problems
-    located = Located(None, lines=text.split("\n"))
+    located = Located(None, lines=LINE_BREAK.split(text))
     located.data = _construct(documents[0], (), located, problem)
     return (None if problems else located), problems
 
@@ -162,9 +180,33 @@ def _construct(node: yaml.Node, path: Path, located: Located, problem) -> Any:
     tag = node.tag
     if tag == "tag:yaml.org,2002:timestamp":
         return node.value  # keep dates as written; the schema checks their form
-    if tag in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool",
-               "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
+    if tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
+        return _number(node, problem)
+    if tag in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool"):
         return _Constructor().construct_object(node)
     problem(node.start_mark, f"tag {tag} is not allowed in case files",
             "case files hold plain strings, numbers, lists and mappings")
     return None
+
+
+def _number(node: yaml.ScalarNode, problem) -> int | float | None:
+    """An int or float scalar, refused when longer than any number a case holds (Python will
+    not convert an integer of over 4300 digits, and a long sexagesimal one costs quadratic
+    time) or when YAML's resolver took something unconvertible for a number (`0b_`, `0x_`)."""
+    if len(node.value) > MAX_NUMBER_CHARACTERS:
+        problem(node.start_mark, f"a number of {len(node.value)} characters; numbers in case "
+                                 f"files have at most {MAX_NUMBER_CHARACTERS}",
+                "put text in quotes")
+        return None
+    try:
+        return _Constructor().construct_object(node)
+    except (ValueError, OverflowError):
+        problem(node.start_mark, f"{node.value!r} looks like a number but is not one",
+                "put text in quotes")
+        return None
+
+
+def oversized(source: str, size: int) -> Problem:
+    """The problem of a file over MAX_BYTES, refused before it is read or parsed."""
+    return Problem(source, 1, 1, f"the file is {size} bytes; case files are at most {MAX_BYTES}",
+                   "split the samples into separate cases or trim them")
