@@ -80,7 +80,7 @@ def test_defective_cases_report_exactly_what_is_expected():
     expected = (BAD / "EXPECTED.txt").read_text()
     assert code == 1
     assert out == expected
-    assert re.fullmatch(r"tlskb: \d+ problem\(s\) in 23 of 23 case file\(s\)\n", err)
+    assert re.fullmatch(r"tlskb: \d+ problem\(s\) in 26 of 26 case file\(s\)\n", err)
     assert "Traceback" not in out + err
 
 
@@ -92,6 +92,17 @@ def test_defective_cases_report_exactly_what_is_expected():
     ("claim-contradicts-replay", "claims ec384 works, but sample"),
     ("python-tag", "python/object/apply:os.system is not allowed"),
     ("alias-bomb", "anchors and aliases are refused"), ("empty", "the file is empty"),
+    ("attribute-syntax", "title: attribute syntax '{: autofocus tabindex=0 onfocus=alert(1) }'"),
+    ("attribute-syntax", "status.note: attribute syntax '{: onmouseover=alert(1) }'"),
+    ("unsafe-links", "link to 'javascript:alert(1)' (written '&#106;avascript:alert(1)')"),
+    ("unsafe-links", "link to 'javascript:alert(1)' (written 'javascript&colon;alert(1)')"),
+    ("unsafe-links", "symptoms.0.where: link to 'javascript:alert(1)'"),
+    ("unsafe-links", "samples.0.client: link to 'JaVaScRiPt:alert(1)'"),
+    ("unsafe-links", "outcomes.ec384.note: link to 'vbscript:msgbox(1)'"),
+    ("unsafe-links", "fix.summary: link to '//evil.example/'"),
+    ("unsafe-links", "fix.server: link to 'javascript:alert(1)'"),
+    ("control-characters", "fix.acme_clients.lego: control character U+0000"),
+    ("control-characters", "symptoms.0.text: control character U+001B"),
     ("deep-nesting", "values are nested more than 20 levels deep"),
     ("huge-number", "a number of 5000 characters"),
     ("symlink-outside", "symbolic link (to /etc/passwd); it is refused, not followed"),

@@ -3,7 +3,9 @@
 Semantics beyond the schema: the id is the file name and unique; each sample decodes to exactly
 one ClientHello and its placeholders lie inside it; each replayed claim equals the analyzer's
 verdict and the reference server's answer (the pinned OpenSSL) for every sample; the
-recommended key type works; references are real http(s) addresses; no TODO left from `tlskb new`; dates are not in the future.
+recommended key type works; references are real http(s) addresses; no TODO left from `tlskb new`; dates are not in the future; no text holds what the site would drop or leave
+inert (control characters, attribute syntax, links that are not http(s) or #section, judged
+after HTML entities are decoded: generator/site/safe.py decides, for both).
 """
 
 from __future__ import annotations
@@ -25,9 +27,15 @@ from generator.compat.analyzer import analyze
 from generator.compat.keytypes import catalogue
 from generator.compat.proof import disagreements
 from generator.errors import DecodeError, TlskbError, UsageError
+from generator.site.safe import text_problems
 from generator.tls import decode_client_hello
 
 Progress = Callable[[int, int, str], None]
+
+#: fields shown verbatim (symptoms[].text, as code): only control characters matter in them;
+#: and fields whose schema pattern already limits them to an address, hex digits or a slug
+_VERBATIM = ("text",)
+_PATTERNED = ("hex", "url", "id")
 
 
 class CaseError(TlskbError):
@@ -171,6 +179,7 @@ class _Semantics:
     def run(self, schema_ok: bool, replay: bool) -> list[Problem]:
         self._id()
         self._todo(self.data, ())
+        self._text(self.data, ())
         self._dates()
         self._urls()
         if not schema_ok:
@@ -199,6 +208,25 @@ class _Semantics:
         elif isinstance(value, str) and "TODO" in value:
             self.problem(path, f"{'.'.join(map(str, path))} still says TODO",
                          "replace the placeholder from `tlskb new` with the real text")
+
+    def _text(self, value: Any, path: tuple) -> None:
+        """What the site would drop or leave inert, at the place it is written."""
+        if isinstance(value, dict):
+            for key, item in value.items():
+                self._text(item, path + (key,))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                self._text(item, path + (index,))
+        elif isinstance(value, str):
+            verbatim = len(path) == 3 and path[0] == "symptoms" and path[2] in _VERBATIM
+            markdown = not verbatim and not (path and path[-1] in _PATTERNED)
+            name = ".".join(map(str, path))
+            seen: dict[str, int] = {}
+            for found in text_problems(value, markdown_syntax=markdown):
+                occurrence = seen.get(found.written, 0)
+                seen[found.written] = occurrence + 1
+                where = self.located.find(path, found.written, occurrence)
+                self.problem(path, f"{name}: {found.message}", found.hint, where=where)
 
     def _dates(self) -> None:
         today = datetime.date.today().isoformat()

@@ -69,6 +69,28 @@ class Located:
                 seen += 1
         return None
 
+    def find(self, path: Path, needle: str, occurrence: int = 0) -> tuple[int, int] | None:
+        """Line and column where `needle` (or, for a control character, one of YAML's escapes
+        for it) is written inside the value at `path`, the `occurrence`-th time; None if it is
+        not written there literally."""
+        node = self.nodes.get(tuple(path))
+        if node is None or not needle:
+            return None
+        forms = [needle] + (_escapes(needle) if len(needle) == 1 else [])
+        found: list[tuple[int, int]] = []
+        first, last = node.start_mark, node.end_mark
+        for number in range(first.line, min(last.line + 1, len(self.lines))):
+            line = self.lines[number]
+            start = first.column if number == first.line else 0
+            end = last.column if number == last.line else len(line)
+            for form in forms:
+                column = line.find(form, start, end)
+                while column != -1:
+                    found.append((number + 1, column + 1))
+                    column = line.find(form, column + len(form), end)
+        found.sort()
+        return found[occurrence] if occurrence < len(found) else None
+
     def where(self, path: Path, key: bool = False) -> tuple[int, int]:
         """The position of `path`, or of its nearest ancestor that has one."""
         table = self.keys if key else self.values
@@ -80,6 +102,21 @@ class Located:
                 return self.values[path]
             path = path[:-1]
         return self.values.get((), (1, 1))
+
+
+#: YAML's named escapes in double-quoted scalars (YAML 1.1 §5.7)
+_NAMED_ESCAPES = {"\0": "0", "\a": "a", "\b": "b", "\t": "t", "\n": "n", "\v": "v",
+                  "\f": "f", "\r": "r", "\x1b": "e", "\x85": "N", "\xa0": "_"}
+
+
+def _escapes(character: str) -> list[str]:
+    """How a double-quoted YAML scalar can write `character`."""
+    code = ord(character)
+    forms = [f"\\x{code:02x}", f"\\x{code:02X}"] if code < 0x100 else []
+    forms += [f"\\u{code:04x}", f"\\u{code:04X}", f"\\U{code:08x}", f"\\U{code:08X}"]
+    if character in _NAMED_ESCAPES:
+        forms.append("\\" + _NAMED_ESCAPES[character])
+    return list(dict.fromkeys(forms))
 
 
 class _Constructor(SafeConstructor):

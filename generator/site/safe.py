@@ -92,6 +92,7 @@ class Neutralised:
     written: str
     message: str
     hint: str
+    target: str = ""   # for a link: where it points, as a browser reads it
 
 
 def _raw_attribute(start_tag: str | None, name: str) -> str | None:
@@ -160,10 +161,11 @@ class _AllowList(HTMLParser):
     def _target(self, value: str, written: str | None) -> str | None:
         target = safe_link_target(value)
         if target is None:
+            shown = value.strip()
             self.neutralised.append(Neutralised(
-                "link", written or value, f"link to {value.strip()!r} is not allowed",
+                "link", written or value, f"link to {shown!r} is not allowed",
                 "links may point only to http:// or https:// addresses or to a #section of "
-                "the page"))
+                "the page", shown))
         return target
 
     def result(self) -> str:
@@ -254,7 +256,21 @@ def text_problems(text: str, *, markdown_syntax: bool = True) -> list[Neutralise
                              "allowed in case text",
                              "remove it; case text cannot set HTML attributes, ids or classes")
                        for match in ATTRIBUTE_LIST.finditer(text)]
-    dropped = full_prose(text)[1]
-    if attribute_lists:  # the attributes a fence's `{#id .class}` would set: reported once
-        dropped = [n for n in dropped if n.kind != "attribute"]
+    dropped = []
+    for found in full_prose(text)[1]:
+        if found.kind == "attribute" and attribute_lists:
+            continue  # what a fence's `{#id .class}` would set: reported once, above
+        if found.kind == "link":
+            found = _as_written(found, text)
+        dropped.append(found)
     return problems + attribute_lists + dropped
+
+
+def _as_written(link: Neutralised, text: str) -> Neutralised:
+    """A dropped link as the contributor wrote it: Markdown's output keeps entities they wrote
+    (`&#106;avascript:`) and escapes characters they wrote plainly (`<` as `&lt;`)."""
+    written = link.written if link.written in text else html.unescape(link.written)
+    if written == link.target:
+        return Neutralised(link.kind, written, link.message, link.hint, link.target)
+    return Neutralised(link.kind, written, link.message.replace(
+        " is not allowed", f" (written {written!r}) is not allowed"), link.hint, link.target)
