@@ -192,3 +192,28 @@ def test_plain_escapes_for_text_and_attributes():
     assert plain("</title><script>x</script> \"q\" 'a' & {: x=1 }") == (
         "&lt;/title&gt;&lt;script&gt;x&lt;/script&gt; &quot;q&quot; &#x27;a&#x27; &amp; "
         "{: x=1 }")
+
+
+def test_fragments_come_back_exactly_once_or_the_page_is_not_written():
+    """generator/site/fragments.py: tokens stand for final HTML in a page's Markdown; one lost,
+    repeated, or a block one that Markdown did not leave as its own paragraph, is an error."""
+    import markdown
+    from generator.site.fragments import FragmentError, Fragments, insert
+    f = Fragments()
+    source = (f"# {f.inline('a &lt;title&gt;')}\n\nSee {f.inline('<em>x</em>')} here.\n"
+              + f.block("<div>block</div>") + "\n- item\n")
+    page = f.page(source)
+    rendered = markdown.markdown(page.markdown)
+    assert insert(rendered, page.fragments, "p") == (
+        "<h1>a &lt;title&gt;</h1>\n<p>See <em>x</em> here.</p>\n<div>block</div>\n<ul>\n"
+        "<li>item</li>\n</ul>")
+    token = next(iter(page.fragments))
+    with pytest.raises(FragmentError, match="not once"):
+        insert(rendered.replace(token, ""), page.fragments, "p")
+    with pytest.raises(FragmentError, match="not once"):
+        insert(rendered + token, page.fragments, "p")
+    block = [t for t, fragment in page.fragments.items() if fragment.block][0]
+    with pytest.raises(FragmentError, match="not a paragraph of its own"):
+        insert(rendered.replace(f"<p>{block}</p>", f"<li>{block}</li>"), page.fragments, "p")
+    with pytest.raises(FragmentError, match="never made"):
+        insert(rendered + "TLSKBFRAGMENT99X", page.fragments, "p")

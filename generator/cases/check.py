@@ -3,9 +3,11 @@
 Semantics beyond the schema: the id is the file name and unique; each sample decodes to exactly
 one ClientHello and its placeholders lie inside it; each replayed claim equals the analyzer's
 verdict and the reference server's answer (the pinned OpenSSL) for every sample; the
-recommended key type works; references are real http(s) addresses; no TODO left from `tlskb new`; dates are not in the future; no text holds what the site would drop or leave
-inert (control characters, attribute syntax, links that are not http(s) or #section, judged
-after HTML entities are decoded: generator/site/safe.py decides, for both).
+recommended key type works; references are real http(s) addresses; no TODO left from
+`tlskb new`; dates are not in the future; no text holds what the site would drop or leave inert
+(control characters, attribute syntax, links that are not http(s) or #section once HTML
+entities are decoded: generator/site/safe.py decides, for both). Files are read only if they
+are regular files, never through a symbolic link.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ before the site has to.
 
 from __future__ import annotations
 
+import enum
 import html
 import re
 from dataclasses import dataclass
@@ -84,11 +85,19 @@ _ALLOWED_ATTRIBUTES = {
 }
 
 
+class Kind(enum.StrEnum):
+    """What the renderer neutralises."""
+    CONTROL = "control"        # a control character, removed
+    ATTRIBUTE = "attribute"    # attribute syntax (left as text) or an attribute (dropped)
+    ELEMENT = "element"        # an element outside the allow-list (its text kept)
+    LINK = "link"              # a link target that is not http(s) or #section (dropped)
+
+
 @dataclass(frozen=True, slots=True)
 class Neutralised:
-    """Something in contributor text the renderer dropped or left inert: what kind (control,
-    attribute, link), what the contributor wrote (to find it in the file), and why."""
-    kind: str
+    """Something in contributor text the renderer dropped or left inert: what kind, what the
+    contributor wrote (to find it in the file), and why."""
+    kind: Kind
     written: str
     message: str
     hint: str
@@ -121,6 +130,8 @@ class _AllowList(HTMLParser):
             self.out.append(f'<a href="{html.escape(target)}">{label}</a>' if target else label)
             return
         if tag not in _BLOCK | _INLINE:
+            self.neutralised.append(Neutralised(Kind.ELEMENT, tag, f"<{tag}> is not allowed in "
+                                                "case text", "write Markdown or plain text"))
             return  # its text stays, as text
         kept = []
         for name, value in attrs:
@@ -135,8 +146,8 @@ class _AllowList(HTMLParser):
                 kept.append(f' {name}="{html.escape(without_controls(value))}"')
             else:
                 self.neutralised.append(Neutralised(
-                    "attribute", value, f"attribute {name}={value!r} on <{tag}> is not allowed in case text",
-                    "remove it: case text cannot set HTML attributes"))
+                    Kind.ATTRIBUTE, value, f"attribute {name}={value!r} on <{tag}> is not "
+                    "allowed in case text", "remove it: case text cannot set HTML attributes"))
         self.out.append(f"<{tag}{''.join(kept)}>")
         if tag not in _VOID:
             self.open.append(tag)
@@ -163,7 +174,7 @@ class _AllowList(HTMLParser):
         if target is None:
             shown = value.strip()
             self.neutralised.append(Neutralised(
-                "link", written or value, f"link to {shown!r} is not allowed",
+                Kind.LINK, written or value, f"link to {shown!r} is not allowed",
                 "links may point only to http:// or https:// addresses or to a #section of "
                 "the page", shown))
         return target
@@ -247,20 +258,24 @@ def code_block(text: str) -> str:
 def text_problems(text: str, *, markdown_syntax: bool = True) -> list[Neutralised]:
     """What the site would remove or leave inert in `text`: control characters, and unless
     `markdown_syntax` is False (verbatim text), attribute syntax and links it would drop."""
-    problems = [Neutralised("control", character, f"control character U+{ord(character):04X} is not "
-                            "allowed in case text", "remove it; the site drops it")
+    problems = [Neutralised(Kind.CONTROL, character, f"control character U+{ord(character):04X} "
+                            "is not allowed in case text", "remove it; the site drops it")
                 for character in dict.fromkeys(CONTROL.findall(text.replace("\r\n", "\n")))]
     if not markdown_syntax:
         return problems
-    attribute_lists = [Neutralised("attribute", match.group(0), f"attribute syntax {match.group(0)!r} is not "
-                             "allowed in case text",
-                             "remove it; case text cannot set HTML attributes, ids or classes")
+    attribute_lists = [Neutralised(Kind.ATTRIBUTE, match.group(0), f"attribute syntax "
+                                   f"{match.group(0)!r} is not allowed in case text",
+                                   "remove it; case text cannot set HTML attributes, ids or "
+                                   "classes")
                        for match in ATTRIBUTE_LIST.finditer(text)]
     dropped = []
-    for found in full_prose(text)[1]:
-        if found.kind == "attribute" and attribute_lists:
+    cleaned = without_controls(text)
+    # text without markup characters renders as one escaped paragraph: nothing to drop
+    neutralised = full_prose(text)[1] if _MAY_BE_MARKUP.search(cleaned) else []
+    for found in neutralised:
+        if found.kind is Kind.ATTRIBUTE and attribute_lists:
             continue  # what a fence's `{#id .class}` would set: reported once, above
-        if found.kind == "link":
+        if found.kind is Kind.LINK:
             found = _as_written(found, text)
         dropped.append(found)
     return problems + attribute_lists + dropped
