@@ -19,7 +19,8 @@ from generator.cases.model import Case, Outcome
 from generator.compat.keytypes import AcmeClient, Catalogue, KeyType
 from generator.compat.openssl.facts import VersionedFact
 from generator.site.fragments import Fragments, GeneratedPage
-from generator.site.safe import code_block, inline_prose, plain, prose, without_controls
+from generator.site.safe import (code_block, inline_prose, plain, prose, safe_link_target,
+                                 without_controls)
 from generator.site.tree_html import decisive_keys, tree_html
 from generator.tls.fingerprint import fingerprints
 from generator.tls.tree import client_hello_tree
@@ -237,8 +238,11 @@ def _references(case: Case) -> str:
     items = []
     for reference in case.references:
         title = plain(reference.title)
-        head = (f'<a href="{plain(reference.url)}">{title}</a>' if reference.url
-                else f"{title} <em>({plain(reference.citation)})</em>")
+        # the schema and check allow only http(s) addresses here; judged again all the same (as
+        # written: plain() escapes it, so the browser reads these very characters)
+        target = safe_link_target(without_controls(reference.url)) if reference.url else None
+        head = (f'<a href="{plain(target)}">{title}</a>' if target
+                else f"{title} <em>({plain(reference.citation or reference.url)})</em>")
         note = f" — {inline_prose(reference.note)}" if reference.note else ""
         items.append(f"<li>{head}, {plain(reference.date)}{note}</li>")
     return '<ul class="tlskb-references">' + "".join(items) + "</ul>"
