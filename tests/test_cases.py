@@ -227,3 +227,22 @@ def test_deep_values_and_long_numbers_are_one_line_each(tmp_path, value, message
     code, out, err = run("check", str(tmp_path / "x.yaml"))
     assert code == 1 and "Traceback" not in out + err
     assert out.startswith(f"{tmp_path / 'x.yaml'}:2:") and message in out
+
+
+def test_text_problems_are_capped_per_field(tmp_path):
+    """40,000 attribute lists in one field: ten are located, the rest counted (locating each
+    scans the field, so an uncapped list would cost the square of the file's size)."""
+    text = (ROOT / "cases" / "linode-nodebalancer-rsa-only.yaml").read_text()
+    (tmp_path / "case.schema.json").write_text(SCHEMA.read_text())
+    cause = "  " + "{#a} " * 40000 + "\n"
+    path = tmp_path / "x.yaml"
+    path.write_text(text.replace("id: linode-nodebalancer-rsa-only", "id: x").replace(
+        "cause: |\n", "cause: |\n" + cause, 1))
+    code, out, _ = run("check", str(path))
+    lines = [line for line in out.splitlines() if ": cause: " in line]
+    located = [line for line in lines if "attribute syntax '{#a}'" in line]
+    assert code == 1 and len(lines) == 11 and len(located) == 10
+    assert located[0].startswith(f"{path}:31:3: cause: ") and f"{path}:31:48: " in located[9]
+    # the 40,000 more, and the paragraph too long for Markdown (200,000 characters)
+    assert f"{path}:30:8: cause: 39991 more like these (fix the ones above and run tlskb check " \
+           "again)" in lines

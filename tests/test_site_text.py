@@ -14,6 +14,11 @@ from hypothesis import strategies as st
 from generator.site.safe import (allow_listed, code_block, full_prose, inline_prose, plain, prose,
                                  render_prose, safe_link_target, text_problems)
 
+def problems_in(text, **options):
+    """All of text_problems' findings (it shows ten by default)."""
+    return text_problems(text, limit=10**6, **options)[0]
+
+
 #: prose characters plus every character Markdown gives a meaning to
 ALPHABET = st.sampled_from(list("abcXYZ019 .,:;'\"()-+=#>|~@/%$^{}?") +
                            ["*", "_", "`", "[", "]", "<", ">", "&", "!", "\\", "\n", "\t",
@@ -91,14 +96,14 @@ def test_check_refuses_whatever_the_renderer_neutralises(text):
     _, neutralised = full_prose(text)
     stripped = re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", text.replace("\r\n", "\n"))
     if neutralised or stripped:
-        assert text_problems(text)
+        assert problems_in(text)
 
 
 def test_raw_html_is_shown_as_text():
     rendered = prose("<script>alert(1)</script> and <b onclick=x()>b</b>")
     assert rendered == ("<p>&lt;script&gt;alert(1)&lt;/script&gt; and &lt;b onclick=x()&gt;b"
                         "&lt;/b&gt;</p>")
-    assert text_problems("<script>alert(1)</script>") == []  # shown, not neutralised
+    assert problems_in("<script>alert(1)</script>") == []  # shown, not neutralised
 
 
 @pytest.mark.parametrize("written", [
@@ -113,7 +118,7 @@ def test_unsafe_link_targets_are_refused_after_decoding(written):
     assert safe_link_target(html.unescape(written)) is None
     rendered = prose(f"[x](<{written}>) and [y]({written})")
     assert "href" not in rendered, rendered
-    assert any(p.kind == "link" for p in text_problems(f"[y]({written})")), written
+    assert any(p.kind == "link" for p in problems_in(f"[y]({written})")), written
 
 
 @pytest.mark.parametrize("written,target", [
@@ -123,7 +128,7 @@ def test_unsafe_link_targets_are_refused_after_decoding(written):
 ])
 def test_safe_link_targets_are_kept_exactly(written, target):
     assert prose(f"[x]({written})") == f'<p><a href="{target}">x</a></p>'
-    assert text_problems(f"[x]({written})") == []
+    assert problems_in(f"[x]({written})") == []
 
 
 def test_entities_are_decoded_once_like_a_browser():
@@ -141,7 +146,7 @@ def test_attribute_syntax_stays_text_and_check_names_it():
         rendered = prose(text)
         assert written.replace("{", "").strip() in html.unescape(rendered)
         assert not re.search(r"<p [a-z]", rendered)
-        assert [p.written for p in text_problems(text)] == [written]
+        assert [p.written for p in problems_in(text)] == [written]
 
 
 def test_backslash_escapes_are_not_rendered_twice():
@@ -154,7 +159,7 @@ def test_backslash_escapes_are_not_rendered_twice():
 def test_fenced_code_keeps_no_attributes():
     rendered = prose("```{ #x .y onclick=alert(1) }\ncode\n```")
     assert "onclick" not in rendered and 'id="' not in rendered
-    assert [p.written for p in text_problems("```{ #x .y onclick=alert(1) }\ncode\n```")] == [
+    assert [p.written for p in problems_in("```{ #x .y onclick=alert(1) }\ncode\n```")] == [
         "{ #x .y onclick=alert(1) }"]
 
 
@@ -163,9 +168,9 @@ def test_control_characters_are_removed_everywhere():
     for rendered in (prose(text), inline_prose(text), plain(text), code_block(text)):
         assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", rendered)
         assert "abcde" in rendered
-    assert {p.written for p in text_problems(text)} == {"\x00", "\x01", "\x7f", "\x85", "\x02",
+    assert {p.written for p in problems_in(text)} == {"\x00", "\x01", "\x7f", "\x85", "\x02",
                                                           "\x03"}
-    assert [p.kind for p in text_problems("a\x00b", markdown_syntax=False)] == ["control"]
+    assert [p.kind for p in problems_in("a\x00b", markdown_syntax=False)] == ["control"]
 
 
 def test_images_become_links_so_nothing_is_loaded_from_other_hosts():
@@ -217,3 +222,36 @@ def test_fragments_come_back_exactly_once_or_the_page_is_not_written():
         insert(rendered.replace(f"<p>{block}</p>", f"<li>{block}</li>"), page.fragments, "p")
     with pytest.raises(FragmentError, match="never made"):
         insert(rendered + "TLSKBFRAGMENT99X", page.fragments, "p")
+
+
+@given(st.lists(st.sampled_from(["[a](b) ", "[", "*a* ", "`a` ", "word ", "\n\n", "\n",
+                                 "- item\n", "> q\n", "&amp; "]), max_size=400).map("".join))
+@example("[" * 65)
+@example("x" * 5001)
+@example(("[a][" * 16 + "b" * 4900 + "\n\n") * 3)
+def test_markdown_only_ever_sees_paragraphs_within_its_budget(text):
+    """Python-Markdown's cost grows with the square of a paragraph's length (it slices the
+    rest of the paragraph at every inline match and scans from every '[' to its end). Every
+    paragraph it is given holds at most MAX_PARAGRAPH characters and MAX_BRACKETS brackets,
+    so rendering costs at most a constant times the text's length; text beyond that is shown
+    as plain paragraphs, and check is told."""
+    from unittest import mock
+
+    from generator.site import safe
+    seen = []
+    real = safe._converter()
+    original = real.convert
+
+    def recording(source):
+        seen.append(source)
+        return original(source)
+
+    with mock.patch.object(real, "convert", recording):
+        rendered, neutralised = render_prose(text)
+    for source in seen:
+        for paragraph in re.split(r"\n[ \t]*\n", source):
+            assert len(paragraph) <= safe.MAX_PARAGRAPH
+            assert paragraph.count("[") <= safe.MAX_BRACKETS
+    assert_inert(rendered)
+    if any(n.kind == "paragraph" for n in neutralised):   # shown as plain paragraphs
+        assert seen == [] and "<a" not in rendered and problems_in(text)

@@ -38,6 +38,9 @@ Progress = Callable[[int, int, str], None]
 #: and fields whose schema pattern already limits them to an address, hex digits or a slug
 _VERBATIM = ("text",)
 _PATTERNED = ("hex", "url", "id")
+#: text problems reported per field (each is located by a scan of the field: a bound keeps
+#: check linear in the file's size whatever the field holds)
+_SHOWN = 10
 
 
 class CaseError(TlskbError):
@@ -224,11 +227,15 @@ class _Semantics:
             markdown = not verbatim and not (path and path[-1] in _PATTERNED)
             name = ".".join(map(str, path))
             seen: dict[str, int] = {}
-            for found in text_problems(value, markdown_syntax=markdown):
+            shown, total = text_problems(value, markdown_syntax=markdown, limit=_SHOWN)
+            for found in shown:
                 occurrence = seen.get(found.written, 0)
                 seen[found.written] = occurrence + 1
                 where = self.located.find(path, found.written, occurrence)
                 self.problem(path, f"{name}: {found.message}", found.hint, where=where)
+            if total > len(shown):
+                self.problem(path, f"{name}: {total - len(shown)} more like these",
+                             "fix the ones above and run tlskb check again")
 
     def _dates(self) -> None:
         today = datetime.date.today().isoformat()

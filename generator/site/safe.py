@@ -91,6 +91,7 @@ class Kind(enum.StrEnum):
     ATTRIBUTE = "attribute"    # attribute syntax (left as text) or an attribute (dropped)
     ELEMENT = "element"        # an element outside the allow-list (its text kept)
     LINK = "link"              # a link target that is not http(s) or #section (dropped)
+    PARAGRAPH = "paragraph"    # a paragraph too long or bracket-laden for Markdown (as text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,10 +224,42 @@ def render_prose(text: str) -> tuple[str, list[Neutralised]]:
     return full_prose(text)
 
 
+#: Python-Markdown's inline pass slices the rest of a paragraph at every match, and looks for
+#: the end of a link by scanning from each '[' to the end of the paragraph: a paragraph costs
+#: time quadratic in its length (32,000 '[' took 92 s, 256 KB of `*a*` 2.5 s). Text whose
+#: paragraphs (blank-line-separated chunks, which can only hold more of Markdown's blocks)
+#: stay within these bounds renders in time linear in its length; other text is shown as
+#: plain paragraphs, without Markdown (and check refuses it).
+MAX_PARAGRAPH = 5000
+MAX_BRACKETS = 64
+_PARAGRAPHS = re.compile(r"\n[ \t]*\n")
+
+
+def _over_budget(text: str) -> list[Neutralised]:
+    """The paragraphs of `text` too long, or with too many brackets, for Markdown."""
+    found = []
+    for paragraph in _PARAGRAPHS.split(text):
+        start = paragraph.lstrip().split("\n", 1)[0][:40]
+        if len(paragraph) > MAX_PARAGRAPH:
+            found.append(Neutralised(Kind.PARAGRAPH, start, f"a paragraph of {len(paragraph)} "
+                                     f"characters (at most {MAX_PARAGRAPH}): the text would be "
+                                     "shown without Markdown", "split it with blank lines"))
+        elif paragraph.count("[") > MAX_BRACKETS:
+            found.append(Neutralised(Kind.PARAGRAPH, start, f"a paragraph with "
+                                     f"{paragraph.count('[')} '[' (at most {MAX_BRACKETS}): the "
+                                     "text would be shown without Markdown",
+                                     "split the paragraph, or write fewer brackets"))
+    return found
+
+
 def full_prose(text: str) -> tuple[str, list[Neutralised]]:
     """`render_prose` without the plain-prose shortcut."""
-    converted = _converter().reset().convert(without_controls(text))
-    return allow_listed(converted)
+    text = without_controls(text)
+    over = _over_budget(text)
+    if over:
+        return "\n".join(f"<p>{html.escape(p.strip(), quote=False)}</p>"
+                          for p in _PARAGRAPHS.split(text) if p.strip()), over
+    return allow_listed(_converter().reset().convert(text))
 
 
 def prose(text: str) -> str:
@@ -255,30 +288,27 @@ def code_block(text: str) -> str:
 
 # -- what `tlskb check` refuses -----------------------------------------------------------------
 
-def text_problems(text: str, *, markdown_syntax: bool = True) -> list[Neutralised]:
-    """What the site would remove or leave inert in `text`: control characters, and unless
-    `markdown_syntax` is False (verbatim text), attribute syntax and links it would drop."""
-    problems = [Neutralised(Kind.CONTROL, character, f"control character U+{ord(character):04X} "
-                            "is not allowed in case text", "remove it; the site drops it")
-                for character in dict.fromkeys(CONTROL.findall(text.replace("\r\n", "\n")))]
-    if not markdown_syntax:
-        return problems
-    attribute_lists = [Neutralised(Kind.ATTRIBUTE, match.group(0), f"attribute syntax "
-                                   f"{match.group(0)!r} is not allowed in case text",
-                                   "remove it; case text cannot set HTML attributes, ids or "
-                                   "classes")
-                       for match in ATTRIBUTE_LIST.finditer(text)]
-    dropped = []
-    cleaned = without_controls(text)
-    # text without markup characters renders as one escaped paragraph: nothing to drop
-    neutralised = full_prose(text)[1] if _MAY_BE_MARKUP.search(cleaned) else []
-    for found in neutralised:
-        if found.kind is Kind.ATTRIBUTE and attribute_lists:
-            continue  # what a fence's `{#id .class}` would set: reported once, above
-        if found.kind is Kind.LINK:
-            found = _as_written(found, text)
-        dropped.append(found)
-    return problems + attribute_lists + dropped
+def text_problems(text: str, *, markdown_syntax: bool = True,
+                  limit: int = 10) -> tuple[list[Neutralised], int]:
+    """What the site would remove or leave inert in `text` — control characters, and unless
+    `markdown_syntax` is False (verbatim text), attribute syntax, paragraphs beyond Markdown's
+    budget and links it would drop — as the first `limit` findings and the number of all."""
+    found = [Neutralised(Kind.CONTROL, character, f"control character U+{ord(character):04X} "
+                         "is not allowed in case text", "remove it; the site drops it")
+             for character in dict.fromkeys(CONTROL.findall(text.replace("\r\n", "\n")))]
+    if markdown_syntax:
+        attribute_lists = [Neutralised(Kind.ATTRIBUTE, match.group(0), f"attribute syntax "
+                                       f"{match.group(0)!r} is not allowed in case text",
+                                       "remove it; case text cannot set HTML attributes, ids or "
+                                       "classes")
+                           for match in ATTRIBUTE_LIST.finditer(text)]
+        found += attribute_lists
+        # text without markup characters renders as one escaped paragraph: nothing to drop
+        if _MAY_BE_MARKUP.search(without_controls(text)):
+            found += [n for n in full_prose(text)[1]  # a fence's `{#id .class}`: reported once
+                      if not (n.kind is Kind.ATTRIBUTE and attribute_lists)]
+    shown = [_as_written(n, text) if n.kind is Kind.LINK else n for n in found[:limit]]
+    return shown, len(found)
 
 
 def _as_written(link: Neutralised, text: str) -> Neutralised:
