@@ -122,8 +122,11 @@ def read_case_file(path: Path) -> tuple[str | None, Problem | None]:
     if status.st_size > MAX_BYTES:
         os.close(descriptor)
         return None, oversized(source, status.st_size)
-    with os.fdopen(descriptor, "rb") as handle:
-        data = handle.read(MAX_BYTES + 1)
+    try:
+        with os.fdopen(descriptor, "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except OSError as error:
+        return None, Problem(source, 1, 1, f"cannot read the file: {error.strerror}")
     if len(data) > MAX_BYTES:  # grew since fstat
         return None, oversized(source, len(data))
     try:
