@@ -80,7 +80,7 @@ def test_defective_cases_report_exactly_what_is_expected():
     expected = (BAD / "EXPECTED.txt").read_text()
     assert code == 1
     assert out == expected
-    assert re.fullmatch(r"tlskb: \d+ problem\(s\) in 19 of 19 case file\(s\)\n", err)
+    assert re.fullmatch(r"tlskb: \d+ problem\(s\) in 26 of 26 case file\(s\)\n", err)
     assert "Traceback" not in out + err
 
 
@@ -92,6 +92,21 @@ def test_defective_cases_report_exactly_what_is_expected():
     ("claim-contradicts-replay", "claims ec384 works, but sample"),
     ("python-tag", "python/object/apply:os.system is not allowed"),
     ("alias-bomb", "anchors and aliases are refused"), ("empty", "the file is empty"),
+    ("attribute-syntax", "title: attribute syntax '{: autofocus tabindex=0 onfocus=alert(1) }'"),
+    ("attribute-syntax", "status.note: attribute syntax '{: onmouseover=alert(1) }'"),
+    ("unsafe-links", "link to 'javascript:alert(1)' (written '&#106;avascript:alert(1)')"),
+    ("unsafe-links", "link to 'javascript:alert(1)' (written 'javascript&colon;alert(1)')"),
+    ("unsafe-links", "symptoms.0.where: link to 'javascript:alert(1)'"),
+    ("unsafe-links", "samples.0.client: link to 'JaVaScRiPt:alert(1)'"),
+    ("unsafe-links", "outcomes.ec384.note: link to 'vbscript:msgbox(1)'"),
+    ("unsafe-links", "fix.summary: link to '//evil.example/'"),
+    ("unsafe-links", "fix.server: link to 'javascript:alert(1)'"),
+    ("control-characters", "fix.acme_clients.lego: control character U+0000"),
+    ("control-characters", "symptoms.0.text: control character U+001B"),
+    ("deep-nesting", "values are nested more than 20 levels deep"),
+    ("huge-number", "a number of 5000 characters"),
+    ("symlink-outside", "symbolic link (to /etc/passwd); it is refused, not followed"),
+    ("symlink-to-yaml", "symbolic link (to ../../../mkdocs.yml); it is refused, not followed"),
 ])
 def test_each_defect_named_by_the_issue(name, fragment):
     expected = (BAD / "EXPECTED.txt").read_text()
@@ -159,3 +174,75 @@ def test_new_scaffolds_a_case_that_check_completes(tmp_path):
                                                                            "choose another id or "
                                                                            "edit that file\n")
     assert "is not a case id" in run("new", "Bad_Id", "--dir", str(cases))[2]
+
+
+def test_symlinks_are_refused_not_followed(tmp_path):
+    """A link to a file outside the repository is not read (so not published), and a link to
+    another YAML file does not leak that file's keys into the messages."""
+    (tmp_path / "case.schema.json").write_text(SCHEMA.read_text())
+    secret = tmp_path.parent / f"{tmp_path.name}-elsewhere.yaml"
+    secret.write_text("secret_key_name: the contents of a file outside the knowledge base\n")
+    (tmp_path / "outside.yaml").symlink_to(secret)
+    (tmp_path / "other-yaml.yaml").symlink_to(ROOT / "mkdocs.yml")
+    (tmp_path / "dangling.yaml").symlink_to(tmp_path / "nowhere.yaml")
+    code, out, err = run("check", str(tmp_path))
+    assert code == 1 and "Traceback" not in out + err
+    assert out.splitlines() == [
+        f"{tmp_path / name}:1:1: the file is a symbolic link (to {target}); it is refused, not "
+        "followed (put the case itself in the file)"
+        for name, target in sorted([("outside.yaml", secret), ("other-yaml.yaml",
+                                    ROOT / "mkdocs.yml"), ("dangling.yaml",
+                                                           tmp_path / "nowhere.yaml")])]
+    assert "secret_key_name" not in out and "contents" not in out
+    assert "site_name" not in out and "theme" not in out
+    # named on the command line, a link is refused the same way
+    assert run("check", str(tmp_path / "outside.yaml"))[1].startswith(
+        f"{tmp_path / 'outside.yaml'}:1:1: the file is a symbolic link")
+
+
+def test_what_is_not_a_regular_file_is_refused_without_reading_it(tmp_path):
+    """A FIFO named like a case would block a reader forever; a directory cannot be read."""
+    import os
+    (tmp_path / "case.schema.json").write_text(SCHEMA.read_text())
+    os.mkfifo(tmp_path / "fifo.yaml")
+    (tmp_path / "folder.yaml").mkdir()
+    code, out, _ = run("check", str(tmp_path))
+    assert code == 1 and out.splitlines() == [
+        f"{tmp_path / name}:1:1: not a regular file (case files are plain .yaml files)"
+        for name in ("fifo.yaml", "folder.yaml")]
+
+
+@pytest.mark.parametrize("value,message", [
+    ("[" * 497 + "]" * 497, "values are nested more than 20 levels deep here"),
+    ("{a: " * 300 + "b" + "}" * 300, "values are nested more than 20 levels deep here"),
+    ("9" * 5000, "a number of 5000 characters; numbers in case files have at most 20"),
+    ("-0x" + "f" * 100000, "a number of 100003 characters"),
+    ("1:" * 20000 + "1", "a number of 40001 characters"),
+    ("0b_", "'0b_' looks like a number but is not one"),
+])
+def test_deep_values_and_long_numbers_are_one_line_each(tmp_path, value, message):
+    """RecursionError and Python's int-size ValueError reached the user as tracebacks."""
+    (tmp_path / "case.schema.json").write_text(SCHEMA.read_text())
+    (tmp_path / "x.yaml").write_text(f"id: x\ntitle: {value}\n")
+    code, out, err = run("check", str(tmp_path / "x.yaml"))
+    assert code == 1 and "Traceback" not in out + err
+    assert out.startswith(f"{tmp_path / 'x.yaml'}:2:") and message in out
+
+
+def test_text_problems_are_capped_per_field(tmp_path):
+    """40,000 attribute lists in one field: ten are located, the rest counted (locating each
+    scans the field, so an uncapped list would cost the square of the file's size)."""
+    text = (ROOT / "cases" / "linode-nodebalancer-rsa-only.yaml").read_text()
+    (tmp_path / "case.schema.json").write_text(SCHEMA.read_text())
+    cause = "  " + "{#a} " * 40000 + "\n"
+    path = tmp_path / "x.yaml"
+    path.write_text(text.replace("id: linode-nodebalancer-rsa-only", "id: x").replace(
+        "cause: |\n", "cause: |\n" + cause, 1))
+    code, out, _ = run("check", str(path))
+    lines = [line for line in out.splitlines() if ": cause: " in line]
+    located = [line for line in lines if "attribute syntax '{#a}'" in line]
+    assert code == 1 and len(lines) == 11 and len(located) == 10
+    assert located[0].startswith(f"{path}:31:3: cause: ") and f"{path}:31:48: " in located[9]
+    # the 40,000 more, and the paragraph too long for Markdown (200,000 characters)
+    assert f"{path}:30:8: cause: 39991 more like these (fix the ones above and run tlskb check " \
+           "again)" in lines

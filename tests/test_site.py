@@ -148,3 +148,115 @@ def test_invalid_case_fails_the_build_with_file_and_line(tmp_path):
                      r"expected works, fails or untested", result.stderr)
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "out" / "index.html").exists()
+
+
+def test_the_build_refuses_deep_values_long_numbers_and_links_without_a_traceback(tmp_path):
+    """`make site` on cases that crashed the loader (RecursionError, Python's int-size
+    ValueError) or were followed out of the repository fails with file:line:col lines."""
+    text = (ROOT / "cases" / "linode-nodebalancer-rsa-only.yaml").read_text()
+    outside = tmp_path / "outside.yaml"
+    outside.write_text(text.replace("linode-nodebalancer-rsa-only", "outside"))
+    (tmp_path / "project").mkdir()
+    project = project_copy(tmp_path / "project", {
+        "deep.yaml": "id: deep\ntitle: " + "[" * 497 + "]" * 497 + "\n",
+        "number.yaml": text.replace("id: linode-nodebalancer-rsa-only", "id: number").replace(
+            "observed: 2020-04-03", "observed: " + "9" * 5000)})
+    (project / "cases" / "outside.yaml").symlink_to(outside)
+    (project / "cases" / "mkdocs.yaml").symlink_to(project / "mkdocs.yml")
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d",
+                             str(tmp_path / "out")], cwd=project, capture_output=True, text=True,
+                            timeout=300, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    for expected in ("cases/deep.yaml:2:27: values are nested more than 20 levels deep here",
+                     "cases/number.yaml:11:13: a number of 5000 characters",
+                     "cases/outside.yaml:1:1: the file is a symbolic link",
+                     "cases/mkdocs.yaml:1:1: the file is a symbolic link"):
+        assert expected in result.stderr, result.stderr
+    assert "site_name" not in result.stderr and not (tmp_path / "out" / "index.html").exists()
+
+
+# -- a knowledge base of injection payloads (tests/support/hostile.py) ---------------------------
+
+class _Attributes(HTMLParser):
+    """Every element's attributes as a browser decodes them."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, dict[str, str]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append((tag, {name: value or "" for name, value in attrs}))
+
+
+def dangerous_attributes(page: str) -> list[str]:
+    """Event handlers, autofocus, and script-running addresses (as a browser reads them: tabs,
+    newlines and edge control characters and spaces removed)."""
+    parser = _Attributes()
+    parser.feed(page)
+    found = []
+    for tag, attributes in parser.elements:
+        for name, value in attributes.items():
+            address = re.sub(r"[\t\n\r]", "", value).strip("\x00\x01\x02 ").lower()
+            if name.startswith("on") or name == "autofocus" or (
+                    name in ("href", "src", "action", "formaction", "data", "xlink:href")
+                    and re.match(r"(javascript|data|vbscript):", address)):
+                found.append(f"<{tag} {name}={value!r}>")
+    return found
+
+
+def test_every_string_field_of_the_schema_gets_every_payload():
+    """The field list comes from cases/case.schema.json: a new string field gets the payloads
+    too, or this fails. Fields with a fixed vocabulary or a pattern that admits none of the
+    characters a payload needs are named, and checked to be so."""
+    from support.hostile import DANGEROUS, PAYLOADS, hostile_cases, string_fields
+    base = hostile_cases()
+    fields = string_fields()
+    assert len(fields) > 40 and {"title", "samples.*.client", "fix.server"} <= {
+        f.name for f in fields}
+    for field in fields:
+        if field.enum:
+            assert field.name in base.fixed_vocabulary
+            assert all(re.fullmatch(r"[a-z0-9.-]+", str(v)) for v in field.enum), field.name
+        elif field.name in base.inert_by_pattern:
+            example = {"hex": "16030100", "id": "a-b"}.get(field.path[-1], "2020-01-01")
+            assert re.search(field.pattern, example), field.name
+            for character in DANGEROUS:
+                for cut in range(len(example) + 1):
+                    assert not re.search(field.pattern,
+                                         example[:cut] + character + example[cut:]), field.name
+        else:
+            assert base.placed[field.name] == set(range(len(PAYLOADS))), field.name
+
+
+def test_injection_payloads_in_every_field_leave_no_markup(tmp_path_factory):
+    """The hostile knowledge base, built by the real plugin with check's text rules off: no
+    page has an event handler, autofocus or script address from case text, no NUL or other
+    control character reaches any page or the search index, and the payloads show as text."""
+    import json
+    from support.hostile import build_hostile_site
+    site, base = build_hostile_site(tmp_path_factory)
+    pages = sorted(site.rglob("*.html"))
+    assert len([p for p in pages if p.parent.name == "cases"]) == len(base.cases) + 1
+    for path in pages:
+        page = path.read_text(encoding="utf-8")
+        assert dangerous_attributes(page) == [], path
+        assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", page), path
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    for entry in index["docs"]:
+        assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", entry["title"] + entry["text"])
+        assert dangerous_attributes(entry["title"]) == dangerous_attributes(entry["text"]) == []
+    import html
+    import yaml
+    for name, text in base.cases.items():  # each title shown exactly as written, once
+        page = (site / "cases" / name.replace(".yaml", ".html")).read_text(encoding="utf-8")
+        heading = re.search(r"<h1 id=\"[^\"]*\">(.*?)<a class=\"headerlink\"", page, re.DOTALL)
+        title = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", yaml.safe_load(text)["title"])
+        assert html.unescape(heading.group(1)) == title, name
+    def titled(payload: int) -> str:
+        from support.hostile import PAYLOADS
+        name = next(name for name, text in base.cases.items()
+                    if yaml.safe_load(text)["title"] == PAYLOADS[payload])
+        return (site / "cases" / name.replace(".yaml", ".html")).read_text(encoding="utf-8")
+    assert "<title>&lt;script&gt;alert(&#x27;xss-1&#x27;)&lt;/script&gt; - tlskb</title>" in (
+        titled(0))
+    assert "<title>&lt;/title&gt;&lt;script&gt;alert(&#x27;xss-22&#x27;)" in titled(21)

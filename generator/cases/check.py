@@ -3,12 +3,19 @@
 Semantics beyond the schema: the id is the file name and unique; each sample decodes to exactly
 one ClientHello and its placeholders lie inside it; each replayed claim equals the analyzer's
 verdict and the reference server's answer (the pinned OpenSSL) for every sample; the
-recommended key type works; references are real http(s) addresses; no TODO left from `tlskb new`; dates are not in the future.
+recommended key type works; references are real http(s) addresses; no TODO left from
+`tlskb new`; dates are not in the future; no text holds what the site would drop or leave inert
+(control characters, attribute syntax, links that are not http(s) or #section once HTML
+entities are decoded: generator/site/safe.py decides, for both). Files are read only if they
+are regular files, never through a symbolic link.
 """
 
 from __future__ import annotations
 
 import datetime
+import errno
+import os
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,14 +24,23 @@ from urllib.parse import urlsplit
 
 from generator.cases import model
 from generator.cases.schema import find_schema, schema_problems
-from generator.cases.yamlpos import Located, Problem, load
+from generator.cases.yamlpos import MAX_BYTES, Located, Problem, load, oversized
 from generator.compat.analyzer import analyze
 from generator.compat.keytypes import catalogue
 from generator.compat.proof import disagreements
 from generator.errors import DecodeError, TlskbError, UsageError
+from generator.site.safe import text_problems
 from generator.tls import decode_client_hello
 
 Progress = Callable[[int, int, str], None]
+
+#: fields shown verbatim (symptoms[].text, as code): only control characters matter in them;
+#: and fields whose schema pattern already limits them to an address, hex digits or a slug
+_VERBATIM = ("text",)
+_PATTERNED = ("hex", "url", "id")
+#: text problems reported per field (each is located by a scan of the field: a bound keeps
+#: check linear in the file's size whatever the field holds)
+_SHOWN = 10
 
 
 class CaseError(TlskbError):
@@ -47,13 +63,14 @@ class Report:
 
 
 def case_files(paths: Iterable[str | Path]) -> list[Path]:
-    """The .yaml files named, or found (not recursively) in the directories named."""
+    """The .yaml files named, or found (not recursively) in the directories named: every entry
+    so named, links and other non-files included, so that check_file can refuse them by name."""
     files: list[Path] = []
     for item in paths:
         path = Path(item)
         if path.is_dir():
-            files.extend(sorted(p for p in path.glob("*.yaml") if p.is_file()))
-        elif path.is_file():
+            files.extend(sorted(path.glob("*.yaml")))
+        elif os.path.lexists(path):
             files.append(path)
         else:
             raise UsageError(f"{path}: no such file or directory")
@@ -83,15 +100,62 @@ def check_paths(paths: Iterable[str | Path], *, replay: bool = True,
     return Report(tuple(cases), tuple(problems), len(files))
 
 
-def check_file(path: Path, *, replay: bool = True) -> tuple[model.Case | None, list[Problem]]:
+def read_case_file(path: Path) -> tuple[str | None, Problem | None]:
+    """The text of a case file, or why it is refused: a symbolic link is never followed (it
+    could publish, or leak in error messages, a file from anywhere), nor is anything but a
+    regular file read, and no more than MAX_BYTES + 1 bytes are."""
     source = str(path)
+    if path.is_symlink():
+        return None, _symlink_problem(path)
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        return None, [Problem(source, 1, 1, f"the file is not UTF-8 (byte {error.start})",
-                              "save it as UTF-8")]
+        descriptor = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
     except OSError as error:
-        return None, [Problem(source, 1, 1, f"cannot read the file: {error.strerror}")]
+        if error.errno == errno.ELOOP:  # became a link after the check above
+            return None, _symlink_problem(path)
+        return None, Problem(source, 1, 1, f"cannot read the file: {error.strerror}")
+    status = os.fstat(descriptor)
+    if not stat.S_ISREG(status.st_mode):
+        os.close(descriptor)
+        return None, Problem(source, 1, 1, "not a regular file",
+                             "case files are plain .yaml files")
+    if status.st_size > MAX_BYTES:
+        os.close(descriptor)
+        return None, oversized(source, status.st_size)
+    try:
+        with os.fdopen(descriptor, "rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except OSError as error:
+        return None, Problem(source, 1, 1, f"cannot read the file: {error.strerror}")
+    if len(data) > MAX_BYTES:  # grew since fstat
+        return None, oversized(source, len(data))
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as error:
+        return None, Problem(source, 1, 1, f"the file is not UTF-8 (byte {error.start})",
+                             "save it as UTF-8")
+
+
+def _symlink_problem(path: Path) -> Problem:
+    try:
+        target = f" (to {os.readlink(path)})"
+    except OSError:
+        target = ""
+    return Problem(str(path), 1, 1, f"the file is a symbolic link{target}; it is refused, not "
+                                    "followed", "put the case itself in the file")
+
+
+def check_file(path: Path, *, replay: bool = True) -> tuple[model.Case | None, list[Problem]]:
+    text, refused = read_case_file(path)
+    if refused is not None:
+        return None, [refused]
+    return check_text(text, path, replay=replay)
+
+
+def check_text(text: str, path: Path, *, replay: bool = True
+               ) -> tuple[model.Case | None, list[Problem]]:
+    """`check_file` on text already read; `path` names it and locates its schema."""
+    source = str(path)
     located, problems = load(text, source)
     if located is None:
         return None, problems
@@ -123,6 +187,7 @@ class _Semantics:
     def run(self, schema_ok: bool, replay: bool) -> list[Problem]:
         self._id()
         self._todo(self.data, ())
+        self._text(self.data, ())
         self._dates()
         self._urls()
         if not schema_ok:
@@ -152,6 +217,29 @@ class _Semantics:
             self.problem(path, f"{'.'.join(map(str, path))} still says TODO",
                          "replace the placeholder from `tlskb new` with the real text")
 
+    def _text(self, value: Any, path: tuple) -> None:
+        """What the site would drop or leave inert, at the place it is written."""
+        if isinstance(value, dict):
+            for key, item in value.items():
+                self._text(item, path + (key,))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                self._text(item, path + (index,))
+        elif isinstance(value, str):
+            verbatim = len(path) == 3 and path[0] == "symptoms" and path[2] in _VERBATIM
+            markdown = not verbatim and not (path and path[-1] in _PATTERNED)
+            name = ".".join(map(str, path))
+            seen: dict[str, int] = {}
+            shown, total = text_problems(value, markdown_syntax=markdown, limit=_SHOWN)
+            for found in shown:
+                occurrence = seen.get(found.written, 0)
+                seen[found.written] = occurrence + 1
+                where = self.located.find(path, found.written, occurrence)
+                self.problem(path, f"{name}: {found.message}", found.hint, where=where)
+            if total > len(shown):
+                self.problem(path, f"{name}: {total - len(shown)} more like these",
+                             "fix the ones above and run tlskb check again")
+
     def _dates(self) -> None:
         today = datetime.date.today().isoformat()
         for path in self._date_paths():
@@ -162,13 +250,17 @@ class _Semantics:
 
     def _date_paths(self) -> list[tuple]:
         paths = [("status", name) for name in ("observed", "fixed", "reviewed")]
-        paths += [("references", i, "date") for i in range(len(self.data.get("references") or []))]
-        paths += [("samples", i, "provenance", "date")
-                  for i in range(len(self.data.get("samples") or []))]
+        paths += [("references", i, "date") for i in range(len(self._list("references")))]
+        paths += [("samples", i, "provenance", "date") for i in range(len(self._list("samples")))]
         return paths
 
+    def _list(self, key: str) -> list:
+        """A top-level list, or [] when it is something else (the schema reports that)."""
+        value = self.data.get(key)
+        return value if isinstance(value, list) else []
+
     def _urls(self) -> None:
-        for index, reference in enumerate(self.data.get("references") or []):
+        for index, reference in enumerate(self._list("references")):
             url = reference.get("url") if isinstance(reference, dict) else None
             if not isinstance(url, str):
                 continue

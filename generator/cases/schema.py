@@ -99,6 +99,8 @@ def _problems_for(error: ValidationError, located: Located, source: str) -> list
             hint = "ids are lowercase words joined by '-', like exchange-online-p384"
         elif path and path[-1] == "hex":
             digits = [c for c in instance if not c.isspace()]
+            if not digits:
+                return [at(f"{name} is empty", "paste the ClientHello as hex digits")]
             bad = next((i for i, ch in enumerate(digits) if ch not in "0123456789abcdefABCDEF"), 0)
             where = located.char_position(path, bad) or (line, column)
             return [at(f"{name}: {digits[bad]!r} is not a hex digit",

@@ -1,13 +1,17 @@
 """Load a YAML case file into plain data, remembering where every value came from.
 
 Safe by construction: only YAML's core types (no object tags), no anchors or aliases (so no
-alias bombs), one document, no duplicate keys, a size limit checked before parsing. Dates stay
-the strings they were written as, so the schema sees what the author typed. Every problem is
-reported with its line and column, all of them at once where parsing allows.
+alias bombs), one document, no duplicate keys, a size limit checked before parsing, a nesting
+limit checked on the parser's events before anything is built (so no recursion runs deeper than
+that), and numbers of at most a few digits (Python refuses to convert very long ones, and
+sexagesimal ones cost quadratic time). Dates stay the strings they were written as, so the
+schema sees what the author typed. Every problem is reported with its line and column, all of
+them at once where parsing allows.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +20,12 @@ from yaml.constructor import SafeConstructor
 
 #: case files are prose and a few ClientHellos; anything larger is a mistake or an attack
 MAX_BYTES = 256 * 1024
+#: a case nests six levels (samples, a sample, provenance, placeholders, a placeholder)
+MAX_DEPTH = 20
+#: the longest number a case holds is a byte offset or a year
+MAX_NUMBER_CHARACTERS = 20
+#: what YAML 1.1 counts as a line break (§5.4), so that line numbers agree with the parser's
+LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
 
 Path = tuple  # a JSON-pointer-like path: ("samples", 0, "hex")
 
@@ -59,6 +69,28 @@ class Located:
                 seen += 1
         return None
 
+    def find(self, path: Path, needle: str, occurrence: int = 0) -> tuple[int, int] | None:
+        """Line and column where `needle` (or, for a control character, one of YAML's escapes
+        for it) is written inside the value at `path`, the `occurrence`-th time; None if it is
+        not written there literally."""
+        node = self.nodes.get(tuple(path))
+        if node is None or not needle:
+            return None
+        forms = [needle] + (_escapes(needle) if len(needle) == 1 else [])
+        found: list[tuple[int, int]] = []
+        first, last = node.start_mark, node.end_mark
+        for number in range(first.line, min(last.line + 1, len(self.lines))):
+            line = self.lines[number]
+            start = first.column if number == first.line else 0
+            end = last.column if number == last.line else len(line)
+            for form in forms:
+                column = line.find(form, start, end)
+                while column != -1:
+                    found.append((number + 1, column + 1))
+                    column = line.find(form, column + len(form), end)
+        found.sort()
+        return found[occurrence] if occurrence < len(found) else None
+
     def where(self, path: Path, key: bool = False) -> tuple[int, int]:
         """The position of `path`, or of its nearest ancestor that has one."""
         table = self.keys if key else self.values
@@ -70,6 +102,21 @@ class Located:
                 return self.values[path]
             path = path[:-1]
         return self.values.get((), (1, 1))
+
+
+#: YAML's named escapes in double-quoted scalars (YAML 1.1 §5.7)
+_NAMED_ESCAPES = {"\0": "0", "\a": "a", "\b": "b", "\t": "t", "\n": "n", "\v": "v",
+                  "\f": "f", "\r": "r", "\x1b": "e", "\x85": "N", "\xa0": "_"}
+
+
+def _escapes(character: str) -> list[str]:
+    """How a double-quoted YAML scalar can write `character`."""
+    code = ord(character)
+    forms = [f"\\x{code:02x}", f"\\x{code:02X}"] if code < 0x100 else []
+    forms += [f"\\u{code:04x}", f"\\u{code:04X}", f"\\U{code:08x}", f"\\U{code:08X}"]
+    if character in _NAMED_ESCAPES:
+        forms.append("\\" + _NAMED_ESCAPES[character])
+    return list(dict.fromkeys(forms))
 
 
 class _Constructor(SafeConstructor):
@@ -95,17 +142,25 @@ def load(text: str, source: str) -> tuple[Located | None, list[Problem]]:
 
     size = len(text.encode("utf-8"))
     if size > MAX_BYTES:
-        problem(None, f"the file is {size} bytes; case files are at most {MAX_BYTES}",
-                "split the samples into separate cases or trim them")
-        return None, problems
+        return None, [oversized(source, size)]
     if not text.strip():
         problem(None, "the file is empty", "start from `tlskb new ID`")
         return None, problems
     anchors: list[yaml.Event] = []
+    depth = 0
     try:
         for event in yaml.parse(text, Loader=_LOADER):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                 anchors.append(event)
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    problem(event.start_mark, f"values are nested more than {MAX_DEPTH} levels "
+                                              "deep here", "a case nests a few levels; check "
+                                                           "the brackets and the indentation")
+                    return None, problems
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         what = getattr(error, "problem", None) or str(error)
@@ -127,7 +182,7 @@ def load(text: str, source: str) -> tuple[Located | None, list[Problem]]:
         problem(None, f"expected one YAML document, found {len(documents)}",
                 "remove extra '---' separators")
         return None, problems
-    located = Located(None, lines=text.split("\n"))
+    located = Located(None, lines=LINE_BREAK.split(text))
     located.data = _construct(documents[0], (), located, problem)
     return (None if problems else located), problems
 
@@ -162,9 +217,33 @@ def _construct(node: yaml.Node, path: Path, located: Located, problem) -> Any:
     tag = node.tag
     if tag == "tag:yaml.org,2002:timestamp":
         return node.value  # keep dates as written; the schema checks their form
-    if tag in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool",
-               "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
+    if tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
+        return _number(node, problem)
+    if tag in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool"):
         return _Constructor().construct_object(node)
     problem(node.start_mark, f"tag {tag} is not allowed in case files",
             "case files hold plain strings, numbers, lists and mappings")
     return None
+
+
+def _number(node: yaml.ScalarNode, problem) -> int | float | None:
+    """An int or float scalar, refused when longer than any number a case holds (Python will
+    not convert an integer of over 4300 digits, and a long sexagesimal one costs quadratic
+    time) or when YAML's resolver took something unconvertible for a number (`0b_`, `0x_`)."""
+    if len(node.value) > MAX_NUMBER_CHARACTERS:
+        problem(node.start_mark, f"a number of {len(node.value)} characters; numbers in case "
+                                 f"files have at most {MAX_NUMBER_CHARACTERS}",
+                "put text in quotes")
+        return None
+    try:
+        return _Constructor().construct_object(node)
+    except (ValueError, OverflowError):
+        problem(node.start_mark, f"{node.value!r} looks like a number but is not one",
+                "put text in quotes")
+        return None
+
+
+def oversized(source: str, size: int) -> Problem:
+    """The problem of a file over MAX_BYTES, refused before it is read or parsed."""
+    return Problem(source, 1, 1, f"the file is {size} bytes; case files are at most {MAX_BYTES}",
+                   "split the samples into separate cases or trim them")

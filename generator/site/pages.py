@@ -1,19 +1,26 @@
-"""The generated pages as Markdown text (pure functions of the cases and the catalogue).
+"""The generated pages (pure functions of the cases and the catalogue).
 
-Contributor text never reaches a page unescaped: prose fields go through safe.markdown_html,
-plain fields through safe.text, verbatim error text into code blocks.
+A page is Markdown for its structure and trusted text (headings, admonitions, tabs, the
+catalogue's words) plus fragments: every piece of HTML made from a case is rendered once by
+safe.py (prose, plain text, verbatim error text as code) and stands in the Markdown as a token
+that the plugin replaces after MkDocs has rendered the page (fragments.py). No case text is
+ever part of the Markdown, so no Markdown extension can act on it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 import yaml
+from markdown.extensions.toc import slugify
 
 from generator.cases.model import Case, Outcome
 from generator.compat.keytypes import AcmeClient, Catalogue, KeyType
 from generator.compat.openssl.facts import VersionedFact
-from generator.site.safe import inline_html, markdown_html, one_line, text
+from generator.site.fragments import Fragments, GeneratedPage
+from generator.site.safe import (code_block, inline_prose, plain, prose, safe_link_target,
+                                 without_controls)
 from generator.site.tree_html import decisive_keys, tree_html
 from generator.tls.fingerprint import fingerprints
 from generator.tls.tree import client_hello_tree
@@ -34,9 +41,10 @@ Link = Callable[[str], str]
 
 def front_matter(**fields: str | dict) -> str:
     """YAML front matter for a generated page. MkDocs and the theme put `title` and
-    `description` into the HTML unescaped (navigation, <title>, <meta content="...">), so
-    text values are HTML-escaped here: a case title with `<script>` stays text."""
-    escaped = {name: text(value) if isinstance(value, str) else value
+    `description` into the HTML as they are (navigation, <title>, <meta content="...">, the
+    search index, the tags page), so text values are HTML text here: a case title with
+    `<script>` stays text, once escaped."""
+    escaped = {name: plain(value) if isinstance(value, str) else value
                for name, value in fields.items()}
     dumped = yaml.dump(escaped, Dumper=_DUMPER, allow_unicode=True, sort_keys=False)
     return "---\n" + dumped + "---\n\n"
@@ -71,8 +79,34 @@ def outcome_cell(outcome: Outcome) -> str:
 def _table(css_class: str, headers: Sequence[str], rows: Sequence[str]) -> str:
     """A table Material styles (it styles only class-less tables), in a div that carries ours."""
     head = "".join(f"<th>{h}</th>" for h in headers)
-    return (f'<div class="{css_class}" markdown="0"><table><thead><tr>{head}</tr></thead><tbody>'
+    return (f'<div class="{css_class}"><table><thead><tr>{head}</tr></thead><tbody>'
             + "".join(rows) + "</tbody></table></div>")
+
+
+def _lead(lead: str, prose_html: str) -> str:
+    """Block HTML: `lead` (inline HTML) opening the first paragraph of `prose_html`."""
+    if prose_html.startswith("<p>"):
+        return f"<p>{lead} {prose_html[3:]}"
+    return f"<p>{lead}</p>{prose_html}"
+
+
+def _heading_id(title: str, used: set[str]) -> str:
+    """The id the toc extension would give a heading with this text (so links to a case's
+    sections keep working), unique on the page; letters, digits, '-' and '_' only, whatever
+    slugify does, since it goes into the Markdown (as `{#id}`)."""
+    base = _slug(slugify(title, "-")) or "section"
+    candidate, number = base, 0
+    while candidate in used:
+        number += 1
+        candidate = f"{base}_{number}"
+    used.add(candidate)
+    return candidate
+
+
+def _slug(value: str) -> str:
+    """`value` reduced to letters, digits, '-' and '_' (ids the schema or slugify made are
+    unchanged): safe in an HTML attribute and in Markdown's `{#id}`."""
+    return re.sub(r"[^a-z0-9_-]", "", value)
 
 
 def _replay_brief(outcome) -> str:
@@ -89,20 +123,20 @@ def _key_type_rows(case: Case, catalogue: Catalogue, link: Link) -> str:
         proof = next((r for r in case.results
                       if r.key_type == key_type.id and r.sample == first_sample), None)
         if outcome.basis == "replayed" and proof is not None:
-            why = text(proof.verdict.summary())
-            evidence = (f'<span title="{text(proof.replay.describe())}">replayed: '
-                        f"{text(_replay_brief(proof.replay))}</span>" if proof.replay
+            why = plain(proof.verdict.summary())
+            evidence = (f'<span title="{plain(proof.replay.describe())}">replayed: '
+                        f"{plain(_replay_brief(proof.replay))}</span>" if proof.replay
                         else "analyzed")
         else:
-            why = inline_html(outcome.note) if outcome.note else ""
+            why = inline_prose(outcome.note) if outcome.note else ""
             evidence = "documented"
         rows.append(f'<tr><td><a href="{link(f"key-types/{key_type.id}.md")}" '
-                    f'title="{key_type.id}">{text(key_type.label)}</a></td>'
+                    f'title="{key_type.id}">{plain(key_type.label)}</a></td>'
                     f"<td>{outcome_cell(outcome)}</td><td>{why}</td><td>{evidence}</td></tr>")
     intro = ""
     if case.replayed_against:
-        intro = (f"<p>Replayed against {text(case.replayed_against)} at build time: the "
-                 "sample's bytes, unchanged, against a certificate of each key type.</p>")
+        intro = (f"<p>Replayed against {plain(case.replayed_against)} at build time: the "
+                 "sample's bytes, unchanged, against a certificate of each key type.</p>\n")
     return intro + _table("tlskb-keytypes", ["Key type", "Outcome", "Why, or what is negotiated",
                                               "Evidence"], rows)
 
@@ -115,52 +149,61 @@ def _handshake_rows(case: Case, sample_id: str, catalogue: Catalogue) -> str:
     for key_type in catalogue.key_types:
         verdict = analyze(sample.wire.hello, key_type)
         mark = "✓ works" if verdict.ok else "✗ fails"
-        rows.append(f"<tr><td>{text(key_type.label)}</td><td>{mark}</td>"
-                    f"<td>{text(verdict.summary())}</td></tr>")
+        rows.append(f"<tr><td>{plain(key_type.label)}</td><td>{mark}</td>"
+                    f"<td>{plain(verdict.summary())}</td></tr>")
     return _table("tlskb-handshake", ["Key type", "Handshake", "Why, or what is negotiated"], rows)
 
 
-def _sample_section(case: Case, index: int, catalogue: Catalogue) -> str:
+def _sample_section(case: Case, index: int, catalogue: Catalogue, f: Fragments,
+                    ids: set[str]) -> str:
     sample = case.samples[index]
-    anchor = f"why-{sample.id}"
+    anchor = f"why-{_slug(sample.id)}"
     results = case.results_for(sample.id)
     failing = [r for r in results if not r.verdict.ok]
-    decisive = decisive_keys(f for r in failing for f in r.verdict.fields)
+    decisive = decisive_keys(field for r in failing for field in r.verdict.fields)
     tree = tree_html(client_hello_tree(sample.wire), decisive, anchor)
     provenance = sample.provenance
     prints = fingerprints(sample.wire)
-    lines = [f"### {text(sample.client)}\n",
-             f"*{text(provenance.kind.replace('-', ' ').capitalize())}*"
-             + (f" by {text(provenance.by)}" if provenance.by else "")
-             + (f", {text(provenance.date)}" if provenance.date else "")
-             + f". {text(provenance.source)}\n"]
+    # the heading stays Markdown so that it reaches the table of contents; its text is a token
+    # and its id, a slug of the client's name, is given (attr_list, on trusted text only)
+    heading_id = _heading_id(without_controls(sample.client), ids)
+    lines = [f"### {f.inline(plain(sample.client))} {{#{heading_id}}}\n"]
+    origin = (f"<em>{plain(provenance.kind.replace('-', ' ').capitalize())}</em>"
+              + (f" by {plain(provenance.by)}" if provenance.by else "")
+              + (f", {plain(provenance.date)}" if provenance.date else "")
+              + f". {plain(provenance.source)}")
+    lines.append(f.block(f"<p>{origin}</p>"))
     if provenance.placeholders:
-        lines.append("Placeholders (bytes the source does not give, filled in):\n")
-        lines += [f"- bytes {p.offset}–{p.offset + p.length - 1}: {text(p.field)}"
-                  + (f" ({text(p.filled_with)})" if p.filled_with else "") for p in provenance.placeholders]
-        lines.append("")
-    lines.append(f"{len(sample.raw)} bytes, "
-                 + (f"JA3 `{prints.ja3_hash}`, JA4 `{prints.ja4}`." if prints.ja4 else
-                    "SSL 2.0 format (no JA3/JA4 fingerprint is defined for it).") + "\n")
-    lines.append(f'<div class="tlskb-tree-box" markdown="0">{tree}</div>\n')
+        items = "".join(f"<li>bytes {p.offset}–{p.offset + p.length - 1}: {plain(p.field)}"
+                        + (f" ({plain(p.filled_with)})" if p.filled_with else "") + "</li>"
+                        for p in provenance.placeholders)
+        lines.append(f.block("<p>Placeholders (bytes the source does not give, filled in):</p>"
+                             f"\n<ul>{items}</ul>"))
+    lines.append(f.block(f"<p>{len(sample.raw)} bytes, "
+                         + (f"JA3 <code>{plain(prints.ja3_hash)}</code>, JA4 <code>"
+                            f"{plain(prints.ja4)}</code>." if prints.ja4 else
+                            "SSL 2.0 format (no JA3/JA4 fingerprint is defined for it).")
+                         + "</p>"))
+    lines.append(f.block(f'<div class="tlskb-tree-box">{tree}</div>'))
     if failing:
-        items = "".join(f"<li><strong>{text(r.key_type)}</strong>: {text(r.verdict.reason)}</li>"
-                        for r in failing)
-        lines.append(f'<div class="tlskb-why-box" id="{anchor}" markdown="0"><p>Why the '
-                     f"highlighted fields decide:</p><ul>{items}</ul></div>\n")
+        items = "".join(f"<li><strong>{plain(r.key_type)}</strong>: {plain(r.verdict.reason)}"
+                        "</li>" for r in failing)
+        lines.append(f.block(f'<div class="tlskb-why-box" id="{anchor}"><p>Why the highlighted '
+                             f"fields decide:</p>\n<ul>{items}</ul></div>"))
     if any(o.basis == "documented" for o in case.outcomes):
         lines.append("What the handshake alone does with this sample (analyzer; the outcomes "
                      "above also weigh the platform's documented rules):\n")
-        lines.append(_handshake_rows(case, sample.id, catalogue) + "\n")
+        lines.append(f.block(_handshake_rows(case, sample.id, catalogue)))
     return "\n".join(lines)
 
 
-def _fix_section(case: Case, catalogue: Catalogue) -> str:
+def _fix_section(case: Case, catalogue: Catalogue, f: Fragments) -> str:
     fix = case.fix
     recommended = catalogue.key_type(fix.recommended)
-    parts = [f"**Request {text(recommended.label)}** (`{recommended.id}`). {inline_html(fix.summary)}\n"]
+    lead = f"<strong>Request {plain(recommended.label)}</strong> (<code>{recommended.id}</code>)."
+    parts = [f.block(_lead(lead, prose(fix.summary)))]
     if fix.alternatives:
-        names = ", ".join(f"{text(catalogue.key_type(k).label)} (`{k}`)" for k in fix.alternatives)
+        names = ", ".join(f"{plain(catalogue.key_type(k).label)} (`{k}`)" for k in fix.alternatives)
         parts.append(f"Also works here: {names}.\n")
     notes = dict(fix.acme_clients)
     tabs = []
@@ -173,109 +216,129 @@ def _fix_section(case: Case, catalogue: Catalogue) -> str:
             usable = [k for k in [recommended.id, *fix.alternatives] if client.option(k)]
             if usable:
                 alternative = catalogue.key_type(usable[0])
-                body.append(f"{text(client.name)} cannot request {text(recommended.label)}; "
-                            f"request {text(alternative.label)} instead:\n")
+                body.append(f"{plain(client.name)} cannot request {plain(recommended.label)}; "
+                            f"request {plain(alternative.label)} instead:\n")
                 body.append(_fence(client.option(alternative.id) or "", "text"))
             else:
-                body.append(f"{text(client.name)} cannot request any of the key types that work "
+                body.append(f"{plain(client.name)} cannot request any of the key types that work "
                             "here.\n")
         default = catalogue.key_type(client.default)
-        body.append(f"{text(client.name)}'s default is {text(default.label)}. "
+        body.append(f"{plain(client.name)}'s default is {plain(default.label)}. "
                     f"[All its options](../acme-clients/{client.id}.md)\n")
         if client.id in notes:
-            body.append(inline_html(notes[client.id]) + "\n")
-        tabs.append(f'=== "{text(client.name)}"\n\n' + _indent("\n".join(body)) + "\n")
+            body.append(f.block(prose(notes[client.id])))
+        tabs.append(f'=== "{plain(client.name)}"\n\n' + _indent("\n".join(body)) + "\n")
     parts.append("\n".join(tabs))
     if fix.server:
-        parts.append(f"**On the server:** {inline_html(fix.server)}\n")
+        parts.append(f.block(_lead("<strong>On the server:</strong>", prose(fix.server))))
     return "\n".join(parts)
 
 
 def _references(case: Case) -> str:
     items = []
     for reference in case.references:
-        title = text(reference.title)
-        head = (f'<a href="{text(reference.url)}">{title}</a>' if reference.url
-                else f"{title} <em>({text(reference.citation)})</em>")
-        note = f" — {inline_html(reference.note)}" if reference.note else ""
-        items.append(f"<li>{head}, {text(reference.date)}{note}</li>")
+        title = plain(reference.title)
+        # the schema and check allow only http(s) addresses here; judged again all the same (as
+        # written: plain() escapes it, so the browser reads these very characters)
+        target = safe_link_target(without_controls(reference.url)) if reference.url else None
+        head = (f'<a href="{plain(target)}">{title}</a>' if target
+                else f"{title} <em>({plain(reference.citation or reference.url)})</em>")
+        note = f" — {inline_prose(reference.note)}" if reference.note else ""
+        items.append(f"<li>{head}, {plain(reference.date)}{note}</li>")
     return '<ul class="tlskb-references">' + "".join(items) + "</ul>"
 
 
-def case_page(case: Case, catalogue: Catalogue, link: Link) -> str:
+def _status(case: Case) -> str:
+    """The state as Material's admonition markup (what `!!! warning "title"` renders to)."""
     admonition, state = STATES[case.status.state]
     dates = [f"observed {case.status.observed}"]
     if case.status.fixed:
         dates.append(f"fixed {case.status.fixed}")
     if case.status.reviewed:
         dates.append(f"reviewed {case.status.reviewed}")
-    side = case.your_side
-    environment = [f"<tr><th>Platform</th><td>{text(case.platform.name)} — "
-                   f"{text(ROLES[case.platform.role])}</td></tr>"]
-    if case.platform.versions:
-        environment.append(f"<tr><th>Affected</th><td>{text(case.platform.versions)}</td></tr>")
-    if side.server:
-        environment.append(f"<tr><th>Your server</th><td>{text(side.server)}</td></tr>")
-    if side.acme_client:
-        environment.append(f'<tr><th>ACME client</th><td><a href="'
-                           f'{link(f"acme-clients/{side.acme_client}.md")}">'
-                           f"{text(side.acme_client)}</a></td></tr>")
-    if side.key_type:
-        environment.append(f"<tr><th>Key type that failed</th><td><code>{side.key_type}</code>"
-                           "</td></tr>")
-    symptoms = ['<div class="tlskb-symptoms" markdown>\n']
-    for symptom in case.symptoms:
-        symptoms.append(f"**{text(symptom.where)}**\n\n{_fence(symptom.text)}")
-        if symptom.note:
-            symptoms.append(f"{inline_html(symptom.note)}\n")
-    symptoms.append("</div>\n")
     evidence = (f"Replayed: the client's recorded ClientHello is handed to "
-                f"{text(case.replayed_against or 'the reference server')} with a certificate of "
+                f"{plain(case.replayed_against or 'the reference server')} with a certificate of "
                 "each key type at every build." if case.replayed else
                 "Documented: no handshake decides this case; each outcome cites its source.")
+    return (f'<div class="admonition {admonition}">\n<p class="admonition-title">'
+            f"{plain(state)}: {plain(', '.join(dates))}</p>\n"
+            + (prose(case.status.note) + "\n" if case.status.note else "")
+            + f"<p>{evidence}</p>\n</div>")
+
+
+def _symptoms(case: Case) -> str:
+    parts = ['<div class="tlskb-symptoms">']
+    for symptom in case.symptoms:
+        parts.append(f"<p><strong>{plain(symptom.where)}</strong></p>\n{code_block(symptom.text)}")
+        if symptom.note:
+            parts.append(prose(symptom.note))
+    return "\n".join(parts) + "\n</div>"
+
+
+def _environment(case: Case, link: Link) -> str:
+    side = case.your_side
+    rows = [f"<tr><th>Platform</th><td>{plain(case.platform.name)} — "
+            f"{plain(ROLES[case.platform.role])}</td></tr>"]
+    if case.platform.versions:
+        rows.append(f"<tr><th>Affected</th><td>{plain(case.platform.versions)}</td></tr>")
+    if side.server:
+        rows.append(f"<tr><th>Your server</th><td>{plain(side.server)}</td></tr>")
+    if side.acme_client:
+        rows.append(f'<tr><th>ACME client</th><td><a href="'
+                    f'{link(f"acme-clients/{side.acme_client}.md")}">'
+                    f"{plain(side.acme_client)}</a></td></tr>")
+    if side.key_type:
+        rows.append(f"<tr><th>Key type that failed</th><td><code>{plain(side.key_type)}</code>"
+                    "</td></tr>")
+    return '<div class="tlskb-environment"><table>' + "".join(rows) + "</table></div>"
+
+
+def case_page(case: Case, catalogue: Catalogue, link: Link) -> GeneratedPage:
+    f = Fragments()
+    ids = {"symptoms", "environment", "cause", "key-types", "the-clienthello", "fix",
+           "references"}   # the h2 below
+    title_id = _heading_id(without_controls(case.title), ids)
     body = [front_matter(title=case.title, description=case.summary.split(". ")[0],
                          tags=list(case.tags), search={"boost": 4}),
-            f"# {text(case.title)}\n",
-            f'<div class="tlskb-summary" markdown="0">{one_line(markdown_html(case.summary))}</div>\n',
-            f'!!! {admonition} "{state}: {", ".join(dates)}"\n\n'
-            + (_indent(inline_html(case.status.note)) + "\n\n" if case.status.note else "")
-            + _indent(evidence) + "\n",
-            "## Symptoms\n", "\n".join(symptoms),
-            "## Environment\n",
-            '<div class="tlskb-environment" markdown="0"><table>' + "".join(environment)
-            + "</table></div>\n",
-            "## Cause\n",
-            f'<div class="tlskb-prose" markdown="0">{one_line(markdown_html(case.cause))}</div>\n',
-            "## Key types\n", _key_type_rows(case, catalogue, link) + "\n"]
+            f"# {f.inline(plain(case.title))} {{#{title_id}}}\n",
+            f.block(f'<div class="tlskb-summary">{prose(case.summary)}</div>'),
+            f.block(_status(case)),
+            "## Symptoms\n", f.block(_symptoms(case)),
+            "## Environment\n", f.block(_environment(case, link)),
+            "## Cause\n", f.block(f'<div class="tlskb-prose">{prose(case.cause)}</div>'),
+            "## Key types\n", f.block(_key_type_rows(case, catalogue, link))]
     if case.samples:
         body.append("## The ClientHello\n")
         body.append("Decoded as tshark would; the fields that decide a failing verdict are "
                     "highlighted. Click a line to fold or unfold it.\n")
-        body += [_sample_section(case, i, catalogue) for i in range(len(case.samples))]
-    body += ["## Fix\n", _fix_section(case, catalogue), "## References\n",
-             _references(case) + "\n"]
-    return "\n".join(body)
+        body += [_sample_section(case, i, catalogue, f, ids) for i in range(len(case.samples))]
+    body += ["## Fix\n", _fix_section(case, catalogue, f), "## References\n",
+             f.block(_references(case))]
+    return f.page("\n".join(body))
+
 
 
 # -- indexes, key types, ACME clients ----------------------------------------------------------------
 
-def cases_index(cases: Sequence[Case], link: Link) -> str:
+def cases_index(cases: Sequence[Case], link: Link) -> GeneratedPage:
+    f = Fragments()
     rows = "".join(
-        f'<tr><td><a href="{link(f"cases/{c.id}.md")}">{text(c.title)}</a></td>'
-        f"<td>{text(c.platform.name)}</td>"
-        f"<td>{text(STATES[c.status.state][1])}</td><td>{'replayed' if c.replayed else 'documented'}"
-        f"</td></tr>" for c in cases)
-    return (front_matter(title="Cases") + "# Cases\n\n"
-            f"{len(cases)} cases; {sum(c.replayed for c in cases)} are proven by replaying the "
-            "client's ClientHello.\n\n" + _table("tlskb-sortable", ["Case", "Platform", "State", "Evidence"], [rows]) + "\n")
+        f'<tr><td><a href="{link(f"cases/{c.id}.md")}">{plain(c.title)}</a></td>'
+        f"<td>{plain(c.platform.name)}</td>"
+        f"<td>{plain(STATES[c.status.state][1])}</td>"
+        f"<td>{'replayed' if c.replayed else 'documented'}</td></tr>" for c in cases)
+    table = _table("tlskb-sortable", ["Case", "Platform", "State", "Evidence"], [rows])
+    return f.page(front_matter(title="Cases") + "# Cases\n\n"
+                  f"{len(cases)} cases; {sum(c.replayed for c in cases)} are proven by replaying "
+                  "the client's ClientHello.\n" + f.block(table))
 
 
 def reference_server_html(replayed_against: str | None, facts: Sequence[VersionedFact]) -> str:
     """The guide's account of the reference server: which OpenSSL it is, and the behaviours
     that other OpenSSL releases do not share (facts.VERSIONED), each with its releases."""
-    rows = [f"<tr><td>{text(f.pinned)}</td><td>{text(f.holds_for)}</td><td>{text(f.elsewhere)}"
-            f"</td><td>{text(f.changed_by)}</td></tr>" for f in facts]
-    intro = (f"<p>Every replay on this site ran against <strong>{text(replayed_against)}"
+    rows = [f"<tr><td>{plain(f.pinned)}</td><td>{plain(f.holds_for)}</td><td>{plain(f.elsewhere)}"
+            f"</td><td>{plain(f.changed_by)}</td></tr>" for f in facts]
+    intro = (f"<p>Every replay on this site ran against <strong>{plain(replayed_against)}"
              "</strong>: the OpenSSL built into the pinned <code>cryptography</code> wheel, the "
              "same library on every machine that builds the site. What it does that other "
              "OpenSSL releases do not:</p>") if replayed_against else ""
@@ -284,17 +347,17 @@ def reference_server_html(replayed_against: str | None, facts: Sequence[Versione
 
 
 def matrix_html(cases: Sequence[Case], catalogue: Catalogue, link: Link) -> str:
-    headers = ["Case"] + [f'<a href="{link(f"key-types/{k.id}.md")}" title="{text(k.label)}">'
+    headers = ["Case"] + [f'<a href="{link(f"key-types/{k.id}.md")}" title="{plain(k.label)}">'
                           f"<code>{k.id}</code></a>" for k in catalogue.key_types]
     rows = []
     for case in cases:
         cells = "".join(f"<td>{matrix_cell(case.outcome(k.id))}</td>" for k in catalogue.key_types)
-        rows.append(f'<tr><td><a href="{link(f"cases/{case.id}.md")}">{text(case.title)}</a></td>'
+        rows.append(f'<tr><td><a href="{link(f"cases/{case.id}.md")}">{plain(case.title)}</a></td>'
                     f"{cells}</tr>")
     server = next((c.replayed_against for c in cases if c.replayed_against), "the reference server")
     legend = ('<p class="tlskb-legend">✓ works, ✗ fails, ? untested; solid marks are replayed '
-              f"against {text(server)}, outlined ones documented from the case's sources.</p>")
-    return _table("tlskb-matrix tlskb-sortable", headers, rows) + legend
+              f"against {plain(server)}, outlined ones documented from the case's sources.</p>")
+    return _table("tlskb-matrix tlskb-sortable", headers, rows) + "\n" + legend
 
 
 def matrix_cell(outcome: Outcome) -> str:
@@ -314,7 +377,7 @@ def recommendation(cases: Sequence[Case], catalogue: Catalogue) -> str:
     safe = [catalogue.key_type(k) for k, failing in failures.items() if not failing]
     lines = ['!!! tip "What to request, by the numbers"\n']
     if safe:
-        names = ", ".join(f"**{text(k.label)}**" for k in safe)
+        names = ", ".join(f"**{plain(k.label)}**" for k in safe)
         lines.append(_indent(f"No case here fails with {names}"
                              + (" (some cases leave some of them untested)." if any(
                                  untested[k.id] for k in safe) else ".")))
@@ -323,26 +386,30 @@ def recommendation(cases: Sequence[Case], catalogue: Catalogue) -> str:
     if ranked:
         lines.append("")
     for key_type in ranked:
-        lines.append(_indent(f"- **{text(key_type.label)}** fails in {len(failures[key_type.id])} "
+        lines.append(_indent(f"- **{plain(key_type.label)}** fails in {len(failures[key_type.id])} "
                              f"of {len(cases)} cases ([which](key-types/{key_type.id}.md))"))
     return "\n".join(lines) + "\n"
 
 
-def key_types_index(catalogue: Catalogue, cases: Sequence[Case], link: Link) -> str:
+def key_types_index(catalogue: Catalogue, cases: Sequence[Case], link: Link) -> GeneratedPage:
+    f = Fragments()
     rows = []
     for key_type in catalogue.key_types:
         failing = sum(1 for c in cases if c.outcome(key_type.id).result == "fails")
         issuers = [a.name for a in catalogue.authorities if key_type.id in a.issues]
         rows.append(f'<tr><td><a href="{link(f"key-types/{key_type.id}.md")}">'
-                    f"{text(key_type.label)}</a></td>"
+                    f"{plain(key_type.label)}</a></td>"
                     f"<td><code>{key_type.id}</code></td><td>{failing} of {len(cases)}</td>"
-                    f"<td>{text(', '.join(issuers) or 'no public ACME CA')}</td></tr>")
-    return (front_matter(title="Key types") + "# Key types\n\n"
-            "The certificate key types tlskb tracks, with lego's names for them.\n\n" + _table("tlskb-sortable", ["Key type", "Id", "Fails in", "Issued by"], rows) + "\n")
+                    f"<td>{plain(', '.join(issuers) or 'no public ACME CA')}</td></tr>")
+    table = _table("tlskb-sortable", ["Key type", "Id", "Fails in", "Issued by"], rows)
+    return f.page(front_matter(title="Key types") + "# Key types\n\n"
+                  "The certificate key types tlskb tracks, with lego's names for them.\n"
+                  + f.block(table))
 
 
 def key_type_page(key_type: KeyType, catalogue: Catalogue, cases: Sequence[Case],
-                  link: Link) -> str:
+                  link: Link) -> GeneratedPage:
+    f = Fragments()
     detail = (f"an RSA key of {key_type.size} bits" if key_type.algorithm == "rsa" else
               f"an ECDSA key on the {key_type.curve} curve" if key_type.algorithm == "ecdsa"
               else "an Ed25519 key (EdDSA, RFC 8410)")
@@ -350,63 +417,67 @@ def key_type_page(key_type: KeyType, catalogue: Catalogue, cases: Sequence[Case]
     for authority in catalogue.authorities:
         refusals = dict(authority.refuses)
         state = ("✓ issues it" if key_type.id in authority.issues else
-                 f"✗ refuses it — {text(refusals[key_type.id])}" if key_type.id in refusals
+                 f"✗ refuses it — {plain(refusals[key_type.id])}" if key_type.id in refusals
                  else "✗ does not issue it")
-        authorities.append(f"<tr><td>{text(authority.name)}</td><td>{state}</td></tr>")
+        authorities.append(f"<tr><td>{plain(authority.name)}</td><td>{state}</td></tr>")
     options = []
     for client in catalogue.clients:
         option = client.option(key_type.id)
-        shown = f"<code>{text(option)}</code>" if option else "not supported"
+        shown = f"<code>{plain(option)}</code>" if option else "not supported"
         default = " (its default)" if client.default == key_type.id else ""
         options.append(f'<tr><td><a href="{link(f"acme-clients/{client.id}.md")}">'
-                       f"{text(client.name)}"
+                       f"{plain(client.name)}"
                        f"</a></td><td>{shown}{default}</td></tr>")
     case_rows = []
     for case in cases:
         outcome = case.outcome(key_type.id)
         reason = next((r.verdict.reason or r.verdict.summary() for r in case.results
                        if r.key_type == key_type.id), None)
-        why = text(reason) if reason else (inline_html(outcome.note) if outcome.note else "")
-        case_rows.append(f'<tr><td><a href="{link(f"cases/{case.id}.md")}">{text(case.title)}</a></td>'
-                         f"<td>{outcome_cell(outcome)}</td><td>{why}</td></tr>")
+        why = plain(reason) if reason else (inline_prose(outcome.note) if outcome.note else "")
+        case_rows.append(f'<tr><td><a href="{link(f"cases/{case.id}.md")}">{plain(case.title)}'
+                         f"</a></td><td>{outcome_cell(outcome)}</td><td>{why}</td></tr>")
     failing = [c for c in cases if c.outcome(key_type.id).result == "fails"]
     summary = (f"It fails in {len(failing)} of the {len(cases)} cases below." if failing
                else f"None of the {len(cases)} cases reports it failing.")
-    return (front_matter(title=key_type.label) + f"# {text(key_type.label)} (`{key_type.id}`)\n\n"
-            f"A certificate with {detail}. {summary}\n\n## Who issues it\n\n"
-            + _table("tlskb-authorities", ["Certificate authority", "Issues it?"], authorities)
-            + "\n\n## How to request it\n\n"
-            + _table("tlskb-sortable", ["ACME client", "Option"], options)
-            + "\n\n## Cases\n\n" + _table("tlskb-sortable", ["Case", "Outcome", "Why"], case_rows)
-            + "\n")
+    return f.page(
+        front_matter(title=key_type.label) + f"# {plain(key_type.label)} (`{key_type.id}`)\n\n"
+        f"A certificate with {detail}. {summary}\n\n## Who issues it\n"
+        + f.block(_table("tlskb-authorities", ["Certificate authority", "Issues it?"],
+                         authorities))
+        + "\n## How to request it\n"
+        + f.block(_table("tlskb-sortable", ["ACME client", "Option"], options))
+        + "\n## Cases\n" + f.block(_table("tlskb-sortable", ["Case", "Outcome", "Why"],
+                                           case_rows)))
 
 
-def clients_index(catalogue: Catalogue, link: Link) -> str:
-    rows = "".join(f'<tr><td><a href="{link(f"acme-clients/{c.id}.md")}">{text(c.name)}</a></td><td>'
-                   f"{text(catalogue.key_type(c.default).label)}</td></tr>"
+def clients_index(catalogue: Catalogue, link: Link) -> GeneratedPage:
+    f = Fragments()
+    rows = "".join(f'<tr><td><a href="{link(f"acme-clients/{c.id}.md")}">{plain(c.name)}</a>'
+                   f"</td><td>{plain(catalogue.key_type(c.default).label)}</td></tr>"
                    for c in catalogue.clients)
-    return (front_matter(title="ACME clients") + "# ACME clients\n\n"
-            "How to ask each ACME client for each key type, and what it does by default.\n\n"
-            + _table("tlskb-sortable", ["Client", "Default key type"], [rows]) + "\n")
+    return f.page(front_matter(title="ACME clients") + "# ACME clients\n\n"
+                  "How to ask each ACME client for each key type, and what it does by default.\n"
+                  + f.block(_table("tlskb-sortable", ["Client", "Default key type"], [rows])))
 
 
 def client_page(client: AcmeClient, catalogue: Catalogue, cases: Sequence[Case],
-                link: Link) -> str:
+                link: Link) -> GeneratedPage:
+    f = Fragments()
     sources = {s.key: s for s in catalogue.sources}
     rows = "".join(
-        f'<tr><td><a href="{link(f"key-types/{k.id}.md")}">{text(k.label)}</a></td><td>'
-        + (f"<code>{text(client.option(k.id))}</code>" if client.option(k.id) else "not supported")
+        f'<tr><td><a href="{link(f"key-types/{k.id}.md")}">{plain(k.label)}</a></td><td>'
+        + (f"<code>{plain(client.option(k.id))}</code>" if client.option(k.id) else "not supported")
         + ("" if client.default != k.id else " (default)") + "</td></tr>"
         for k in catalogue.key_types)
     mentioned = [c for c in cases
                  if c.your_side.acme_client == client.id or client.id in dict(c.fix.acme_clients)]
-    mentions = "".join(f'<li><a href="{link(f"cases/{c.id}.md")}">{text(c.title)}</a></li>'
+    mentions = "".join(f'<li><a href="{link(f"cases/{c.id}.md")}">{plain(c.title)}</a></li>'
                        for c in mentioned) or "<li>No case mentions it yet.</li>"
-    references = "".join(f'<li><a href="{text(sources[k].url)}">{text(sources[k].title)}</a></li>'
+    references = "".join(f'<li><a href="{plain(sources[k].url)}">{plain(sources[k].title)}</a></li>'
                          for k in client.sources)
-    return (front_matter(title=client.name) + f"# {text(client.name)}\n\n"
-            f"Default: **{text(catalogue.key_type(client.default).label)}**. "
-            f"{text(client.history)}\n\n## Options\n\n"
-            + _table("tlskb-options", ["Key type", "Option"], [rows])
-            + "\n\n## Cases that mention it\n\n<ul>" + mentions + "</ul>\n\n"
-            "## Sources\n\n<ul>" + references + "</ul>\n")
+    return f.page(front_matter(title=client.name) + f"# {plain(client.name)}\n\n"
+                  f"Default: **{plain(catalogue.key_type(client.default).label)}**. "
+                  f"{plain(client.history)}\n\n## Options\n"
+                  + f.block(_table("tlskb-options", ["Key type", "Option"], [rows]))
+                  + "\n## Cases that mention it\n" + f.block(f"<ul>{mentions}</ul>")
+                  + "\n## Sources\n" + f.block(f"<ul>{references}</ul>"))

@@ -1,7 +1,10 @@
 """The tlskb MkDocs plugin: checks every case (an invalid case fails the build with the
 file:line messages of `tlskb check`), generates the case, key-type and ACME-client pages with
 `File.generated` (MkDocs 1.6), expands the nav, puts the matrix on the home page, points each
-generated page's edit link at its YAML file, and watches cases/ under `mkdocs serve`."""
+generated page's edit link at its YAML file, and watches cases/ under `mkdocs serve`.
+
+Case text reaches a page only as a fragment (fragments.py): HTML rendered once by safe.py and
+put into the page after MkDocs has rendered its Markdown (`on_page_content`)."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from typing import Any
 from mkdocs.config import config_options
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
@@ -20,7 +23,8 @@ from generator.compat.keytypes import catalogue
 from generator.compat.openssl.facts import VERSIONED
 from generator.errors import TlskbError
 from generator.site import pages
-from generator.site.safe import text
+from generator.site.fragments import Fragment, FragmentError, Fragments, insert, insert_in_toc
+from generator.site.safe import plain
 
 log = get_plugin_logger("tlskb")
 
@@ -43,6 +47,7 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
     def __init__(self) -> None:
         self.cases = ()
         self.sources: dict[str, str] = {}   # generated src_uri -> repository path for "edit"
+        self.fragments: dict[str, dict[str, Fragment]] = {}   # src_uri -> its fragments
 
     # -- configuration: load and check the cases, expand the nav --------------------------------
     def _cases_dir(self, config) -> Path:
@@ -76,12 +81,12 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
         if nav is None:
             return None
         catalog = catalogue()
-        # Navigation titles reach the HTML unescaped, hence text().
+        # Navigation titles reach the HTML as they are, hence plain().
         children = {
-            "cases/index.md": [{text(c.title): f"cases/{c.id}.md"} for c in self.cases],
-            "key-types/index.md": [{text(k.label): f"key-types/{k.id}.md"}
+            "cases/index.md": [{plain(c.title): f"cases/{c.id}.md"} for c in self.cases],
+            "key-types/index.md": [{plain(k.label): f"key-types/{k.id}.md"}
                                    for k in catalog.key_types],
-            "acme-clients/index.md": [{text(c.name): f"acme-clients/{c.id}.md"}
+            "acme-clients/index.md": [{plain(c.name): f"acme-clients/{c.id}.md"}
                                       for c in catalog.clients],
         }
         expanded = []
@@ -122,8 +127,11 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
                 raise PluginError(f"tlskb: {config.docs_dir}/{src} exists, but tlskb generates "
                                   "that page; kb/ holds only hand-written pages")
             files.append(File.generated(config, src, content=""))
+        self.fragments = {}
         for src, render in planned.items():
-            files.get_file_from_path(src).content_string = render(self._linker(files, src))
+            page = render(self._linker(files, src))
+            files.get_file_from_path(src).content_string = page.markdown
+            self.fragments[src] = dict(page.fragments)
         files.append(File.generated(config, WORKER_SHIM,
                                     abs_src_path=str(ASSETS / Path(WORKER_SHIM).name)))
         return files
@@ -142,17 +150,32 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
 
     # -- pages -----------------------------------------------------------------------------------
     def on_page_markdown(self, markdown: str, page, config, files: Files) -> str:
+        fragments = Fragments()
         if REFERENCE_SERVER_MARKER in markdown:
             server = next((c.replayed_against for c in self.cases if c.replayed_against), None)
-            markdown = markdown.replace(REFERENCE_SERVER_MARKER,
-                                        pages.reference_server_html(server, VERSIONED))
+            markdown = markdown.replace(REFERENCE_SERVER_MARKER, fragments.block(
+                pages.reference_server_html(server, VERSIONED)))
         if MATRIX_MARKER in markdown or RECOMMENDATION_MARKER in markdown:
             link = self._linker(files, page.file.src_uri)
-            markdown = markdown.replace(
-                MATRIX_MARKER, pages.matrix_html(self.cases, catalogue(), link))
+            markdown = markdown.replace(MATRIX_MARKER, fragments.block(
+                pages.matrix_html(self.cases, catalogue(), link)))
             markdown = markdown.replace(
                 RECOMMENDATION_MARKER, pages.recommendation(self.cases, catalogue()))
+        if fragments.items:
+            self.fragments[page.file.src_uri] = fragments.items
         return markdown
+
+    @event_priority(100)  # before any other plugin reads the page's HTML (search, tags)
+    def on_page_content(self, html: str, page, config, files: Files) -> str:
+        fragments = self.fragments.get(page.file.src_uri)
+        if not fragments:
+            return html
+        try:
+            html = insert(html, fragments, page.file.src_uri)
+            insert_in_toc(page.toc, fragments)
+        except FragmentError as error:
+            raise PluginError(f"tlskb: {error} (a tlskb bug: please report it)") from None
+        return html
 
     def on_page_context(self, context, page, config, nav):
         source = self.sources.get(page.file.src_uri)

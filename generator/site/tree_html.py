@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from generator.site.safe import text
+from generator.site.safe import plain
 from generator.tls.tree import Node
 
 #: verdict fields -> the extension codepoint whose node carries them
@@ -43,9 +43,9 @@ def tree_html(root: Node, decisive: set[str], anchor: str, open_depth: int = 3) 
         mark = ""
         if _decides(node, decisive):
             classes.append("tlskb-decisive")
-            mark = (f' <a class="tlskb-why" href="#{text(anchor)}" title="This field decides a '
+            mark = (f' <a class="tlskb-why" href="#{plain(anchor)}" title="This field decides a '
                     f'verdict: see why">why?</a>')
-        return f'<span class="{" ".join(classes)}">{text(node.label)}</span>{mark}'
+        return f'<span class="{" ".join(classes)}">{plain(node.label)}</span>{mark}'
 
     def visit(node: Node, depth: int) -> None:
         if node.children:

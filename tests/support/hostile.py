@@ -1,0 +1,271 @@
+"""A knowledge base of hostile cases: a corpus of injection payloads placed in every string
+field of cases/case.schema.json (walked here, independently of the code under test, so that a
+new field is covered or the test fails), and in the ClientHello's SNI and ALPN, which the page
+shows in its decoded tree.
+
+`tlskb check` refuses most payloads, rightly; the site must stay inert even when check is
+bypassed (a build from an unchecked branch, a rule forgotten), so `build_hostile_site` builds
+with check's contributor-text rules switched off and everything else — schema, replay, the
+real plugin, MkDocs, Material, search, tags — as in `make site`."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from unittest import mock
+
+import yaml
+
+from support.hellos import client_hello, record
+from support.site import ROOT, build_site, project_copy
+
+SCHEMA = ROOT / "cases" / "case.schema.json"
+
+#: each executes `alert('xss-N')` (or sets attributes that would) if anything renders it as
+#: markup; together they cover the four classes issue 10 found and their near relatives
+PAYLOADS = [
+    "<script>alert('xss-1')</script>",
+    "<img src=x onerror=alert('xss-2')>",
+    "\"><svg onload=alert('xss-3')>",
+    "'><iframe src=javascript:alert('xss-4')></iframe>",
+    "[x](javascript:alert('xss-5'))",
+    "[x](&#106;avascript:alert('xss-6'))",
+    "[x](javascript&colon;alert('xss-7'))",
+    "[x](<java\tscript:alert('xss-8')>)",
+    "[x]( JaVaScRiPt:alert('xss-9'))",
+    "[x](\x01javascript:alert('xss-10'))",
+    "[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxMSk8L3NjcmlwdD4=)",
+    "[x](vbscript:msgbox('xss-12'))",
+    "![x](javascript:alert('xss-13'))",
+    "[x][r]\n\n[r]: javascript:alert('xss-14')",
+    "<javascript:alert('xss-15')>",
+    "Title {: autofocus tabindex=0 onfocus=alert('xss-16') }",
+    "**b**{: onmouseover=alert('xss-17') }",
+    "\\[x\\]\\(javascript:alert('xss-18')\\)",
+    "\\*\\*b\\*\\*{: onmouseover=alert('xss-19') }",
+    "```{ #x onclick=alert('xss-20') }\ncode\n```",
+    "NUL \x00 byte <b onclick=alert('xss-21')>b</b>",
+    "</title><script>alert('xss-22')</script>",
+    "&lt;script&gt;alert('xss-23')&lt;/script&gt;",
+    "[x](&amp;#106;avascript:alert('xss-24'))",
+    "{#__search} {.md-search__input} words {: #x onclick=alert('xss-25') }",
+    "!!! danger \"<img src=x onerror=alert('xss-26')>\"\n    body",
+    "=== \"<img src=x onerror=alert('xss-27')>\"\n    tab",
+    "<!-- material/tags --> <style>body{display:none}</style>",
+    "[x](#\" onmouseover=\"alert('xss-29'))",
+    "x\u2028y <a href=javascript:alert('xss-30')>a</a>",
+    "TLSKBFRAGMENT0X TLSKBFRAGMENT1X <img src=x onerror=alert('xss-31')>",
+    "<details open ontoggle=alert('xss-32')>",
+    "*[x](javascript:alert('xss-33'))*{: autofocus onfocus=alert('xss-33') }",
+]
+
+#: characters without which no payload can do anything (tags, attributes, entities, links,
+#: attribute lists, control characters)
+DANGEROUS = "<>\"'&[](){}:\x00\x01"
+
+
+@dataclass(frozen=True)
+class StringField:
+    """A place a string can go: its path (`*` for any list item, a compiled pattern for a
+    patternProperties key) and the constraints on it."""
+    path: tuple
+    pattern: str | None = None
+    enum: tuple | None = None
+    min_length: int = 0
+    max_length: int | None = None
+
+    @property
+    def name(self) -> str:
+        return ".".join(p if isinstance(p, str) else f"/{p.pattern}/" for p in self.path)
+
+
+def string_fields(schema: dict | None = None) -> list[StringField]:
+    """Every string field of the case schema, following $ref, oneOf/anyOf/allOf, properties,
+    patternProperties and items."""
+    schema = schema or json.loads(SCHEMA.read_text(encoding="utf-8"))
+    found: dict[tuple, StringField] = {}
+
+    def resolve(node: dict) -> dict:
+        while "$ref" in node:
+            target = schema
+            for part in node["$ref"].lstrip("#/").split("/"):
+                target = target[part]
+            node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+        return node
+
+    def walk(node: dict, path: tuple) -> None:
+        node = resolve(node)
+        for key in ("oneOf", "anyOf", "allOf"):
+            for branch in node.get(key, []):
+                walk(branch, path)
+        for name, sub in node.get("properties", {}).items():
+            walk(sub, path + (name,))
+        for pattern, sub in node.get("patternProperties", {}).items():
+            walk(sub, path + (re.compile(pattern),))
+        if "items" in node:
+            walk(node["items"], path + ("*",))
+        enum = node.get("enum") or (("const" in node or None) and (node["const"],))
+        if node.get("type") == "string" or (enum and any(isinstance(v, str) for v in enum)):
+            known = found.get(path)
+            field = StringField(path, node.get("pattern"), tuple(enum) if enum else None,
+                                node.get("minLength", 0), node.get("maxLength"))
+            if known is None or (known.enum and not field.enum):  # free text wins over a list
+                found[path] = field
+            elif known.pattern and not field.pattern and not field.enum:
+                found[path] = field
+
+    walk(schema, ())
+    return list(found.values())
+
+
+def _locations(data, path: tuple) -> Iterator[tuple[object, object]]:
+    """(container, key) for every place `path` names in `data`; a field the skeleton lacks
+    (a new one in the schema) is created, so that it gets its payload too."""
+    head, rest = path[0], path[1:]
+    if head == "*":
+        keys = range(len(data)) if isinstance(data, list) else []
+    elif isinstance(head, re.Pattern):
+        keys = [k for k in data if head.search(k)] if isinstance(data, dict) else []
+    elif isinstance(data, dict):
+        if head not in data and rest:
+            data[head] = [{}] if rest[0] == "*" else {}
+        keys = [head]
+    else:
+        keys = []
+    for key in keys:
+        if rest:
+            yield from _locations(data[key], rest)
+        else:
+            yield data, key
+
+
+def payload_for(field: StringField, payload: str, number: int) -> str | None:
+    """`payload` made to fit the field (padded to its minimum length, or as an address for a
+    URL), or None if the field's pattern admits no form of it."""
+    # the payload alone where it fits, else after a padding paragraph (it keeps its place at
+    # the start of a block and the end of the text), else as an address
+    candidates = [payload, f"Case {number}, padded to the minimum length.\n\n{payload}",
+                  f"https://example.org/{''.join(payload.split())}"]
+    for value in candidates:
+        if field.pattern and not re.search(field.pattern, value):
+            continue
+        if field.max_length is not None and len(value) > field.max_length:
+            continue
+        if len(value) >= field.min_length:
+            return value
+    return None
+
+
+def hostile_hello(payload: str) -> bytes:
+    """A ClientHello whose SNI and ALPN carry the payload (the tree shows both). The SNI goes
+    without zero bytes: OpenSSL refuses such a name (alert unrecognized_name), which the
+    analyzer does not model (SNI contents are a documented gap), and check would stop there."""
+    from generator.tls import extensions as ext
+    text = payload.encode("utf-8")
+    hello = client_hello([0xC02F, 0xC02B, 0x009C], groups=[0x0017], point_formats=[0],
+                         sigalgs=[0x0401, 0x0403, 0x0804],
+                         extra=(ext.ServerName((ext.ServerNameEntry(0, text.replace(b"\0", b"")),)),
+                                ext.Alpn((text, b"h2"))))
+    return record(hello)
+
+
+def _skeleton(number: int, raw: bytes) -> dict:
+    """A case with every optional part present, whose claims the analyzer confirms."""
+    from generator.compat.analyzer import analyze
+    from generator.compat.keytypes import catalogue
+    from generator.tls import decode_client_hello
+    hello = decode_client_hello(raw).hello
+    outcomes = {}
+    for index, key_type in enumerate(catalogue().key_types):
+        result = "works" if analyze(hello, key_type).ok else "fails"
+        # half documented (their notes reach the key-type pages), half replayed
+        outcomes[key_type.id] = {"result": result, "basis": "documented" if index % 2 else
+                                 "replayed", "note": "a note"}
+    return {
+        "id": f"hostile-{number}", "title": "placeholder title", "summary": "s" * 40,
+        "status": {"state": "current", "observed": "2020-01-01", "fixed": "2021",
+                   "reviewed": "2022-02", "note": "n"},
+        "platform": {"name": "pn", "role": "client", "versions": "v"},
+        "your_side": {"server": "srv", "acme_client": "lego", "key_type": "ec384"},
+        "symptoms": [{"where": "w", "text": "t", "note": "n"},
+                     {"where": "w2", "text": "t2"}],
+        "cause": "c" * 40,
+        "samples": [{"id": "sample-one", "client": "cl", "hex": raw.hex(),
+                     "provenance": {"kind": "reconstructed", "by": "b", "source": "sssss",
+                                    "date": "2019", "placeholders": [
+                                        {"offset": 1, "length": 2, "field": "ff",
+                                         "filled_with": "fw"}]}}],
+        "outcomes": outcomes,
+        "fix": {"recommended": "rsa2048", "alternatives": ["ec256"], "summary": "summary",
+                "acme_clients": {c.id: "a note for this client" for c in catalogue().clients},
+                "server": "server fix"},
+        "references": [{"url": "https://example.org/a", "title": "ttt", "date": "2020",
+                        "note": "n", "citation": "cccccccccc"},
+                       {"citation": "cccccccccc", "title": "ttt", "date": "unknown"}],
+        "tags": ["rsa"],
+    }
+
+
+@dataclass(frozen=True)
+class HostileKnowledgeBase:
+    cases: dict[str, str]             # file name -> YAML text
+    placed: dict[str, set[int]]       # field name -> payload numbers placed in it
+    inert_by_pattern: list[str]       # fields whose pattern admits no dangerous character
+    fixed_vocabulary: list[str]       # enum fields
+
+
+def hostile_cases(payloads: list[str] = PAYLOADS) -> HostileKnowledgeBase:
+    """One case per payload rotation: case k puts payload (i + k) mod n into field i, so every
+    payload reaches every field."""
+    fields = string_fields()
+    placed: dict[str, set[int]] = {f.name: set() for f in fields}
+    inert, fixed = [], []
+    for field in fields:
+        if field.enum:
+            fixed.append(field.name)
+        elif field.pattern and not any(payload_for(field, p, 0) for p in payloads):
+            inert.append(field.name)
+    cases = {}
+    for number in range(len(payloads)):
+        raw = hostile_hello(payloads[number])
+        data = _skeleton(number, raw)
+        for index, field in enumerate(fields):
+            if field.enum or field.name in inert:
+                continue
+            for shift in range(len(payloads)):  # the rotation's payload, or the next that fits
+                chosen = (index + number + shift) % len(payloads)
+                value = payload_for(field, payloads[chosen], number)
+                if value is not None:
+                    break
+            for container, key in _locations(data, field.path):
+                container[key] = value
+                placed[field.name].add(chosen)
+        cases[f"hostile-{number}.yaml"] = ("# yaml-language-server: $schema=case.schema.json\n"
+                                           + yaml.safe_dump(data, allow_unicode=False,
+                                                            sort_keys=False, width=1000))
+    return HostileKnowledgeBase(cases, placed, inert, fixed)
+
+
+@contextmanager
+def text_rules_off():
+    """`tlskb check` without its contributor-text rules (what the site must survive anyway)."""
+    with mock.patch("generator.cases.check.text_problems", lambda *a, **k: ([], 0), create=True):
+        yield
+
+
+_BUILT: dict[str, tuple[Path, HostileKnowledgeBase]] = {}
+
+
+def build_hostile_site(tmp_path_factory) -> tuple[Path, HostileKnowledgeBase]:
+    """The hostile knowledge base built with the real plugin (once per test session)."""
+    if "site" not in _BUILT:
+        base = hostile_cases()
+        project = project_copy(tmp_path_factory.mktemp("hostile"), base.cases)
+        with text_rules_off():
+            site = build_site(project / "site", project)
+        _BUILT["site"] = (site, base)
+    return _BUILT["site"]
