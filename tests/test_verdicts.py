@@ -61,6 +61,13 @@ COUNTEREXAMPLES = [
     client_hello([0x1301], groups=[0x001D], versions=[0x0304], key_shares=[0x001D],
                  invalid_shares=[0x001D], extra=(ext.RenegotiationInfo(b""),
                                                  ext.EmptyExtension(23))),
+    # issue 10's hostile SNIs: a zero byte or more than 255 bytes get unrecognized_name, before
+    # any cipher suite is considered; a max_fragment_length code outside 1-4 illegal_parameter
+    client_hello([0xC02F], groups=[23], sigalgs=[0x0401], extra=(
+        ext.ServerName((ext.ServerNameEntry(0, b"x\x00y.example"),)),)),
+    client_hello([0x1301], groups=[29], versions=[0x0304], key_shares=[29], sigalgs=[0x0804],
+                 extra=(ext.ServerName((ext.ServerNameEntry(0, b"a" * 256),)),)),
+    client_hello([0x0005], version=0x0301, extra=(ext.MaxFragmentLength(255),)),
 ]
 
 
@@ -70,6 +77,9 @@ COUNTEREXAMPLES = [
 @example(COUNTEREXAMPLES[2], 0x0301)
 @example(COUNTEREXAMPLES[3], 0x0303)
 @example(COUNTEREXAMPLES[4], 0x0301)
+@example(COUNTEREXAMPLES[5], 0x0301)
+@example(COUNTEREXAMPLES[6], 0x0301)
+@example(COUNTEREXAMPLES[7], 0x0301)
 def test_generated_hellos(hello, record_version):
     assert_agree(record(hello, record_version), hello, repr(hello))
 

@@ -10,7 +10,8 @@ first obstacle it finds is the one the replay reports:
  3. TLS_FALLBACK_SCSV below the best version  (inappropriate_fallback)
  4. TLS 1.3: a common TLS 1.3 cipher suite    (handshake_failure)
  5. a null compression method                 (illegal_parameter; decode_error if none)
-    TLS <= 1.2: an empty renegotiation_info      (handshake_failure)
+    extension contents, in OpenSSL's parsing order: an empty renegotiation_info below TLS 1.3
+    (handshake_failure), a usable host name (unrecognized_name), max_fragment_length 1-4
  6. TLS 1.3: key_share against supported_groups, signature_algorithms present, a usable key
     share from the server's most preferred group tuple, or a group for a HelloRetryRequest
  7. TLS 1.2+: a signature scheme both sides implement (handshake_failure)
@@ -38,6 +39,7 @@ from generator.tls.registry import (cipher_suite_name, extension_name, group_nam
                                     signature_scheme_name, version_name)
 
 ALERT_HANDSHAKE_FAILURE, ALERT_ILLEGAL_PARAMETER, ALERT_DECODE_ERROR = 40, 47, 50
+ALERT_UNRECOGNIZED_NAME = 112
 ALERT_PROTOCOL_VERSION, ALERT_INAPPROPRIATE_FALLBACK, ALERT_MISSING_EXTENSION = 70, 86, 109
 TLS10, TLS12, TLS13 = 0x0301, 0x0303, 0x0304
 
@@ -236,17 +238,42 @@ def _tls13_key_exchange(hello: ClientHello) -> tuple[int, ext.KeyShareEntry | No
                      ALERT_HANDSHAKE_FAILURE, "supported_groups", "key_share")
 
 
-def _check_renegotiation_info(hello: ClientHello) -> None:
-    """RFC 5746 §3.6: in an initial handshake renegotiated_connection must be empty. OpenSSL
-    parses renegotiation_info first among the extensions, and only below TLS 1.3 (observed,
-    3.5.6: "renegotiation mismatch")."""
+MAX_HOST_NAME = 255  # OpenSSL's TLSEXT_MAXLEN_host_name (RFC 6066 §3 allows 2^16-1)
+
+
+def _check_extension_contents(hello: ClientHello, version: int) -> None:
+    """What OpenSSL refuses as it parses the extensions, in its own order (ext_defs in
+    ssl/statem/extensions.c: renegotiation_info, server_name, max_fragment_length, ...;
+    observed, 3.5.6): a non-empty renegotiation_info in an initial handshake below TLS 1.3
+    (RFC 5746 §3.6); a server_name whose first entry is not a host_name, or a host name of
+    more than 255 bytes or with a zero byte (RFC 6066 §3); a max_fragment_length code other
+    than 1-4 (RFC 6066 §4)."""
     info = hello.typed(ext.RenegotiationInfo)
-    if info is not None and info.renegotiated_connection:
+    if version < TLS13 and info is not None and info.renegotiated_connection:
         raise _unfixable("renegotiation_info_not_empty",
                          f"renegotiation_info carries {len(info.renegotiated_connection)} bytes of "
                          "a previous handshake's Finished, but this is an initial handshake, "
                          "where it must be empty (RFC 5746 §3.6)", ALERT_HANDSHAKE_FAILURE,
                          "renegotiation_info")
+    server_name = hello.typed(ext.ServerName)
+    if server_name is not None and server_name.names:
+        first = server_name.names[0]
+        if first.name_type != 0:
+            raise _unfixable("server_name_not_host_name",
+                             f"server_name's first entry has name_type {first.name_type}; "
+                             "servers take only host_name (0) (RFC 6066 §3)",
+                             ALERT_DECODE_ERROR, "server_name")
+        if len(first.name) > MAX_HOST_NAME or 0 in first.name:
+            what = (f"is {len(first.name)} bytes long, more than the {MAX_HOST_NAME} OpenSSL "
+                    "accepts" if len(first.name) > MAX_HOST_NAME else "contains a zero byte")
+            raise _unfixable("bad_host_name", f"server_name's host name {what} (RFC 6066 §3)",
+                             ALERT_UNRECOGNIZED_NAME, "server_name")
+    fragment = hello.typed(ext.MaxFragmentLength)
+    if fragment is not None and fragment.code not in (1, 2, 3, 4):
+        raise _unfixable("bad_max_fragment_length",
+                         f"max_fragment_length asks for code {fragment.code}; only 1-4 "
+                         "(2^9-2^12 bytes) exist (RFC 6066 §4)", ALERT_ILLEGAL_PARAMETER,
+                         "max_fragment_length")
 
 
 def _check_tls13_compression(hello: ClientHello) -> None:
@@ -461,6 +488,7 @@ def analyze(hello: ClientHello, key_type: KeyType) -> Verdict:
         if version >= TLS13:
             suite = _tls13_suite(hello)
             _check_null_compression(hello)
+            _check_extension_contents(hello, version)
             group, share = _tls13_key_exchange(hello)
             shared = _shared_schemes(hello, version)
             _check_tls13_compression(hello)  # after the schemes (observed, 3.5.6)
@@ -476,7 +504,7 @@ def analyze(hello: ClientHello, key_type: KeyType) -> Verdict:
                            tuple(s for s in hello.cipher_suites if s in ref.TLS13_SUITES),
                            group, scheme, retry)
         _check_null_compression(hello)
-        _check_renegotiation_info(hello)
+        _check_extension_contents(hello, version)
         shared = _shared_schemes(hello, version) if version >= TLS12 else None
         suite, acceptable = _choose_tls12_suite(hello, key_type, version, shared)
         scheme = _choose_scheme(hello, key_type, version, shared, suite)

@@ -149,6 +149,15 @@ def reference_hellos(draw) -> ClientHello:
     compression = draw(st.sampled_from([(0,)] * 12 + [(1, 0), (1,), (0, 1)]))
     renegotiated = b"" if draw(st.integers(0, 19)) else b"\x5a" * 12  # a Finished: not initial
     extra = [ext.RenegotiationInfo(renegotiated), ext.EmptyExtension(23)]
+    if draw(st.integers(0, 3)) == 0:  # server_name: usually a plain name, sometimes hostile
+        name = draw(st.sampled_from([b"mail.example.org"] * 6 + [
+            b"a" * 255, b"a" * 256, b"x\x00y.example", b"\xff\xfe", b""]))
+        name_type = draw(st.sampled_from([0] * 8 + [1, 2]))
+        extra.append(ext.ServerName((ext.ServerNameEntry(name_type, name),)))
+    if draw(st.integers(0, 7)) == 0:
+        extra.append(ext.MaxFragmentLength(draw(st.sampled_from([1, 2, 3, 4, 0, 5, 255]))))
+    if draw(st.integers(0, 7)) == 0:
+        extra.append(ext.Alpn(draw(st.sampled_from([(b"h2", b"http/1.1"), (b"smtp",), (b"x" * 40,)]))))
     if draw(st.integers(0, 19)) == 0:
         extra.append(ext.EcPointFormats((0,)) if formats is not None else ext.EmptyExtension(23))
     hello = client_hello(suites, version=legacy, groups=groups, sigalgs=sigalgs, versions=versions,
