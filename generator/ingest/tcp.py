@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 
 from generator.ingest.packets import Segment, address_text
 from generator.ingest.starttls import NeedMore, TlsStart, locate_tls_start
-from generator.tls.records import MAX_HANDSHAKE_MESSAGE
+from generator.tls.records import MAX_CLIENT_FLIGHT
 
-#: bytes kept after the ClientHello starts: the largest hello tlskb accepts, record headers, and
-#: room for a compatibility ChangeCipherSpec and a second ClientHello after a HelloRetryRequest
-_TLS_WINDOW = 2 * (MAX_HANDSHAKE_MESSAGE + 4096)
+#: bytes kept after the ClientHello starts
+_TLS_WINDOW = MAX_CLIENT_FLIGHT
 _PLAINTEXT_WINDOW = 64 * 1024 + 16
 _HALF = 1 << 31
 _MOD = 1 << 32
