@@ -13,7 +13,9 @@ import pytest
 from generator.errors import DecodeError
 from generator.ingest.hexdump import parse_hex_text
 from generator.ingest.packets import ethernet_ipv4_tcp
+from generator.tls.records import MAX_CLIENT_FLIGHT
 from support import dumps
+from support.budget import peak_memory
 from support.corpus import load_corpus
 
 from conftest import require_tool
@@ -100,3 +102,45 @@ def test_tshark_formatter_writes_what_tshark_writes(tshark, tmp_path):
     real = subprocess.run([tshark, "-r", str(path), "-x", "-o", "tcp.desegment_tcp_streams:FALSE"],
                           capture_output=True, text=True, check=True).stdout
     assert real == dumps.tshark_x(frames)  # frames only: tlskb reassembles them itself
+
+
+# -- lengths and offsets read from text --------------------------------------------------------------
+
+CLAIMING_GIGABYTES = {
+    "BIO elision at ffffffff": ("0000 - 16 03 01\nffffffff - <SPACES/NULS>\n", 2),
+    "hexdump -C `*` up to ffffffff": (
+        "00000000  16 03 01 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|\n*\n"
+        "ffffffff\n", 2),
+    "BIO header => 3000000000": (
+        "read from 1 [2] (3 bytes => 3000000000 (0x3))\n0000 - 16 03 01\n0003 - <SPACES/NULS>\n", 1),
+}
+
+
+@pytest.mark.parametrize("text,line", CLAIMING_GIGABYTES.values(), ids=CLAIMING_GIGABYTES.keys())
+def test_a_few_bytes_claiming_gigabytes_are_refused(text, line):
+    """Issue 10: 47 bytes took 8.2 GB and 19 s; now the line is named, nothing is materialised."""
+    outcome: list = []
+    peak = peak_memory(lambda: outcome.append(read(text)))
+    error = outcome[0]
+    assert isinstance(error, DecodeError)
+    assert f"line {line}:" in error.message and "hexdump -v" in error.message
+    assert peak < 200_000
+
+
+def test_what_a_dump_leaves_out_is_read_within_the_budget():
+    """hexdump and od print a run of equal lines as `*`, OpenSSL elides trailing zeros: a hello
+    followed by 64 KiB of zeros (more than the text's length, less than a flight) reads back."""
+    data = HELLO + bytes(65536)
+    assert b"".join(b.data for b in parse_hex_text(dumps.hexdump_c(data))) == data
+    assert b"".join(b.data for b in parse_hex_text(dumps.od_hex(data))) == data
+    assert parse_hex_text(dumps.bio_dump(data))[0].data == data
+
+
+def test_the_budget_is_for_the_whole_text():
+    """Many dumps that each leave out less than the budget cannot together leave out more."""
+    each = MAX_CLIENT_FLIGHT // 8
+    logs = [dumps.bio_dump(b"\x16" + bytes(each - 1), header=f"read from 0x{i:x} [0x0]")
+            for i in range(1, 20)]
+    assert [len(b.data) for b in parse_hex_text("".join(logs[:4]))] == [each] * 4
+    error = read("".join(logs))
+    assert isinstance(error, DecodeError) and "stands for" in error.message

@@ -14,6 +14,10 @@ Recognised forms:
 
 A dump line's byte count is taken from the offsets (so an ASCII column that happens to look like
 hex is never read as data); the last line of a block is cut at the column where full lines end.
+
+Text is hostile: the bytes a dump stands for without writing them out (`*` repeats,
+`<SPACES/NULS>` elisions, a log header's byte count) draw on one budget for the whole text,
+MAX_CLIENT_FLIGHT (the most tlskb reads of a stream) plus one byte per character of the text.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import re
 from dataclasses import dataclass
 
 from generator.errors import DecodeError
+from generator.tls.records import MAX_CLIENT_FLIGHT
 
 _HEX_WORD = re.compile(r"(?<![0-9A-Za-z])((?:[0-9A-Fa-f]{2})+)(?![0-9A-Za-z])")
 _SYSLOG_PREFIX = re.compile(r"^[^\[\]]*\[\d+\]:\s")
@@ -67,6 +72,26 @@ class _Line:
     text_column: bool = False     # something (an ASCII column) follows the hex bytes
 
 
+class _Unwritten:
+    """The budget for bytes a dump stands for without writing them out: MAX_CLIENT_FLIGHT plus
+    one per character of the text, so no text yields more bytes than O(its length)."""
+
+    def __init__(self, text_length: int, source: str) -> None:
+        self.allowed = MAX_CLIENT_FLIGHT + text_length
+        self.left = self.allowed
+        self.source = source
+
+    def spend(self, count: int, number: int, what: str) -> None:
+        if count > self.left:
+            raise DecodeError(
+                f"line {number}: {what} stands for {count} bytes that are not written out, more "
+                f"than this text may leave out ({self.allowed} in all: {MAX_CLIENT_FLIGHT}, the "
+                "most tlskb reads of a stream, plus one per character); dump every byte "
+                "(`hexdump -v`, `od -v`, `xxd`) or cut the dump down to the ClientHello",
+                field="hex", context=self.source)
+        self.left -= count
+
+
 def _hex_bytes(text: str, base_column: int) -> list[tuple[int, int]]:
     out = []
     for match in _HEX_WORD.finditer(text):
@@ -110,8 +135,9 @@ def parse_hex_text(text: str, source: str = "input") -> list[HexBlock]:
     if not text.strip():
         raise DecodeError("no hex digits found: the input holds only comments", field="hex",
                           context=source)
+    budget = _Unwritten(len(text), source)
     if any(_DIRECTION.match(_SYSLOG_PREFIX.sub("", line, count=1)) for line in lines):
-        return _labelled_dumps_per_process(numbered, source)
+        return _labelled_dumps_per_process(numbered, source, budget)
     if "\\x" in text:
         return [_escapes(text, source)]
     if _mostly_zero_x(text):
@@ -123,10 +149,10 @@ def parse_hex_text(text: str, source: str = "input") -> list[HexBlock]:
                               "dump with `hexdump -C`, `od -Ax -tx1` or `xxd` instead",
                               field="hex", context=source)
     if _is_bare_offset_dump(lines) or any(_XXD_LINE.match(line) for line in lines):
-        return _labelled_dumps(numbered, source)  # offsets that would otherwise pass for hex
+        return _labelled_dumps(numbered, source, budget)  # offsets that would pass for hex
     if all(_PLAIN_LINE.match(line) for line in lines):
         return [_plain(text, source)]
-    return _labelled_dumps(numbered, source)
+    return _labelled_dumps(numbered, source, budget)
 
 
 def _mostly_zero_x(text: str) -> bool:
@@ -207,7 +233,8 @@ def _classify(number: int, line: str) -> _Line | str | None:
     return stripped.strip()
 
 
-def _labelled_dumps_per_process(lines: list[tuple[int, str]], source: str) -> list[HexBlock]:
+def _labelled_dumps_per_process(lines: list[tuple[int, str]], source: str,
+                                budget: _Unwritten) -> list[HexBlock]:
     """A mail log interleaves the lines of concurrent processes (smtpd[101], smtpd[102]): read
     each process's lines on their own, in order of first appearance."""
     by_process: dict[str | None, list[tuple[int, str]]] = {}
@@ -215,22 +242,24 @@ def _labelled_dumps_per_process(lines: list[tuple[int, str]], source: str) -> li
         match = _SYSLOG_PROCESS.match(line)
         by_process.setdefault(match.group("process") if match else None, []).append((number, line))
     if len(by_process) == 1:
-        return _labelled_dumps(lines, source)
+        return _labelled_dumps(lines, source, budget)
     blocks: list[HexBlock] = []
     for process, own in by_process.items():
         if not any(_DIRECTION.match(_SYSLOG_PREFIX.sub("", line, count=1)) for _, line in own):
             continue  # a process that dumped nothing (qmgr, postlogd, ...)
-        for block in _labelled_dumps(own, source):
+        for block in _labelled_dumps(own, source, budget):
             label = f"{process} {block.label}" if process else block.label
             blocks.append(HexBlock(block.data, label, block.form, block.notes, block.elided))
     return blocks
 
 
-def _labelled_dumps(lines: list[tuple[int, str]], source: str) -> list[HexBlock]:
+def _labelled_dumps(lines: list[tuple[int, str]], source: str,
+                    budget: _Unwritten) -> list[HexBlock]:
     """Split (line number, line) pairs into dump blocks at header lines and offset resets,
     then join per direction."""
-    groups: list[tuple[str | None, int, list[_Line]]] = []
+    groups: list[tuple[str | None, int, int, list[_Line]]] = []
     header: str | None = None
+    header_number = 0
     current: list[_Line] = []
     unknown: list[tuple[int, str]] = []
     connection, dumps_in_connection = 1, 0
@@ -238,7 +267,7 @@ def _labelled_dumps(lines: list[tuple[int, str]], source: str) -> list[HexBlock]
     def close() -> None:
         nonlocal current, dumps_in_connection
         if current:
-            groups.append((header, connection, current))
+            groups.append((header, header_number, connection, current))
             dumps_in_connection += 1
         current = []
 
@@ -252,7 +281,7 @@ def _labelled_dumps(lines: list[tuple[int, str]], source: str) -> list[HexBlock]
             close()
             if _NEW_CONNECTION.search(item) and dumps_in_connection:
                 connection, dumps_in_connection = connection + 1, 0
-            header = item
+            header, header_number = item, number
             if not _DIRECTION.match(item) and not item.endswith(":"):
                 unknown.append((number, item))
             continue
@@ -264,9 +293,9 @@ def _labelled_dumps(lines: list[tuple[int, str]], source: str) -> list[HexBlock]
     if not groups:
         number, text = unknown[0] if unknown else (1, "")
         raise DecodeError(f"line {number} is not hex: {text[:60]!r}", field="hex", context=source)
-    blocks = [_block_bytes(lines_, label, source) for label, _, lines_ in groups]
-    return _join_directions(blocks, [(label, connection) for label, connection, _ in groups],
-                            source)
+    blocks = [_block_bytes(lines_, label, source, budget) for label, _, _, lines_ in groups]
+    return _join_directions(blocks, [(label, number, connection)
+                                     for label, number, connection, _ in groups], source, budget)
 
 
 def _resolve_radix(lines: list[_Line]) -> tuple[int, str | None]:
@@ -304,7 +333,8 @@ def _resolve_radix(lines: list[_Line]) -> tuple[int, str | None]:
     return (fitting[0] if fitting else 16), None
 
 
-def _block_bytes(lines: list[_Line], label: str | None, source: str) -> HexBlock:
+def _block_bytes(lines: list[_Line], label: str | None, source: str,
+                 budget: _Unwritten) -> HexBlock:
     if not any(ln.raw_offset and not ln.repeat for ln in lines):  # hex lines without offsets
         if any(ln.repeat for ln in lines):
             raise DecodeError(f"line {next(ln.number for ln in lines if ln.repeat)} is `*`, which "
@@ -318,16 +348,17 @@ def _block_bytes(lines: list[_Line], label: str | None, source: str) -> HexBlock
     notes: list[str] = [radix_note] if radix_note else []
     full_line_end: int | None = None
     last_taken: list[tuple[int, int]] = []
-    pending_repeat = False
+    pending_repeat: _Line | None = None
     elided = False
     for index, line in enumerate(lines):
         if line.repeat:
-            pending_repeat = True
+            pending_repeat = line
             continue
         if line.truncated_to is not None:
             elided = True
             missing = line.truncated_to - len(out)
             if missing > 0:
+                budget.spend(missing, line.number, "`<SPACES/NULS>`")
                 out += bytes(missing)
                 notes.append(f"the dump elided {missing} trailing bytes as <SPACES/NULS>; "
                              "tlskb took them as zero bytes")
@@ -336,11 +367,13 @@ def _block_bytes(lines: list[_Line], label: str | None, source: str) -> HexBlock
             raise DecodeError(f"line {line.number} has no offset, unlike the dump around it",
                               field="hex", context=source)
         offset = int(line.raw_offset, radix)
-        if pending_repeat:
+        if pending_repeat is not None:
             chunk = bytes(v for _, v in last_taken)
-            while len(out) < offset and chunk:
-                out += chunk[:offset - len(out)]
-            pending_repeat = False
+            if chunk and offset > len(out):  # whole copies of the line, then what is left
+                budget.spend(offset - len(out), pending_repeat.number, "`*`")
+                copies, part = divmod(offset - len(out), len(chunk))
+                out += chunk * copies + chunk[:part]
+            pending_repeat = None
         if offset != len(out):
             raise DecodeError(f"line {line.number}: offset {line.raw_offset} does not follow the "
                               f"{len(out)} bytes before it (a line is missing or repeated)",
@@ -388,15 +421,15 @@ def _last_line_bytes(line: _Line, full_line_end: int | None) -> list[tuple[int, 
     return taken
 
 
-def _join_directions(blocks: list[HexBlock], labels: list[tuple[str | None, int]],
-                     source: str) -> list[HexBlock]:
+def _join_directions(blocks: list[HexBlock], labels: list[tuple[str | None, int, int]],
+                     source: str, budget: _Unwritten) -> list[HexBlock]:
     """`read from`/`write to` and `>>>`/`<<<` dumps: join the blocks of each direction, per
     connection (the BIO address, and the lines that start a connection)."""
     streams: dict[str, tuple[bytearray, list[str]]] = {}
     others: list[HexBlock] = []
     order: list[str] = []
-    several = len({connection for _, connection in labels}) > 1
-    for block, (label, connection) in zip(blocks, labels):
+    several = len({connection for _, _, connection in labels}) > 1
+    for block, (label, number, connection) in zip(blocks, labels):
         match = _DIRECTION.match(label or "")
         if not match:
             others.append(block)
@@ -407,6 +440,7 @@ def _join_directions(blocks: list[HexBlock], labels: list[tuple[str | None, int]
             announced = int(match.group("ret"))
             if block.elided and len(block.data) < announced:
                 missing = announced - len(block.data)
+                budget.spend(missing, number, "the header's byte count")
                 block = HexBlock(block.data + bytes(missing), block.label, block.form,
                                  block.notes + (f"the dump elided {missing} trailing bytes as "
                                                 "<SPACES/NULLS>; tlskb took them as zero bytes",),
