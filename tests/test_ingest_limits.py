@@ -9,13 +9,15 @@ from __future__ import annotations
 import subprocess
 
 import pytest
+from hypothesis import given, strategies as st
 
 from generator.errors import DecodeError
-from generator.ingest.hexdump import parse_hex_text
+from generator.ingest import hexdump
+from generator.ingest.hexdump import MAX_LINE, MAX_SYSLOG_PREFIX, parse_hex_text
 from generator.ingest.packets import ethernet_ipv4_tcp
 from generator.tls.records import MAX_CLIENT_FLIGHT
 from support import dumps
-from support.budget import peak_memory
+from support.budget import PatternSpy, Work, doubling_ratios, peak_memory
 from support.corpus import load_corpus
 
 from conftest import require_tool
@@ -144,3 +146,127 @@ def test_the_budget_is_for_the_whole_text():
     assert [len(b.data) for b in parse_hex_text("".join(logs[:4]))] == [each] * 4
     error = read("".join(logs))
     assert isinstance(error, DecodeError) and "stands for" in error.message
+
+
+# -- linear patterns, bounded lines ------------------------------------------------------------------
+
+@pytest.mark.parametrize("length", [100_000, 1_000_000])
+def test_a_long_line_after_a_log_header(length):
+    """Issue 10: a `read from` line then a 100 KB line took 18.8 s (1 MB: over 120 s), a syslog
+    prefix pattern backtracking over the line. Patterns that can backtrack now see at most
+    MAX_LINE characters of a line; the scans see each character a bounded number of times."""
+    text = "read from 1 [2] (3 bytes => 3 (0x3))\n" + "a" * length + "\n"
+    with PatternSpy([hexdump], Work(max_characters=32 * len(text)),
+                    max_span=MAX_LINE + MAX_SYSLOG_PREFIX, scans=SCANS):
+        outcome = read(text)
+    assert isinstance(outcome, DecodeError) and "its header says 3" in outcome.message
+
+
+@pytest.mark.parametrize("name", FORMS)
+def test_each_form_reads_in_linear_work_and_memory(name):
+    """Lines of tlskb code run and characters given to patterns grow like the text (doubling
+    it at most 2.3 times the work), and memory peaks at a small multiple of the text."""
+    form = FORMS[name]
+
+    def lines_run(size: int) -> int:
+        data = content(size)
+        work = Work()
+        blocks = work.run(lambda: parse_hex_text(form(data)), [hexdump],
+                          max_span=MAX_LINE + MAX_SYSLOG_PREFIX, scans=SCANS)
+        assert b"".join(b.data for b in blocks) == dumped_bytes(name, data)
+        assert work.characters <= 32 * len(form(data)), f"{work.characters} pattern characters"
+        return work.lines
+
+    assert all(ratio < 2.3 for ratio in doubling_ratios(lines_run, 4096)), name
+    text = form(content(256 * 1024))
+    assert peak_memory(lambda: parse_hex_text(text)) < 12 * len(text)
+
+
+@pytest.mark.parametrize("text", [
+    "16\n" + "\n" * 1_000_000 + "03\n",                        # issue 10: 5 MB took 652 MB
+    "0000 16\n" + "\n" * 1_000_000 + "0001 03\n",
+    "read from 1 [2] (2 bytes => 2 (0x2))\n" + "\n" * 1_000_000 + "0000 - 16 03\n",
+], ids=["plain", "dump", "log"])
+def test_empty_lines_cost_nothing(text):
+    """A run of empty lines is skipped in one step: neither memory nor lines of code per line."""
+    assert peak_memory(lambda: read(text)) < 3 * len(text)
+    Work(max_lines=3000).run(lambda: read(text), [hexdump])
+
+
+@pytest.mark.parametrize("line", ["0000\n", "*\n0000\n", "00\n", "0000 00\n", "0000 - 16\n",
+                                  "x\n", "read from 1 [2] (1 bytes => 1 (0x1))\n0000 - 16\n",
+                                  "# a comment\n", " \n", "mail postfix/smtpd[1]: 0000 16\n"])
+def test_many_short_lines_cost_a_bounded_multiple(line):
+    """The smallest lines of each kind, repeated: memory stays a small multiple of the text."""
+    text = line * (400_000 // len(line))
+    assert peak_memory(lambda: read(text)) < 48 * len(text)
+
+
+# -- properties -----------------------------------------------------------------------------------
+
+@st.composite
+def dumped(draw) -> tuple[str, str, bytes]:
+    """Some bytes (corpus slices, zero runs, anything) in one of the forms."""
+    pieces = draw(st.lists(st.one_of(
+        st.binary(max_size=64),
+        st.integers(0, 300).map(bytes),
+        st.tuples(st.integers(0, len(CORPUS) - 1), st.integers(1, 600)).map(
+            lambda a: CORPUS[a[0]:a[0] + a[1]])), min_size=1, max_size=5))
+    data = b"".join(pieces)
+    name = draw(st.sampled_from(sorted(FORMS)))
+    return name, FORMS[name](data), data
+
+
+def unwritten_allowance(text: str) -> int:
+    """What the reader may add to the bytes a text spells out: its budget for `*` and elisions."""
+    return MAX_CLIENT_FLIGHT + len(text)
+
+
+@given(dumped())
+def test_every_form_reads_back_exactly(case):
+    name, text, data = case
+    if not data.strip(b" \x00") and name in ("BIO dump", "Postfix log") or not data:
+        return  # nothing but elided bytes, or nothing at all: no line to read
+    outcome = read(text)
+    assert not isinstance(outcome, DecodeError), outcome
+    assert b"".join(b.data for b in outcome) == dumped_bytes(name, data)
+
+
+@st.composite
+def damaged(draw) -> str:
+    """A dump with lines dropped, repeated, swapped, or with offsets and counts replaced by large
+    numbers: what an attacker would write."""
+    _, text, _ = draw(dumped())
+    lines = text.split("\n")
+    for _ in range(draw(st.integers(1, 4))):
+        index = draw(st.integers(0, len(lines) - 1))
+        kind = draw(st.sampled_from(["drop", "repeat", "star", "offset", "elide", "count", "swap"]))
+        big = draw(st.sampled_from(["ffffffff", "7fffffff", "0fffffff", "00100000", "0000ffff"]))
+        if kind == "drop":
+            del lines[index]
+        elif kind == "repeat":
+            lines.insert(index, lines[index])
+        elif kind == "star":
+            lines.insert(index, "*")
+        elif kind == "offset":
+            lines[index] = big + lines[index][len(big):]
+        elif kind == "elide":
+            lines.insert(index, f"{big} - <SPACES/NULS>")
+        elif kind == "count":
+            lines.insert(index, f"read from 1 [2] (1 bytes => {int(big, 16)} (0x1))")
+        elif index + 1 < len(lines):
+            lines[index], lines[index + 1] = lines[index + 1], lines[index]
+        if not lines:
+            lines = [""]
+    return "\n".join(lines)
+
+
+@given(damaged())
+def test_damaged_dumps_stay_within_their_budget(text):
+    """Whatever a dump claims, the bytes read are at most what its characters spell (two per
+    byte) plus its budget for unwritten bytes, and memory stays proportional."""
+    outcome: list = []
+    peak = peak_memory(lambda: outcome.append(read(text)))
+    if not isinstance(outcome[0], DecodeError):
+        assert sum(len(b.data) for b in outcome[0]) <= len(text) // 2 + unwritten_allowance(text)
+    assert peak <= 64 * len(text) + 2 * unwritten_allowance(text)

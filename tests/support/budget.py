@@ -52,10 +52,13 @@ class PatternUse:
 class _Spy:
     """Stands in for a compiled pattern and records the span of subject of every call."""
 
-    def __init__(self, pattern: re.Pattern, use: PatternUse, work: "Work | None") -> None:
+    def __init__(self, pattern: re.Pattern, name: str, use: PatternUse, work: "Work | None",
+                 max_span: int | None) -> None:
         self._pattern = pattern
+        self._name = name
         self._use = use
         self._work = work
+        self._max_span = max_span
 
     def _record(self, subject, pos: int = 0, endpos: int | None = None) -> None:
         end = len(subject) if endpos is None else min(endpos, len(subject))
@@ -63,6 +66,9 @@ class _Spy:
         self._use.calls += 1
         self._use.characters += span
         self._use.longest = max(self._use.longest, span)
+        if self._max_span is not None and span > self._max_span:
+            raise OverBudget(f"{self._name} was given {span} characters at once, more than "
+                             f"{self._max_span}")
         if self._work is not None:
             self._work.charge_characters(span)
 
@@ -100,11 +106,16 @@ class _Spy:
 
 class PatternSpy:
     """Within `with`, every module-level compiled pattern of `modules` is replaced by a spy;
-    `uses[(module, name)]` says how often and on how many characters each was called."""
+    `uses[(module, name)]` says how often and on how many characters each was called. With
+    `max_span`, a pattern not named in `scans` that is given more characters at once stops the
+    parser (a pattern that can backtrack must only ever see bounded text)."""
 
-    def __init__(self, modules: Iterable[ModuleType], work: "Work | None" = None) -> None:
+    def __init__(self, modules: Iterable[ModuleType], work: "Work | None" = None,
+                 max_span: int | None = None, scans: Iterable[str] = ()) -> None:
         self.modules = list(modules)
         self.work = work
+        self.max_span = max_span
+        self.scans = set(scans)
         self.uses: dict[tuple[str, str], PatternUse] = {}
         self._saved: list[tuple[ModuleType, str, re.Pattern]] = []
 
@@ -115,7 +126,8 @@ class PatternSpy:
                     use = self.uses.setdefault((module.__name__.rsplit(".", 1)[-1], name),
                                                PatternUse())
                     self._saved.append((module, name, value))
-                    setattr(module, name, _Spy(value, use, self.work))
+                    limit = None if name in self.scans else self.max_span
+                    setattr(module, name, _Spy(value, name, use, self.work, limit))
         return self
 
     def __exit__(self, *exc) -> None:
@@ -156,9 +168,11 @@ class Work:
                 raise OverBudget(f"more than {self.max_lines} lines of tlskb code ran")
         return self._line
 
-    def run(self, call: Callable[[], object], modules: Iterable[ModuleType] = ()) -> object:
-        """`call()` with its lines counted and, for `modules`, its patterns spied on."""
-        with PatternSpy(modules, self):
+    def run(self, call: Callable[[], object], modules: Iterable[ModuleType] = (),
+            max_span: int | None = None, scans: Iterable[str] = ()) -> object:
+        """`call()` with its lines counted and, for `modules`, its patterns spied on (see
+        PatternSpy for `max_span` and `scans`)."""
+        with PatternSpy(modules, self, max_span, scans):
             previous = sys.gettrace()
             sys.settrace(self._trace)
             try:
