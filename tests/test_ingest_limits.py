@@ -148,6 +148,14 @@ def test_the_budget_is_for_the_whole_text():
     assert isinstance(error, DecodeError) and "stands for" in error.message
 
 
+@pytest.mark.parametrize("form", ["xxd", "hexdump -C", "BIO dump"])
+def test_an_ascii_column_showing_escapes_or_0x_is_still_a_dump(form):
+    """Bytes that spell `\\x16` or `0x16` show so in a dump's ASCII column; the dump is still
+    read as a dump, not as escapes or C bytes (a ClientHello's random can hold them)."""
+    data = HELLO[:40] + b"\\x16\\x03 and 0x16, 0x03" + HELLO[40:]
+    assert b"".join(b.data for b in parse_hex_text(FORMS[form](data))) == data
+
+
 # -- linear patterns, bounded lines ------------------------------------------------------------------
 
 @pytest.mark.parametrize("length", [100_000, 1_000_000])

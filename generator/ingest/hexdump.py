@@ -186,7 +186,7 @@ def parse_hex_text(text: str, source: str = "input") -> list[HexBlock]:
     budget = _Unwritten(len(text), source)
     if any(_is_direction(line) for _, line in _lines(text)):
         return _labelled_dumps_per_process(text, source, budget)
-    if "\\x" in inline:
+    if _mostly_escapes(inline):
         return [_escapes(inline, source)]
     if _mostly_zero_x(inline):
         return [_zero_x(inline, source)]
@@ -208,6 +208,13 @@ def parse_hex_text(text: str, source: str = "input") -> list[HexBlock]:
 
 def _count(pattern: re.Pattern, text: str) -> int:
     return sum(1 for _ in pattern.finditer(text))
+
+
+def _mostly_escapes(text: str) -> bool:
+    """`\\x16\\x03...`: nearly every hex digit is in a `\\x` escape (an ASCII column that
+    happens to show `\\x` does not make a dump one)."""
+    escapes = _count(_ESCAPE, text)
+    return escapes > 0 and _count(_HEX_WORD, _ESCAPE.sub(" ", text)) * 10 <= escapes
 
 
 def _mostly_zero_x(text: str) -> bool:
