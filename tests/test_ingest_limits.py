@@ -12,13 +12,17 @@ import pytest
 from hypothesis import given, strategies as st
 
 from generator.errors import DecodeError
-from generator.ingest import hexdump
+from generator.ingest import hexdump, starttls
+from generator.ingest.find import find_client_hellos
 from generator.ingest.hexdump import MAX_LINE, MAX_SYSLOG_PREFIX, parse_hex_text
 from generator.ingest.packets import ethernet_ipv4_tcp
+from generator.ingest.pcap import write_pcap
+from generator.ingest.starttls import NeedMore, TlsStartDetector, locate_tls_start
 from generator.tls.records import MAX_CLIENT_FLIGHT
 from support import dumps
 from support.budget import PatternSpy, Work, doubling_ratios, peak_memory
 from support.corpus import load_corpus
+from support.frames import connection_frames, conversation_frames
 
 from conftest import require_tool
 
@@ -96,7 +100,6 @@ def test_formatters_write_what_the_tools_write(tmp_path, command, form, data):
 
 
 def test_tshark_formatter_writes_what_tshark_writes(tshark, tmp_path):
-    from generator.ingest.pcap import write_pcap
     frames = [ethernet_ipv4_tcp("192.0.2.1", "192.0.2.2", 40000, 443, 1, HELLO[:300]),
               ethernet_ipv4_tcp("192.0.2.1", "192.0.2.2", 40000, 443, 301, HELLO[300:])]
     path = tmp_path / "two.pcap"
@@ -278,3 +281,95 @@ def test_damaged_dumps_stay_within_their_budget(text):
     if not isinstance(outcome[0], DecodeError):
         assert sum(len(b.data) for b in outcome[0]) <= len(text) // 2 + unwritten_allowance(text)
     assert peak <= 64 * len(text) + 2 * unwritten_allowance(text)
+
+
+# -- STARTTLS detection and TCP reassembly ----------------------------------------------------------
+
+def capture(frames: list[bytes]) -> bytes:
+    return write_pcap([(1_700_000_000.0 + i / 1000, frame) for i, frame in enumerate(frames)])
+
+
+def find(data: bytes):
+    """find_client_hellos's result, or the DecodeError it raised."""
+    try:
+        return find_client_hellos(data, "test.pcap")
+    except DecodeError as error:
+        return error
+
+
+def reading_work(data: bytes, **limits) -> tuple[Work, object]:
+    """The work of finding the hellos in a capture: lines of tlskb code, and characters given
+    to the STARTTLS patterns."""
+    work = Work(**limits)
+    outcome = work.run(lambda: find(data), [starttls])
+    return work, outcome
+
+
+def test_a_flood_of_xmpp_starttls_openings():
+    """Issue 10: 65 KB of `<starttls` in 100 segments took 84.7 s: every segment re-ran
+    detection over the whole stream, and the XMPP pattern scanned on from each opening. Now
+    each byte is looked at a bounded number of times."""
+    stream = (b"<starttls" * 7300)[:65536]
+    data = capture(connection_frames(stream, [656] * 100, dport=5222))
+    work, outcome = reading_work(data, max_characters=2 * len(stream), max_lines=30_000)
+    assert isinstance(outcome, DecodeError) and "no ClientHello found" in outcome.message
+
+
+def smtp_one_byte_a_segment(commands: int) -> tuple[bytes, bytes]:
+    """An SMTP client sending `commands` NOOPs one byte a segment, the server answering each
+    byte, then STARTTLS and a ClientHello (the capture, and the hello)."""
+    text = b"EHLO client.example\r\n" + b"NOOP\r\n" * commands
+    turns = [("s", b"220 mx ESMTP\r\n")]
+    for index in range(len(text)):
+        turns += [("c", text[index:index + 1]), ("s", b"2")]
+    turns += [("c", b"STARTTLS\r\n"), ("s", b"220 2.0.0 Ready\r\n"), ("c", HELLO)]
+    return capture(conversation_frames(turns)), HELLO
+
+
+def test_starttls_one_byte_a_segment_costs_what_it_costs_whole():
+    def cost(commands: int) -> int:
+        data, hello = smtp_one_byte_a_segment(commands)
+        work, outcome = reading_work(data)
+        assert [f.wire.raw for f in outcome.hellos] == [hello]
+        assert outcome.hellos[0].origin.starttls == "smtp"
+        assert work.characters <= 2 * len(data)
+        return work.lines
+    assert all(ratio < 2.3 for ratio in doubling_ratios(cost, 100))
+
+
+COMMANDS = [b"EHLO x\r\nSTARTTLS\r\n", b"a1 CAPABILITY\r\na2 STARTTLS\r\n", b"CAPA\r\nSTLS\r\n",
+            b"AUTH TLS\r\n", b"<?xml version='1.0'?><stream:stream to='x'>"
+            b"<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/> \r\n", b"LHLO x\r\nSTARTTLS\r\n",
+            b"<starttls xmlns='x'>  </starttls>"]
+
+
+@st.composite
+def client_streams(draw) -> bytes:
+    """What a client may send: plaintext lines, upgrade commands (complete, cut, repeated),
+    junk, and ClientHellos, in any order."""
+    parts = draw(st.lists(st.one_of(
+        st.sampled_from(COMMANDS),
+        st.sampled_from(COMMANDS).flatmap(lambda c: st.integers(0, len(c)).map(lambda n: c[:n])),
+        st.sampled_from([HELLO, HELLO[:40], b"\x16\x03\x01", b"\x16\x03\x01\x00\x10\x02"]),
+        st.binary(max_size=12),
+        st.text(alphabet="<>/ \r\nSTARTLSstarl", max_size=30).map(str.encode)),
+        min_size=1, max_size=6))
+    return b"".join(parts)
+
+
+@given(client_streams(), st.lists(st.integers(1, 64), max_size=40))
+def test_detection_in_pieces_agrees_with_detection_whole(stream, cuts):
+    """Fed a stream piece by piece, the detector says at every point what it says when given
+    that much at once, until it decides."""
+    detector = TlsStartDetector()
+    end = 0
+    for size in cuts + [len(stream)]:
+        end = min(len(stream), end + size)
+        piecewise, whole = detector.update(stream[:end]), locate_tls_start(stream[:end])
+        if isinstance(whole, NeedMore):
+            assert isinstance(piecewise, NeedMore)
+        else:
+            assert piecewise == whole
+            return
+        if end == len(stream):
+            return

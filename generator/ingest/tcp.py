@@ -3,7 +3,8 @@
 Segments may arrive out of order, retransmitted or overlapping; the first copy of each byte
 wins. A capture that starts mid-connection (no SYN) is anchored at the lowest sequence number
 seen. Each direction keeps only the prefix that can hold a ClientHello: it is classified as
-soon as its first bytes arrive (see starttls.locate_tls_start) and dropped when it is not a
+soon as its first bytes arrive (see starttls.TlsStartDetector, which looks at each new byte
+once however the stream is cut into segments) and dropped when it is not a
 TLS client stream, so memory stays bounded however large the capture.
 """
 
@@ -13,7 +14,7 @@ import bisect
 from dataclasses import dataclass, field
 
 from generator.ingest.packets import Segment, address_text
-from generator.ingest.starttls import NeedMore, TlsStart, locate_tls_start
+from generator.ingest.starttls import NeedMore, TlsStart, TlsStartDetector
 from generator.tls.records import MAX_CLIENT_FLIGHT
 
 #: bytes kept after the ClientHello starts
@@ -44,6 +45,7 @@ class Flow:
     packet_offsets: list[int] = field(default_factory=list)   # stream offset of each segment...
     packet_numbers: list[int] = field(default_factory=list)   # ...and its packet number
     packet_times: list[float] = field(default_factory=list)
+    detector: TlsStartDetector = field(default_factory=TlsStartDetector)
 
     @property
     def label(self) -> str:
@@ -104,6 +106,7 @@ class Flow:
         if self.data:
             self.pending[shift] = bytes(self.data)
         self.data = bytearray()
+        self.detector = TlsStartDetector()  # the stream now starts earlier: detect afresh
         self.packet_offsets = [offset + shift for offset in self.packet_offsets]
         self.base = seq
 
@@ -126,7 +129,7 @@ class Flow:
             return
         if self.suspended:
             return
-        verdict = locate_tls_start(bytes(self.data))
+        verdict = self.detector.update(self.data)
         if isinstance(verdict, NeedMore):
             if len(self.data) >= self.limit:
                 self._give_up()
