@@ -34,7 +34,7 @@ CORPUS = b"".join(s.data for s in load_corpus())
 
 #: patterns that scan a whole line or text with one character class (and single-character
 #: look-arounds): linear in any length, so they may see lines longer than MAX_LINE
-SCANS = {"_HEX_WORD", "_NOT_PLAIN", "_PLAIN_SEPARATORS", "_CONTENT_LINE", "_COMMENT",
+SCANS = {"_HEX_RUN", "_NOT_PLAIN", "_PLAIN_SEPARATORS", "_CONTENT_LINE", "_COMMENT",
          "_COMMENT_LINES", "_ZERO_X", "_ESCAPE", "_BETWEEN_ESCAPES"}
 
 
@@ -178,6 +178,7 @@ def test_a_long_line_after_a_log_header(length):
                     max_span=MAX_LINE + MAX_SYSLOG_PREFIX, scans=SCANS):
         outcome = read(text)
     assert isinstance(outcome, DecodeError) and "its header says 3" in outcome.message
+    assert peak_memory(lambda: read(text)) < 4 * len(text)  # no pattern state per hex pair
 
 
 @pytest.mark.parametrize("name", FORMS)

@@ -41,7 +41,10 @@ MAX_LINE = 4096
 MAX_SYSLOG_PREFIX = 256
 
 # Scans: one character class (and single-character look-arounds), linear in any length.
-_HEX_WORD = re.compile(r"(?<![0-9A-Za-z])((?:[0-9A-Fa-f]{2})+)(?![0-9A-Za-z])")
+#: a run of hex digits between non-alphanumerics; it is a hex word when its length is even (a
+#: repeated group, `(?:XX)+`, would cost the pattern engine memory per repetition)
+_HEX_RUN = re.compile(r"(?<![0-9A-Za-z])[0-9A-Fa-f]+(?![0-9A-Za-z])")
+_HEX_PAIR = re.compile(r"[0-9A-Fa-f]{2}")
 _NOT_PLAIN = re.compile(r"[^0-9A-Fa-f\s:,.\-]")
 _PLAIN_SEPARATORS = re.compile(r"[\s:,.\-]")
 #: the same separators, ASCII only, deleted by str.translate (which, unlike re.sub, needs no
@@ -206,21 +209,27 @@ def parse_hex_text(text: str, source: str = "input") -> list[HexBlock]:
     return _labelled_dumps(_lines(text), source, budget)
 
 
-def _count(pattern: re.Pattern, text: str) -> int:
-    return sum(1 for _ in pattern.finditer(text))
+def _hex_words(text: str) -> Iterator[re.Match]:
+    """Runs of an even number of hex digits between non-alphanumerics: `16`, `0301`, not `abc`,
+    `0x16` or `16g`."""
+    return (match for match in _HEX_RUN.finditer(text) if not (match.end() - match.start()) % 2)
+
+
+def _count(matches: Iterator[re.Match]) -> int:
+    return sum(1 for _ in matches)
 
 
 def _mostly_escapes(text: str) -> bool:
     """`\\x16\\x03...`: nearly every hex digit is in a `\\x` escape (an ASCII column that
     happens to show `\\x` does not make a dump one)."""
-    escapes = _count(_ESCAPE, text)
-    return escapes > 0 and _count(_HEX_WORD, _ESCAPE.sub(" ", text)) * 10 <= escapes
+    escapes = _count(_ESCAPE.finditer(text))
+    return escapes > 0 and _count(_hex_words(_ESCAPE.sub(" ", text))) * 10 <= escapes
 
 
 def _mostly_zero_x(text: str) -> bool:
     """C arrays and `0x..` lists: nearly every hex word carries the 0x prefix."""
-    prefixed = _count(_ZERO_X, text)
-    return prefixed > 0 and _count(_HEX_WORD, _ZERO_X.sub(" ", text)) * 10 <= prefixed
+    prefixed = _count(_ZERO_X.finditer(text))
+    return prefixed > 0 and _count(_hex_words(_ZERO_X.sub(" ", text))) * 10 <= prefixed
 
 
 def _is_bare_offset_dump(text: str) -> bool:
@@ -237,7 +246,7 @@ def _is_bare_offset_dump(text: str) -> bool:
                 first = tokens
             continue
         if not _OFFSET_ONLY.fullmatch(tokens[0]) or not all(
-                len(token) == 2 and _HEX_WORD.fullmatch(token) for token in tokens[1:]):
+                _HEX_PAIR.fullmatch(token) for token in tokens[1:]):
             return False
         if first is None:
             first = tokens
@@ -282,7 +291,7 @@ def _plain(text: str, source: str) -> HexBlock:
 def _hex_bytes(text: str, base_column: int) -> tuple[bytes, array]:
     """The hex words' bytes in `text`, and the column of each (`text` starts at base_column)."""
     values, columns = bytearray(), array("I")
-    for match in _HEX_WORD.finditer(text):
+    for match in _hex_words(text):
         start, end = match.span()
         values += bytes.fromhex(match.group())
         columns.extend(range(base_column + start, base_column + end, 2))
@@ -311,9 +320,10 @@ def _classify(number: int, line: str) -> _Line | str | None:
             text_column = bool(values) and bool(rest[after_last:].strip()) or \
                 any(ch in rest for ch in "|><")
             return _Line(number, match.group("offset"), values, columns, text_column=text_column)
-    if not _NOT_PLAIN.search(stripped) and _HEX_WORD.search(stripped):
-        return _Line(number, "", b"".join(bytes.fromhex(match.group())
-                                          for match in _HEX_WORD.finditer(stripped)))
+    if not _NOT_PLAIN.search(stripped):
+        values = b"".join(bytes.fromhex(match.group()) for match in _hex_words(stripped))
+        if values:
+            return _Line(number, "", values)
     return stripped.strip()[:MAX_LINE]
 
 
