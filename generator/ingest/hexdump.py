@@ -511,8 +511,8 @@ def _block_bytes(lines: list[_Line], label: str | None, source: str,
             count = _last_line_count(line, full_line_end)  # a full line, repeated after it
         elif nxt is not None:
             count = int(nxt.raw_offset, radix) - offset
-            if nxt.truncated_to is not None:
-                count = min(len(line.values), count)
+            if nxt.truncated_to is not None:  # OpenSSL's elision line gives the total length,
+                count = min(_last_line_count(line, full_line_end), count)  # not this line's end
             if count < 0:
                 raise DecodeError(f"line {nxt.number}: offset {nxt.raw_offset} goes back before "
                                   f"line {line.number}'s offset {line.raw_offset}",
