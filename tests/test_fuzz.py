@@ -24,8 +24,8 @@ from generator.ingest.pcap import read_packets, write_pcap
 from generator.tls import decode_client_hello, decode_server_response
 from generator.tls.fingerprint import fingerprints
 from generator.tls.jsonview import wire_client_hello_json
-from generator.tls.tree import client_hello_tree
 from generator.tls.records import MAX_CLIENT_FLIGHT
+from generator.tls.tree import client_hello_tree
 from support import dumps
 from support.corpus import load_corpus
 from support.frames import write_pcapng

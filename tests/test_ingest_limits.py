@@ -320,7 +320,7 @@ def test_a_flood_of_xmpp_starttls_openings():
     each byte is looked at a bounded number of times."""
     stream = (b"<starttls" * 7300)[:65536]
     data = capture(connection_frames(stream, [656] * 100, dport=5222))
-    work, outcome = reading_work(data, max_characters=2 * len(stream), max_lines=30_000)
+    _, outcome = reading_work(data, max_characters=2 * len(stream), max_lines=30_000)
     assert isinstance(outcome, DecodeError) and "no ClientHello found" in outcome.message
 
 
@@ -416,7 +416,7 @@ def test_one_byte_segments_in_any_order(order):
 def test_thirty_two_thousand_reversed_segments():
     """The size of issue 10's example, bounded by lines of code per segment."""
     data, stream = one_byte_segments(32_000, "reversed")
-    work, outcome = reading_work(data, max_lines=150 * 32_000)
+    _, outcome = reading_work(data, max_lines=150 * 32_000)
     assert [f.wire.raw for f in outcome.hellos] == [stream]
 
 
@@ -448,6 +448,6 @@ def test_segments_in_any_order_reassemble_within_a_budget(case):
     """Out of order, repeated, with sequence numbers that wrap, with or without a SYN: every
     hello reads back, and the lines run are at most a constant per segment."""
     data, expected, segments = case
-    work, outcome = reading_work(data, max_lines=300 * segments + 5_000)
+    _, outcome = reading_work(data, max_lines=300 * segments + 5_000)
     assert not isinstance(outcome, DecodeError), outcome
     assert sorted(f.wire.raw for f in outcome.hellos) == sorted(expected)

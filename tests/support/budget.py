@@ -52,7 +52,7 @@ class PatternUse:
 class _Spy:
     """Stands in for a compiled pattern and records the span of subject of every call."""
 
-    def __init__(self, pattern: re.Pattern, name: str, use: PatternUse, work: "Work | None",
+    def __init__(self, pattern: re.Pattern, name: str, use: PatternUse, work: Work | None,
                  max_span: int | None) -> None:
         self._pattern = pattern
         self._name = name
@@ -110,7 +110,7 @@ class PatternSpy:
     `max_span`, a pattern not named in `scans` that is given more characters at once stops the
     parser (a pattern that can backtrack must only ever see bounded text)."""
 
-    def __init__(self, modules: Iterable[ModuleType], work: "Work | None" = None,
+    def __init__(self, modules: Iterable[ModuleType], work: Work | None = None,
                  max_span: int | None = None, scans: Iterable[str] = ()) -> None:
         self.modules = list(modules)
         self.work = work
@@ -119,7 +119,7 @@ class PatternSpy:
         self.uses: dict[tuple[str, str], PatternUse] = {}
         self._saved: list[tuple[ModuleType, str, re.Pattern]] = []
 
-    def __enter__(self) -> "PatternSpy":
+    def __enter__(self) -> PatternSpy:
         for module in self.modules:
             for name, value in list(vars(module).items()):
                 if isinstance(value, re.Pattern):
