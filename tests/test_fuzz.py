@@ -130,6 +130,8 @@ def test_hex_text(text):
 
 @given(st.binary(max_size=400))
 @example(b"\x0a\x0d\x0d\x0a" + struct.pack("<II", 28, 0x1A2B3C4D) + bytes(16))
+@example(bytes.fromhex("0a0d0d0a1c0000004d3c2b1a01000000ffffffffffffffff1c000000"  # if_tsresol
+                       "010000001800000001000000ffff00000900010018000000"))  # without its value
 def test_find_on_any_input(data):
     try:
         find_client_hellos(data, "fuzz")

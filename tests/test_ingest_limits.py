@@ -6,6 +6,7 @@ times."""
 
 from __future__ import annotations
 
+import struct
 import subprocess
 
 import pytest
@@ -22,7 +23,7 @@ from generator.tls.records import MAX_CLIENT_FLIGHT
 from support import dumps
 from support.budget import PatternSpy, Work, doubling_ratios, peak_memory
 from support.corpus import load_corpus
-from support.frames import connection_frames, conversation_frames
+from support.frames import connection_frames, conversation_frames, write_pcapng
 from support.hellos import padded_hello_stream
 
 from conftest import require_tool
@@ -451,3 +452,18 @@ def test_segments_in_any_order_reassemble_within_a_budget(case):
     _, outcome = reading_work(data, max_lines=300 * segments + 5_000)
     assert not isinstance(outcome, DecodeError), outcome
     assert sorted(f.wire.raw for f in outcome.hellos) == sorted(expected)
+
+
+def test_pcapng_blocks_are_not_copied():
+    """A block tlskb skips (here 8 MiB of an unknown type) costs no copy; a packet block larger
+    than a packet is refused."""
+    hello_frames = connection_frames(HELLO, [300])
+    capture_ng = write_pcapng([(1.0, frame) for frame in hello_frames])
+    size = 12 + (8 << 20)
+    unknown = struct.pack("<II", 0x0BAD, size) + bytes(8 << 20) + struct.pack("<I", size)
+    data = capture_ng + unknown
+    assert peak_memory(lambda: find(data)) < 1_000_000
+    simple = struct.pack("<III", 3, 16 + (1 << 20), 1 << 20) + bytes(1 << 20) + struct.pack(
+        "<I", 16 + (1 << 20))
+    error = find(capture_ng + simple)
+    assert isinstance(error, DecodeError) and "more than the" in error.message
