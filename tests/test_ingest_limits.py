@@ -244,6 +244,7 @@ def unwritten_allowance(text: str) -> int:
 
 @given(dumped())
 @example(("BIO dump", dumps.bio_dump(b"01\x00"), b"01\x00"))  # an ASCII column that reads as hex
+@example(("xxd", dumps.xxd(b"00" + bytes(14)), b"00" + bytes(14)))  # ... on a dump's only line
 def test_every_form_reads_back_exactly(case):
     name, text, data = case
     if not data.strip(b" \x00") and name in ("BIO dump", "Postfix log") or not data:

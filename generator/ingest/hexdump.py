@@ -94,6 +94,8 @@ class _Line:
     repeat: bool = False             # an od/hexdump `*` line
     truncated_to: int | None = None  # a BIO_dump/Postfix "<SPACES/NULS>" line
     text_column: bool = False        # something (an ASCII column) follows the hex bytes
+    rest: str | None = None          # the text after the offset, while the line may be a
+    rest_column: int = 0             # block's last (then its bytes are counted from it)
 
 
 class _Unwritten:
@@ -319,7 +321,8 @@ def _classify(number: int, line: str) -> _Line | str | None:
             after_last = columns[-1] + 2 - column if values else 0
             text_column = bool(values) and bool(rest[after_last:].strip()) or \
                 any(ch in rest for ch in "|><")
-            return _Line(number, match.group("offset"), values, columns, text_column=text_column)
+            return _Line(number, match.group("offset"), values, columns, text_column=text_column,
+                         rest=rest if text_column else None, rest_column=column)
     if not _NOT_PLAIN.search(stripped):
         values = b"".join(bytes.fromhex(match.group()) for match in _hex_words(stripped))
         if values:
@@ -405,6 +408,8 @@ class _DumpReader:
         if (self.current and item.raw_offset and item.raw_offset != "*"
                 and self.current[0].raw_offset and int(item.raw_offset, 16) == 0):
             self._close()  # offsets restart: a new dump
+        if self.current and not item.repeat and item.truncated_to is None:
+            self.current[-1].rest = None  # a later offset counts its bytes
         self.current.append(item)
 
     def finish(self) -> list[HexBlock]:
@@ -536,16 +541,44 @@ def _block_bytes(lines: list[_Line], label: str | None, source: str,
 
 
 def _last_line_count(line: _Line, full_line_end: int | None) -> int:
-    """The last line has no next offset: cut where full lines end, or at the first wide gap."""
+    """The last line has no next offset: cut where full lines end; else where the line's ASCII
+    column shows exactly the bytes before it; else at the first wide gap."""
     if not line.values:
         return 0
     if full_line_end is not None:
         return bisect_left(line.columns, full_line_end)
+    shown = _count_shown(line)
+    if shown is not None:
+        return shown
     columns = line.columns
     count = 1
     while count < len(columns) and columns[count] - (columns[count - 1] + 2) < 3:
         count += 1  # a run of spaces (3 or more) comes before the ASCII column
     return count
+
+
+#: how each tool frames its ASCII column: xxd, tshark and OpenSSL plain, hexdump -C in bars,
+#: od -tx1z in angle brackets, Postfix with a space after the eighth character
+_ASCII_FRAMES = (lambda shown: shown, lambda shown: f"|{shown}|", lambda shown: f">{shown}<",
+                 lambda shown: f"{shown[:8]} {shown[8:]}")
+#: the most bytes a line of any dump tool holds (xxd -c 256), and the most counts tried
+_MAX_LINE_BYTES, _MAX_COUNTS_TRIED = 256, 64
+
+
+def _count_shown(line: _Line) -> int | None:
+    """The number of bytes whose ASCII rendering ends the line (an ASCII column that starts
+    with something like `00` or `cafe` would otherwise be read as more bytes), or None."""
+    if line.rest is None or len(line.values) > _MAX_LINE_BYTES:
+        return None
+    text = line.rest.rstrip()
+    for count in range(len(line.values), max(0, len(line.values) - _MAX_COUNTS_TRIED), -1):
+        shown = "".join(chr(b) if 32 <= b <= 126 else "." for b in line.values[:count])
+        for frame in _ASCII_FRAMES:
+            tail = frame(shown).rstrip()
+            start = line.rest_column + len(text) - len(tail)
+            if tail and text.endswith(tail) and start >= line.columns[count - 1] + 2:
+                return count
+    return None
 
 
 def _join_directions(dumps: list[_Dump], source: str, budget: _Unwritten) -> list[HexBlock]:
