@@ -468,3 +468,15 @@ def test_pcapng_blocks_are_not_copied():
         "<I", 16 + (1 << 20))
     error = find(capture_ng + simple)
     assert isinstance(error, DecodeError) and "more than the" in error.message
+
+
+def test_a_late_plaintext_prefix_keeps_the_hello_after_it():
+    """SYN-less: the ClientHello arrives first (and is taken for TLS from byte 0), then the
+    20 KB of SMTP before it: the stream starts over, and the hello is not cut short by the room
+    kept for a hello at byte 0."""
+    prefix = b"EHLO x\r\n" + b"NOOP\r\n" * 3500 + b"STARTTLS\r\n"
+    frames = connection_frames(prefix + HELLO, [1400] * (len(prefix) // 1400) + [len(prefix) % 1400],
+                               syn=False)
+    found = find(capture(frames[-1:] + frames[:-1]))
+    assert [f.wire.raw for f in found.hellos] == [HELLO]
+    assert found.hellos[0].origin.starttls == "smtp"

@@ -132,7 +132,8 @@ class Flow:
 
     def _move_start(self, position: int) -> None:
         """An earlier segment arrived late in a SYN-less capture: offset 0 moves back to it. The
-        bytes held so far wait in the heap (moved, not copied) until the stream is rebuilt."""
+        bytes held so far wait in the heap (moved, not copied) until the stream is rebuilt, and
+        where TLS starts is found again, with room for a hello after a plaintext prefix."""
         if not self.stale:
             self.rebuild_after = max(_REBUILD_AFTER, len(self.data))
         if self.data:
@@ -140,6 +141,7 @@ class Flow:
             self.data = bytearray()
         self.base = position
         self.stale, self.start, self.suspended = True, None, False
+        self.limit = _PLAINTEXT_WINDOW + _TLS_WINDOW  # the most a start found later may need
 
     def _rebuild(self) -> None:
         self.stale, self.stale_bytes = False, 0
