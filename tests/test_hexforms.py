@@ -14,6 +14,7 @@ from generator.ingest.hexdump import parse_hex_text
 from generator.ingest.packets import ethernet_ipv4_tcp
 from generator.ingest.pcap import write_pcap
 from support.corpus import load_corpus
+from support.dumps import postfix_dump
 
 from conftest import require_tool
 
@@ -90,25 +91,6 @@ def test_openssl_client_msg_trace():
     text = (FIXTURES / "openssl-s_client-msg.txt").read_text()
     found = find_client_hellos(text.encode(), "msg.txt").hellos
     assert len(found) == 1 and found[0].wire.records[0].length == 0x124
-
-
-def postfix_dump(data: bytes, prefix: str = "Nov 29 20:20:16 mail postfix/smtpd[16423]: ") -> str:
-    """Postfix's tls_dump_buffer() layout (src/tls/tls_misc.c): `%04x ` offset, bytes as `%02x`
-    followed by '|' after the 8th and ' ' otherwise, missing bytes as three spaces, a space,
-    then the ASCII column; trailing spaces/NULs elided as `%04x - <SPACES/NULLS>` after the
-    offset where they start (as a running Postfix 3.7 writes it: see test_a_real_postfix_log)."""
-    trimmed = data.rstrip(b" \x00")
-    lines = [f"{prefix}read from 55D0B6D0E9A0 [55D0B6D2C8D3] ({len(data)} bytes => {len(data)} "
-             f"(0x{len(data):X}))"]
-    for row in range(0, len(trimmed), 16):
-        chunk = trimmed[row:row + 16]
-        hexes = "".join(f"{b:02x}{'|' if j == 7 else ' '}" for j, b in enumerate(chunk))
-        hexes += "   " * (16 - len(chunk))
-        text = "".join(chr(b) if 32 <= b <= 126 else "." for b in chunk)
-        lines.append(f"{prefix}{row:04x} {hexes} {text[:8]} {text[8:]}".rstrip())
-    if len(trimmed) < len(data):
-        lines.append(f"{prefix}{len(trimmed):04x} - <SPACES/NULLS>")
-    return "\n".join(lines) + "\n"
 
 
 def test_postfix_tls_log_with_elided_trailing_zeros():

@@ -4,6 +4,9 @@ pcap: the 24-byte global header with magic 0xA1B2C3D4 (microseconds) or 0xA1B23C
 (nanoseconds) in either byte order, then 16-byte record headers (draft-ietf-opsawg-pcap §4-5).
 pcapng: Section Header, Interface Description, Enhanced/Simple/obsolete Packet blocks
 (draft-ietf-opsawg-pcapng §4); other block types are skipped by their length.
+
+Reading costs O(file) time and memory: blocks are looked at through a view of the file, and only
+a packet's bytes (at most MAX_PACKET) are copied.
 """
 
 from __future__ import annotations
@@ -96,7 +99,7 @@ def _ts_resolution(options: bytes, endian: str) -> float:
         code, length = struct.unpack_from(endian + "HH", options, pos)
         if code == 0:
             break
-        if code == 9 and length >= 1:
+        if code == 9 and length >= 1 and pos + 4 < len(options):
             value = options[pos + 4]
             return 2.0 ** -(value & 0x7F) if value & 0x80 else 10.0 ** -value
         pos += 4 + ((length + 3) & ~3)
@@ -104,6 +107,7 @@ def _ts_resolution(options: bytes, endian: str) -> float:
 
 
 def _pcapng(data: bytes) -> Iterator[Packet]:
+    view = memoryview(data)
     pos, end, number = 0, len(data), 0
     endian = "<"
     interfaces: list[_Interface] = []
@@ -130,7 +134,7 @@ def _pcapng(data: bytes) -> Iterator[Packet]:
         if trailer != total:
             raise DecodeError(f"pcapng block lengths disagree ({total} at the start, {trailer} at "
                               "the end)", offset=pos + total - 4, field="block total length")
-        body = data[pos + 8:pos + total - 4]
+        body = view[pos + 8:pos + total - 4]
         if block_type == 1:  # Interface Description Block
             if len(body) < 8:
                 raise DecodeError("pcapng interface description block is too short", offset=pos,
@@ -145,7 +149,7 @@ def _pcapng(data: bytes) -> Iterator[Packet]:
         pos += total
 
 
-def _pcapng_packet(block_type: int, body: bytes, endian: str, interfaces: list[_Interface],
+def _pcapng_packet(block_type: int, body: memoryview, endian: str, interfaces: list[_Interface],
                    number: int, pos: int) -> Packet | None:
     if block_type == 3:  # Simple Packet Block: one interface, no timestamp
         if not interfaces or len(body) < 4:
@@ -153,7 +157,11 @@ def _pcapng_packet(block_type: int, body: bytes, endian: str, interfaces: list[_
                               field="SPB")
         original = struct.unpack_from(endian + "I", body, 0)[0]
         captured = min(original, len(body) - 4)
-        return Packet(number, 0.0, interfaces[0].linktype, body[4:4 + captured], original)
+        if captured > MAX_PACKET:
+            raise DecodeError(f"packet {number} holds {captured} bytes, more than the "
+                              f"{MAX_PACKET} tlskb accepts (a corrupt block?)", offset=pos,
+                              field="SPB")
+        return Packet(number, 0.0, interfaces[0].linktype, bytes(body[4:4 + captured]), original)
     if block_type == 6:
         if len(body) < 20:
             raise DecodeError("pcapng enhanced packet block is too short", offset=pos, field="EPB")
@@ -173,7 +181,8 @@ def _pcapng_packet(block_type: int, body: bytes, endian: str, interfaces: list[_
                           f"{len(body) - start}", offset=pos + 20, field="captured length")
     interface = interfaces[interface_id]
     timestamp = ((high << 32) | low) * interface.resolution
-    return Packet(number, timestamp, interface.linktype, body[start:start + captured], original)
+    return Packet(number, timestamp, interface.linktype, bytes(body[start:start + captured]),
+                  original)
 
 
 # -- writing (tests, benchmarks, `tlskb capture`) --------------------------------------------------

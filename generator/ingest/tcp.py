@@ -3,23 +3,32 @@
 Segments may arrive out of order, retransmitted or overlapping; the first copy of each byte
 wins. A capture that starts mid-connection (no SYN) is anchored at the lowest sequence number
 seen. Each direction keeps only the prefix that can hold a ClientHello: it is classified as
-soon as its first bytes arrive (see starttls.locate_tls_start) and dropped when it is not a
+soon as its first bytes arrive (see starttls.TlsStartDetector) and dropped when it is not a
 TLS client stream, so memory stays bounded however large the capture.
+
+Every segment costs O(its length + log of the segments waiting): segments that arrive ahead of
+a gap wait in a heap ordered by position and join the stream once the gap is filled, and the
+packet each segment came in is appended to a list sorted once, at the end. When an earlier
+segment moves the start of a SYN-less stream back, the stream is rebuilt from the heap only
+once the bytes added since the last rebuild outnumber the bytes it holds, so a stream that
+arrives backwards is rebuilt O(log n) times, not once per segment.
 """
 
 from __future__ import annotations
 
 import bisect
+import heapq
 from dataclasses import dataclass, field
 
 from generator.ingest.packets import Segment, address_text
-from generator.ingest.starttls import NeedMore, TlsStart, locate_tls_start
-from generator.tls.records import MAX_HANDSHAKE_MESSAGE
+from generator.ingest.starttls import NeedMore, TlsStart, TlsStartDetector
+from generator.tls.records import MAX_CLIENT_FLIGHT
 
-#: bytes kept after the ClientHello starts: the largest hello tlskb accepts, record headers, and
-#: room for a compatibility ChangeCipherSpec and a second ClientHello after a HelloRetryRequest
-_TLS_WINDOW = 2 * (MAX_HANDSHAKE_MESSAGE + 4096)
+#: bytes kept after the ClientHello starts
+_TLS_WINDOW = MAX_CLIENT_FLIGHT
 _PLAINTEXT_WINDOW = 64 * 1024 + 16
+#: a stream whose start moved back is rebuilt once this many bytes (or as many as it held) wait
+_REBUILD_AFTER = 4096
 _HALF = 1 << 31
 _MOD = 1 << 32
 
@@ -28,98 +37,130 @@ FlowKey = tuple[bytes, int, bytes, int]
 
 @dataclass(slots=True)
 class Flow:
-    """One direction of one TCP connection."""
+    """One direction of one TCP connection. Positions are sequence numbers relative to the first
+    one seen (RFC 9293 §3.4: compared modulo 2^32 within half the space); stream offset 0 is at
+    position `base`."""
     key: FlowKey
     first_packet: int
     first_time: float
-    base: int | None = None          # sequence number of stream offset 0
+    origin: int | None = None        # the sequence number at position 0
+    base: int = 0                    # the position of stream offset 0
     anchored: bool = False           # base comes from a SYN
-    data: bytearray = field(default_factory=bytearray)
-    pending: dict[int, bytes] = field(default_factory=dict)
+    data: bytearray = field(default_factory=bytearray)  # the stream from base, as far as it
+                                                          # is contiguous
+    pending: list[tuple[int, int, bytes | bytearray]] = field(default_factory=list)
+    #: ^ a heap of (position, arrival, payload) waiting for the bytes before them
     limit: int = _PLAINTEXT_WINDOW
     ignored: bool = False
     suspended: bool = False          # SYN-less and not TLS from its first seen byte: wait for
                                      # an earlier segment before giving up (kept within `limit`)
+    stale: bool = False              # the start moved back; `data` is rebuilt from `pending`
+    stale_bytes: int = 0             # bytes added to `pending` since it went stale...
+    rebuild_after: int = 0           # ...and how many make it worth rebuilding
     start: TlsStart | None = None
-    truncated_at: int | None = None  # stream offset where snaplen cut a segment short
-    packet_offsets: list[int] = field(default_factory=list)   # stream offset of each segment...
-    packet_numbers: list[int] = field(default_factory=list)   # ...and its packet number
-    packet_times: list[float] = field(default_factory=list)
+    truncated_position: int | None = None  # where snaplen cut a segment short
+    packets: list[tuple[int, int, int, float]] = field(default_factory=list)
+    #: ^ (position, -arrival, packet number, time) of each segment kept, sorted by `finish`
+    packet_offsets: list[int] = field(default_factory=list)  # filled by `finish`
+    arrivals: int = 0
+    detector: TlsStartDetector = field(default_factory=TlsStartDetector)
+    finished: bool = False
 
     @property
     def label(self) -> str:
         src, sport, dst, dport = self.key
         return f"TCP {address_text(src, sport)} → {address_text(dst, dport)}"
 
+    @property
+    def truncated_at(self) -> int | None:
+        """The stream offset where snaplen cut a segment short."""
+        return None if self.truncated_position is None else self.truncated_position - self.base
+
     def packet_at(self, offset: int) -> tuple[int, float]:
-        """The packet (number, time) that carried stream byte `offset`."""
+        """The packet (number, time) that carried stream byte `offset` (the first to arrive)."""
+        self.finish()
         index = bisect.bisect_right(self.packet_offsets, offset) - 1
         if index < 0:
             return self.first_packet, self.first_time
-        return self.packet_numbers[index], self.packet_times[index]
+        _, _, number, time = self.packets[index]
+        return number, time
 
     def missing_at(self) -> int | None:
         """The stream offset of the first gap, if later bytes are waiting behind it."""
         return len(self.data) if self.pending else None
 
+    def _position(self, seq: int) -> int:
+        return (seq - self.origin + _HALF) % _MOD - _HALF
+
     def add(self, segment: Segment, number: int, time: float) -> None:
         if self.ignored:
             return
         if segment.syn:
-            self.base, self.anchored = (segment.seq + 1) % _MOD, True
+            self.origin, self.base, self.anchored = (segment.seq + 1) % _MOD, 0, True
             if not segment.payload:
                 return
         payload = segment.payload
         if not payload:
             return
-        seq = segment.seq + (1 if segment.syn else 0)
-        if self.base is None:
-            self.base = seq
-        relative = (seq - self.base) % _MOD
-        if relative >= _HALF:  # before the current anchor
+        seq = (segment.seq + (1 if segment.syn else 0)) % _MOD
+        if self.origin is None:
+            self.origin = seq
+        position = self._position(seq)
+        if position < self.base:  # before the current start
             if self.anchored:
                 return  # a retransmission of bytes before the SYN's ISN: nothing to keep
-            self._rebase(seq)
-            self.suspended = False
-            relative = 0
+            self._move_start(position)
+        relative = position - self.base
         if relative >= self.limit:
             return
         payload = payload[:self.limit - relative]
-        if segment.truncated and (self.truncated_at is None or relative + len(payload) < self.truncated_at):
-            self.truncated_at = relative + len(payload)
-        index = bisect.bisect_left(self.packet_offsets, relative)
-        self.packet_offsets.insert(index, relative)
-        self.packet_numbers.insert(index, number)
-        self.packet_times.insert(index, time)
-        if relative <= len(self.data):
+        if segment.truncated and (self.truncated_position is None
+                                  or position + len(payload) < self.truncated_position):
+            self.truncated_position = position + len(payload)
+        self.arrivals += 1
+        self.packets.append((position, -self.arrivals, number, time))
+        if not self.stale and relative <= len(self.data):
             self._append(relative, payload)
             self._drain()
-        elif relative not in self.pending or len(self.pending[relative]) < len(payload):
-            self.pending[relative] = payload
+            self._classify()
+            return
+        heapq.heappush(self.pending, (position, self.arrivals, payload))
+        if self.stale:
+            self.stale_bytes += len(payload)
+            if self.stale_bytes >= self.rebuild_after:
+                self._rebuild()
+
+    def _move_start(self, position: int) -> None:
+        """An earlier segment arrived late in a SYN-less capture: offset 0 moves back to it. The
+        bytes held so far wait in the heap (moved, not copied) until the stream is rebuilt, and
+        where TLS starts is found again, with room for a hello after a plaintext prefix."""
+        if not self.stale:
+            self.rebuild_after = max(_REBUILD_AFTER, len(self.data))
+        if self.data:
+            heapq.heappush(self.pending, (self.base, 0, self.data))
+            self.data = bytearray()
+        self.base = position
+        self.stale, self.start, self.suspended = True, None, False
+        self.limit = _PLAINTEXT_WINDOW + _TLS_WINDOW  # the most a start found later may need
+
+    def _rebuild(self) -> None:
+        self.stale, self.stale_bytes = False, 0
+        self.detector = TlsStartDetector()
+        self._drain()
         self._classify()
 
-    def _rebase(self, seq: int) -> None:
-        """Move offset 0 back to `seq` (an earlier segment arrived late in a SYN-less capture)."""
-        shift = (self.base - seq) % _MOD
-        self.pending = {offset + shift: chunk for offset, chunk in self.pending.items()}
-        if self.data:
-            self.pending[shift] = bytes(self.data)
-        self.data = bytearray()
-        self.packet_offsets = [offset + shift for offset in self.packet_offsets]
-        self.base = seq
-
-    def _append(self, offset: int, chunk: bytes) -> None:
+    def _append(self, offset: int, chunk: bytes | bytearray) -> None:
         overlap = len(self.data) - offset
         if overlap < len(chunk):
-            self.data += chunk[overlap:]
+            room = self.limit - len(self.data)
+            if room > 0:
+                self.data += chunk[overlap:overlap + room]
 
     def _drain(self) -> None:
-        while self.pending:
-            ready = [offset for offset in self.pending if offset <= len(self.data)]
-            if not ready:
-                return
-            for offset in sorted(ready):
-                self._append(offset, self.pending.pop(offset))
+        pending, base = self.pending, self.base
+        while pending and pending[0][0] - base <= len(self.data):
+            position, _, chunk = heapq.heappop(pending)
+            self._append(position - base, chunk)
 
     def _classify(self) -> None:
         if self.start is not None:
@@ -127,7 +168,7 @@ class Flow:
             return
         if self.suspended:
             return
-        verdict = locate_tls_start(bytes(self.data))
+        verdict = self.detector.update(self.data)
         if isinstance(verdict, NeedMore):
             if len(self.data) >= self.limit:
                 self._give_up()
@@ -161,9 +202,17 @@ class Flow:
         self.ignored = True
         self.data = bytearray()
         self.pending.clear()
-        self.packet_offsets.clear()
-        self.packet_numbers.clear()
-        self.packet_times.clear()
+        self.packets.clear()
+
+    def finish(self) -> None:
+        """The capture is read: rebuild a stream whose start moved, and order the packets."""
+        if self.finished:
+            return
+        self.finished = True
+        if self.stale and not self.ignored:
+            self._rebuild()
+        self.packets.sort()
+        self.packet_offsets = [position - self.base for position, _, _, _ in self.packets]
 
 
 class Reassembler:
@@ -185,6 +234,8 @@ class Reassembler:
 
     def flows(self) -> list[Flow]:
         everything = self._done + list(self._open.values())
+        for flow in everything:
+            flow.finish()
         return [flow for flow in everything if not flow.ignored and flow.start is not None]
 
     @property

@@ -24,6 +24,10 @@ CONTENT_APPLICATION_DATA = 23
 MAX_PLAINTEXT = 1 << 14
 #: A ClientHello larger than this is not a ClientHello anyone sends; refusing it bounds memory.
 MAX_HANDSHAKE_MESSAGE = 1 << 17
+#: The most of one client stream tlskb reads from where its ClientHello starts: two hellos of the
+#: largest size (the second after a HelloRetryRequest, RFC 8446 §4.1.4) with their record
+#: headers, and room for a compatibility ChangeCipherSpec (RFC 8446 §D.4).
+MAX_CLIENT_FLIGHT = 2 * (MAX_HANDSHAKE_MESSAGE + 4096)
 
 
 @dataclass(frozen=True, slots=True)

@@ -93,3 +93,20 @@ def conversation_frames(turns: list[tuple[str, bytes]], *, client: str = "192.0.
                                             ack=seq["c"]))
         seq[side] += len(payload)
     return frames
+
+
+def write_pcapng(packets: list[tuple[float, bytes]], linktype: int = 1) -> bytes:
+    """A little-endian pcapng (draft-ietf-opsawg-pcapng §4) of (time, frame) pairs: a Section
+    Header, one Interface Description with microsecond timestamps, an Enhanced Packet each."""
+    def block(kind: int, body: bytes) -> bytes:
+        body += bytes(-len(body) % 4)
+        length = 12 + len(body)
+        return struct.pack("<II", kind, length) + body + struct.pack("<I", length)
+    out = block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+    tsresol = struct.pack("<HHB3x", 9, 1, 6) + struct.pack("<HH", 0, 0)
+    out += block(1, struct.pack("<HHI", linktype, 0, 262144) + tsresol)
+    for when, frame in packets:
+        micros = int(round(when * 1e6))
+        out += block(6, struct.pack("<IIIII", 0, micros >> 32, micros & 0xFFFFFFFF, len(frame),
+                                    len(frame)) + frame)
+    return out

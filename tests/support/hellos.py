@@ -92,3 +92,17 @@ def client_hello(suites, *, version=0x0303, groups=None, sigalgs=None, versions=
 def record(hello: ClientHello, record_version: int = 0x0301) -> bytes:
     message = hello.encode()
     return bytes((22,)) + record_version.to_bytes(2, "big") + len(message).to_bytes(2, "big") + message
+
+
+def padded_hello_stream(size: int) -> bytes:
+    """A ClientHello whose records add up to about `size` bytes (at least the hello without
+    padding, at most 65,535 bytes of padding, RFC 7685): records of 16,384 bytes at most, as
+    a client fragments a large hello (RFC 8446 §5.1)."""
+    from support.strategies import as_records
+    bare = ClientHello(0x0303, bytes(range(32)), b"", (0x1301, 0xC02B), (0,),
+                       (ext.Padding(b""),), True).encode()
+    records = max(1, -(-size // 16389))
+    padding = min(0xFFFF, max(0, size - len(bare) - 5 * records))
+    message = ClientHello(0x0303, bytes(range(32)), b"", (0x1301, 0xC02B), (0,),
+                          (ext.Padding(bytes(padding)),), True).encode()
+    return as_records(message, [16384])
