@@ -25,16 +25,13 @@ from dataclasses import dataclass
 from generator.compat.keytypes import KeyType
 from generator.errors import DecodeError, TlskbError
 from generator.net.dialogue import MAX_LINE, ServerDialogue
-from generator.tls.records import (MAX_HANDSHAKE_MESSAGE, NeedMoreData, WireClientHello,
+from generator.tls.records import (MAX_FIRST_FLIGHT, NeedMoreData, WireClientHello,
                                    alert_record, bytes_needed_for_first_flight,
                                    decode_client_hello_at)
 
 ALERT_HANDSHAKE_FAILURE = 40
 ALERT_DECODE_ERROR = 50
 ALERT_RECORD_OVERFLOW = 22
-#: a ClientHello's handshake message is at most MAX_HANDSHAKE_MESSAGE bytes; with record headers
-#: (each record carries at least one byte) this bounds what one connection may make us hold
-MAX_FIRST_FLIGHT = MAX_HANDSHAKE_MESSAGE + 4 + 5 * 16 + (1 << 14)
 
 
 class CaptureError(TlskbError):

@@ -28,6 +28,10 @@ MAX_HANDSHAKE_MESSAGE = 1 << 17
 #: largest size (the second after a HelloRetryRequest, RFC 8446 §4.1.4) with their record
 #: headers, and room for a compatibility ChangeCipherSpec (RFC 8446 §D.4).
 MAX_CLIENT_FLIGHT = 2 * (MAX_HANDSHAKE_MESSAGE + 4096)
+#: The most a live listener (`tlskb capture`) holds of one connection before its ClientHello is
+#: complete: the largest hello's handshake message and header, some record headers, and one
+#: more record's worth of what follows.
+MAX_FIRST_FLIGHT = MAX_HANDSHAKE_MESSAGE + 4 + 5 * 16 + (1 << 14)
 
 
 @dataclass(frozen=True, slots=True)
