@@ -335,7 +335,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="speak this protocol up to STARTTLS first")
     probe.add_argument("--sni", metavar="NAME",
                        help="the server name to send (default: HOST, unless it is an IP "
-                            "address; '' keeps each recorded name)")
+                            "address; '' keeps each recorded name). A name with non-ASCII "
+                            "characters (here and in HOST) is sent in its IDNA 2003 form "
+                            "(Python's idna codec: ü.example becomes xn--tda.example; IDNA "
+                            "2008 differs for a few characters such as ß, so give the xn-- "
+                            "form to be exact); longer than 253 characters or a label over 63 "
+                            "is refused")
     probe.add_argument("--json", action="store_true",
                        help="print a JSON array, one object per sample")
     probe.add_argument("--cases", default="cases", metavar="DIR",

@@ -116,6 +116,7 @@ def test_addresses(text, expected):
 @pytest.mark.parametrize("text,message", [
     ("mx.example.org", "not HOST:PORT"), ("::1:25", "not HOST:PORT"),
     ("host:99999", "0 to 65535"), ("host:smtp", "must be a number"), (":25", "has no host"),
+    ("host:²", "must be a number"), ("host:" + "9" * 5000, "must be a number"),
 ])
 def test_bad_addresses_say_why(text, message):
     with pytest.raises(UsageError, match=message):
