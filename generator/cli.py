@@ -314,10 +314,22 @@ def build_parser() -> argparse.ArgumentParser:
                               "STARTTLS, or trickles its hello, is cut off (default: three "
                               "times --timeout, 30)")
     capture.add_argument("--max-connections", type=int, default=512, metavar="N",
-                         help="connections served at once; more are closed (default: 512)")
+                         help="connections served at once (default: 512). When all are taken "
+                              "a newcomer still gets one: the connection that has waited "
+                              "longest for its ClientHello in the busiest address range is "
+                              "closed to make room (walking down the IPv4 /8, /16, /24 and "
+                              "address, or the IPv6 /32, /48, /56 and /64, to the one with the "
+                              "most connections still waiting for their hello). A connection "
+                              "past its ClientHello is never closed for this. So a flood, from "
+                              "however many addresses, displaces its own connections before "
+                              "a client alone in its range, which gets through if it sends its "
+                              "hello promptly")
     capture.add_argument("--max-per-peer", type=int, default=32, metavar="N",
-                         help="connections at once from one address (IPv6: one /64); more are "
-                              "closed, so one peer cannot hold every slot (default: 32)")
+                         help="connections at once from one address (IPv6: one /64, which "
+                              "one host usually holds); more are closed at once, even with "
+                              "slots free (default: 32). Only this narrow unit is limited "
+                              "outright, so hosts that share a range (a provider's mail "
+                              "servers, a carrier-grade NAT) are not turned away together")
     capture.add_argument("--quiet", "-q", action="store_true",
                          help="do not report connections that brought no ClientHello")
     capture.set_defaults(handler=cmd_capture)

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from generator.compat.clients import recorded_clients
 from generator.errors import UsageError
-from generator.net.capture import source_of
+from generator.net.slots import source_of
 from generator.net.commands import host_port
 from generator.net.dialogue import MAX_COMMANDS, ClientDialogue, DialogueError, ServerDialogue
 from generator.net.probe import default_server_name

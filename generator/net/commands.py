@@ -108,11 +108,15 @@ def cmd_capture(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     stats = asyncio.run(serve())
     if failures:
         raise UsageError(failures[0])
+    ended = [f"{stats.out_of_time} cut at --max-duration"] if stats.out_of_time else []
+    if stats.displaced:
+        ended.append(f"{stats.displaced} closed to make room for newer ones, every "
+                     "--max-connections slot being taken")
     err.write(f"tlskb: {stats.hellos} ClientHello(s) captured from {stats.connections} "
               f"connection(s); {stats.problems} ended without one"
-              + (f" ({stats.out_of_time} cut at --max-duration)" if stats.out_of_time else "")
-              + (f"; {stats.turned_away} turned away (over --max-connections)"
-                 if stats.turned_away else "")
+              + (f" ({', '.join(ended)})" if ended else "")
+              + (f"; {stats.turned_away} turned away (every slot held past its ClientHello, "
+                 "or stopping)" if stats.turned_away else "")
               + (f"; {stats.turned_away_peer} turned away (over --max-per-peer from one "
                  "address)" if stats.turned_away_peer else "") + "\n")
     return EXIT_OK
