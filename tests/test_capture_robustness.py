@@ -1,6 +1,7 @@
 """`tlskb capture` under hostile and heavy load: garbage, a client that never finishes, a 1 MiB
-fake record, 500 connections at once, a hello trickled byte by byte, mutated hellos. It keeps
-serving, memory stays bounded, and SIGTERM ends it cleanly."""
+fake record, 500 connections at once, a hello trickled byte by byte, mutated hellos, slot floods
+from one address and from many. It keeps serving, memory stays bounded, and SIGTERM ends it
+cleanly."""
 
 from __future__ import annotations
 
