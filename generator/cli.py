@@ -314,10 +314,22 @@ def build_parser() -> argparse.ArgumentParser:
                               "STARTTLS, or trickles its hello, is cut off (default: three "
                               "times --timeout, 30)")
     capture.add_argument("--max-connections", type=int, default=512, metavar="N",
-                         help="connections served at once; more are closed (default: 512)")
+                         help="connections served at once (default: 512). When all are taken "
+                              "a newcomer still gets one: the connection that has waited "
+                              "longest for its ClientHello in the busiest address range is "
+                              "closed to make room (walking down the IPv4 /8, /16, /24 and "
+                              "address, or the IPv6 /32, /48, /56 and /64, to the one with the "
+                              "most connections still waiting for their hello). A connection "
+                              "past its ClientHello is never closed for this. So a flood, from "
+                              "however many addresses, displaces its own connections before "
+                              "a client alone in its range, which gets through if it sends its "
+                              "hello promptly")
     capture.add_argument("--max-per-peer", type=int, default=32, metavar="N",
-                         help="connections at once from one address (IPv6: one /64); more are "
-                              "closed, so one peer cannot hold every slot (default: 32)")
+                         help="connections at once from one address (IPv6: one /64, which "
+                              "one host usually holds); more are closed at once, even with "
+                              "slots free (default: 32). Only this narrow unit is limited "
+                              "outright, so hosts that share a range (a provider's mail "
+                              "servers, a carrier-grade NAT) are not turned away together")
     capture.add_argument("--quiet", "-q", action="store_true",
                          help="do not report connections that brought no ClientHello")
     capture.set_defaults(handler=cmd_capture)
@@ -335,7 +347,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="speak this protocol up to STARTTLS first")
     probe.add_argument("--sni", metavar="NAME",
                        help="the server name to send (default: HOST, unless it is an IP "
-                            "address; '' keeps each recorded name)")
+                            "address; '' keeps each recorded name). A name with non-ASCII "
+                            "characters (here and in HOST) is sent in its IDNA 2003 form "
+                            "(Python's idna codec: ü.example becomes xn--tda.example; IDNA "
+                            "2008 differs for a few characters such as ß, so give the xn-- "
+                            "form to be exact); longer than 253 characters or a label over 63 "
+                            "is refused")
     probe.add_argument("--json", action="store_true",
                        help="print a JSON array, one object per sample")
     probe.add_argument("--cases", default="cases", metavar="DIR",

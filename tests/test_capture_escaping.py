@@ -129,10 +129,36 @@ def test_hostile_names_in_json_lines(tmp_path):
     assert control_characters(stdout) == [] and control_characters(stderr) == []
     assert [bytes.fromhex(r["hex"]) for r in results] == SENT
     for (_, sni, alpn), result in zip(HOSTILE, results):
-        # the JSON view keeps its shape: the name as ASCII text, bytes over 0x7f as \\xHH
-        assert result["client_hello"]["server_name"] == sni.decode("ascii", "backslashreplace")
+        # the JSON view keeps its shape: the name as text, escaped as everywhere else
+        assert result["client_hello"]["server_name"] == escape(sni)
+        assert unescape(result["client_hello"]["server_name"]) == sni
         if alpn is not None:
-            assert result["client_hello"]["alpn"] == [alpn.decode("ascii")]
+            assert result["client_hello"]["alpn"] == [escape(alpn)]
+
+
+@pytest.mark.parametrize("names", [
+    (b"\xff\xfe", b"\\xff\\xfe"),     # the bytes ff fe, and the text \xff\xfe
+    (b"a\\b", b"a\\\\b"),            # one backslash, and two
+    (b'"', b'\\"'),
+])
+def test_json_tells_bytes_from_their_escape(tmp_path, names):
+    """Red team F8a: `decode --json` showed the SNI bytes ff fe and the ASCII text `\\xff\\xfe`
+    both as "\\\\xff\\\\xfe" (server_name, server_names and ALPN alike). Now every name is
+    escaped reversibly: different bytes, different JSON, and unescape gives the bytes back."""
+    seen = []
+    for number, name in enumerate(names):
+        path = tmp_path / f"{number}.bin"
+        path.write_bytes(hello_with(CURL, name, name))
+        out, err = io.StringIO(), io.StringIO()
+        assert main(["decode", "--json", str(path)], out, err) == 0, err.getvalue()
+        hello = json.loads(out.getvalue())["client_hello"]
+        (server_names,) = [e["server_names"] for e in hello["extensions"] if e["type"] == 0]
+        (protocols,) = [e["protocols"] for e in hello["extensions"] if e["type"] == 16]
+        assert hello["server_name"] == server_names[0]["name"]
+        assert hello["alpn"] == protocols
+        assert unescape(hello["server_name"]) == name and [unescape(p) for p in protocols] == [name]
+        seen.append((hello["server_name"], hello["alpn"][0]))
+    assert seen[0] != seen[1] and seen[0][0] != seen[1][0] and seen[0][1] != seen[1][1]
 
 
 def test_decode_prints_a_hostile_hello_from_any_input_safely(tmp_path):

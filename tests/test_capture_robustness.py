@@ -1,6 +1,7 @@
 """`tlskb capture` under hostile and heavy load: garbage, a client that never finishes, a 1 MiB
-fake record, 500 connections at once, a hello trickled byte by byte, mutated hellos. It keeps
-serving, memory stays bounded, and SIGTERM ends it cleanly."""
+fake record, 500 connections at once, a hello trickled byte by byte, mutated hellos, slot floods
+from one address and from many. It keeps serving, memory stays bounded, and SIGTERM ends it
+cleanly."""
 
 from __future__ import annotations
 
@@ -423,3 +424,121 @@ def test_a_hello_trickled_within_each_timeout_is_cut_off_at_max_duration(tmp_pat
         _, stderr = running.stop()
     assert sent < len(HELLO) - 1
     assert "no complete ClientHello (" in stderr and "(--max-duration)" in stderr
+
+
+# -- fair slots when all are taken: a flood from many addresses (red team F6: 18 addresses × 32
+# slowloris connections, 17 × 32 ≥ 512 slots, starved every real client: 0 of 53) -------------
+FLOOD_SOURCES = [f"127.0.0.{10 + i}" for i in range(18)]
+PER_SOURCE = 32   # the default --max-per-peer: 18 × 32 = 576 > the default 512 slots
+
+
+async def _flood_from_many(port: int, talk, stop: asyncio.Event) -> tuple[dict, asyncio.Future]:
+    """PER_SOURCE connections from each of FLOOD_SOURCES, each running `talk(reader, writer)`
+    and reconnecting the moment it ends (closed by the capture), until `stop`. Returns once
+    every one has connected and talked once, the flood still running: (counts, its tasks)."""
+    counts = {"connections": 0, "closed": 0, "ready": 0}
+    everyone = asyncio.Event()
+
+    async def one(source: str) -> None:
+        ready = False
+        while not stop.is_set():
+            try:
+                reader, writer = await asyncio.open_connection("127.0.0.1", port,
+                                                               local_addr=(source, 0))
+            except OSError:
+                await asyncio.sleep(0.05)
+                continue
+            counts["connections"] += 1
+            try:
+                talking = asyncio.create_task(talk(reader, writer))
+                stopping = asyncio.create_task(stop.wait())
+                if not ready:  # started: the first bytes are out
+                    ready = True
+                    counts["ready"] += 1
+                    if counts["ready"] == len(FLOOD_SOURCES) * PER_SOURCE:
+                        everyone.set()
+                await asyncio.wait({talking, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                for task in (talking, stopping):
+                    task.cancel()
+                counts["closed"] += not stop.is_set()
+            finally:
+                writer.transport.abort()
+
+    tasks = asyncio.gather(*(one(source) for source in FLOOD_SOURCES
+                             for _ in range(PER_SOURCE)), return_exceptions=True)
+    await asyncio.wait_for(everyone.wait(), 60)
+    return counts, tasks
+
+
+async def _slowloris_byte_a_second(reader, writer) -> None:
+    """The red team's: a record header announcing 16 KiB, then one byte a second, until
+    closed."""
+    writer.write(b"\x16\x03\x01\x40\x00")
+    for _ in range(120):
+        await writer.drain()
+        try:
+            if not await asyncio.wait_for(reader.read(100), 1.0):
+                return
+        except asyncio.TimeoutError:
+            writer.write(b"\x00")
+        except OSError:
+            return
+
+
+async def _noop_every_8_seconds(reader, writer) -> None:
+    """The red team's SMTP client: the greeting, then NOOP every 8 s, answers read."""
+    try:
+        await reader.readline()
+        for _ in range(60):
+            writer.write(b"NOOP\r\n")
+            await writer.drain()
+            if not await reader.readline():
+                return
+            await asyncio.sleep(8)
+    except OSError:
+        return
+
+
+def _served_during_wide_flood(port: int, talk, real_client, attempts: int):
+    """(real attempts answered with the alert, flood connections, of them closed by the
+    capture) while the flood of FLOOD_SOURCES × PER_SOURCE runs."""
+    async def run():
+        stop = asyncio.Event()
+        counts, flood = await _flood_from_many(port, talk, stop)
+        served = 0
+        for _ in range(attempts):
+            served += await real_client(port)
+            await asyncio.sleep(0.1)
+        stop.set()
+        await asyncio.wait_for(flood, 30)
+        return served, counts["connections"], counts["closed"]
+    return asyncio.run(run())
+
+
+def test_a_real_client_gets_through_a_slowloris_flood_from_18_addresses(tmp_path):
+    """Every slot taken by 576 connections from 18 addresses, each within --max-per-peer: the
+    real client (127.0.0.1, in the flood's own /24) displaces the longest-waiting connection
+    of the busiest address and is served every time."""
+    attempts = 10
+    with capture(tmp_path, "--quiet") as running:
+        served, flood, closed = _served_during_wide_flood(
+            running.port, _slowloris_byte_a_second, _real_tls_client, attempts)
+        peak = running.rss_kib()
+        _, stderr = running.stop()
+    assert served == attempts, f"{served} of {attempts} real clients served during the flood"
+    assert closed >= len(FLOOD_SOURCES) * PER_SOURCE - 512, "the flood was displaced"
+    assert "closed to make room for newer ones" in stderr
+    assert f"{attempts} ClientHello(s) captured" in stderr
+    assert peak < 128 * 1024
+
+
+def test_a_real_client_gets_through_an_smtp_noop_flood_from_18_addresses(tmp_path):
+    attempts = 10
+    with capture(tmp_path, "--quiet", "--starttls", "smtp") as running:
+        served, flood, closed = _served_during_wide_flood(
+            running.port, _noop_every_8_seconds, _real_smtp_client, attempts)
+        peak = running.rss_kib()
+        _, stderr = running.stop()
+    assert served == attempts, f"{served} of {attempts} real clients served during the flood"
+    assert "closed to make room for newer ones" in stderr
+    assert peak < 128 * 1024

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from generator.compat.clients import recorded_clients
 from generator.errors import UsageError
-from generator.net.capture import source_of
+from generator.net.slots import source_of
 from generator.net.commands import host_port
 from generator.net.dialogue import MAX_COMMANDS, ClientDialogue, DialogueError, ServerDialogue
 from generator.net.probe import default_server_name
@@ -116,6 +116,7 @@ def test_addresses(text, expected):
 @pytest.mark.parametrize("text,message", [
     ("mx.example.org", "not HOST:PORT"), ("::1:25", "not HOST:PORT"),
     ("host:99999", "0 to 65535"), ("host:smtp", "must be a number"), (":25", "has no host"),
+    ("host:²", "must be a number"), ("host:" + "9" * 5000, "must be a number"),
 ])
 def test_bad_addresses_say_why(text, message):
     with pytest.raises(UsageError, match=message):

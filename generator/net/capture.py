@@ -7,17 +7,19 @@ with a fatal handshake_failure alert — or, with `handshake=True`, by completin
 with a throwaway certificate, so the client's own verdict on it (e.g. unknown_ca) is seen too.
 A malformed, slow or hostile client ends its own connection and nothing else.
 
-Slots are shared fairly: at most `max_connections` at once, at most `max_per_peer` of them from
-one source (an IPv4 address, or an IPv6 /64, which one host usually holds), and each for at most
-`max_duration` seconds from accept to the end (dialogue, hello and handshake together), so
-neither slow clients nor chatty ones (NOOP forever) can keep a real client out.
+Slots are shared fairly (slots.py has the policy and its reasons): at most `max_per_peer` at
+once from one source (an IPv4 address, or an IPv6 /64), and each for at most `max_duration`
+seconds from accept to the end (dialogue, hello and handshake together). When all
+`max_connections` are taken, a newcomer still gets one: the connection that has waited longest
+for its ClientHello in the busiest address range (IPv4 /8, /16, /24, address; IPv6 /32, /48,
+/56, /64) is closed to make room. So neither slow clients nor chatty ones (NOOP forever), from
+one address or thousands, keep out a real client that sends its hello promptly.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime
-import ipaddress
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 from generator.compat.keytypes import KeyType
 from generator.errors import DecodeError, TlskbError
 from generator.net.dialogue import MAX_LINE, ServerDialogue
+from generator.net.slots import Outcome, Slot, SlotTable, lineage
 from generator.tls.records import (MAX_FIRST_FLIGHT, NeedMoreData, WireClientHello,
                                    alert_record, bytes_needed_for_first_flight,
                                    decode_client_hello_at)
@@ -47,7 +50,7 @@ class CaptureSettings:
     handshake_key: KeyType | None = None  # complete the handshake with this key type
     read_timeout: float = 10.0           # for each line before STARTTLS and for the hello
     handshake_timeout: float = 10.0
-    max_connections: int = 512           # more at once are closed on arrival
+    max_connections: int = 512           # at once; then a newcomer displaces a waiting one
     max_per_peer: int = 32               # from one source (source_of) at once; more are closed
     max_duration: float = 30.0           # a whole connection, from accept to close
 
@@ -107,9 +110,10 @@ class CaptureStats:
     connections: int = 0
     hellos: int = 0
     problems: int = 0
-    turned_away: int = 0    # over max_connections
+    turned_away: int = 0    # every slot past its ClientHello, or arriving while stopping
     turned_away_peer: int = 0   # over max_per_peer
     out_of_time: int = 0    # cut at max_duration
+    displaced: int = 0      # closed to make room for a newcomer (slots.py)
 
 
 class _Dropped(Exception):
@@ -135,21 +139,6 @@ def _address(pair) -> tuple[str, int]:
     return (str(pair[0]), int(pair[1])) if pair else ("?", 0)
 
 
-def source_of(host: str) -> str:
-    """Whose connection this is, for the per-peer limit: the IPv4 address (also when mapped
-    into IPv6), or the /64 an IPv6 address belongs to (RFC 4291 §2.5.4: one link, usually one
-    host or site, holds a whole /64)."""
-    try:
-        address = ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
-        return host
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            return str(address.ipv4_mapped)
-        return str(ipaddress.IPv6Network((address, 64), strict=False))
-    return str(address)
-
-
 class CaptureServer:
     """Runs until `stop()` or until `settings.count` hellos have arrived."""
 
@@ -161,7 +150,8 @@ class CaptureServer:
         self.stats = CaptureStats()
         self._server: asyncio.base_events.Server | None = None
         self._tasks: set[asyncio.Task] = set()
-        self._per_source: dict[str, int] = {}  # open connections per source_of(peer)
+        self._slots = SlotTable(settings.max_connections, settings.max_per_peer)
+        self._holders: dict[Slot, tuple[asyncio.Task, asyncio.StreamWriter]] = {}
         self._stopped = asyncio.Event()
 
     async def start(self) -> tuple[str, int]:
@@ -198,20 +188,26 @@ class CaptureServer:
         task = asyncio.current_task()
         self.stats.connections += 1
         peer = _address(writer.get_extra_info("peername"))
-        source = source_of(peer[0])
-        if len(self._tasks) >= self.settings.max_connections or self._stopped.is_set():
+        if self._stopped.is_set():
             self.stats.turned_away += 1
             writer.transport.abort()
             return
-        if self._per_source.get(source, 0) >= self.settings.max_per_peer:
-            self.stats.turned_away_peer += 1
+        admission = self._slots.admit(lineage(peer[0]))
+        if admission.slot is None:
+            if admission.outcome is Outcome.OVER_SOURCE_LIMIT:
+                self.stats.turned_away_peer += 1
+            else:
+                self.stats.turned_away += 1
             writer.transport.abort()
             return
+        if admission.displaced is not None:
+            self._displace(admission.displaced)
+        slot = admission.slot
         self._tasks.add(task)
-        self._per_source[source] = self._per_source.get(source, 0) + 1
+        self._holders[slot] = (task, writer)
         deadline = asyncio.get_running_loop().time() + self.settings.max_duration
         try:
-            await self._serve(reader, writer, peer, deadline)
+            await self._serve(reader, writer, peer, deadline, slot)
         except _Dropped as dropped:
             self.stats.problems += 1
             if dropped.reply is not None:
@@ -221,13 +217,28 @@ class CaptureServer:
             self.stats.problems += 1
             self.on_problem(ConnectionProblem(peer, _now(), f"connection lost: {error}"))
         except asyncio.CancelledError:
-            pass  # the listener is stopping
+            if slot.displaced:  # else the listener is stopping
+                self.stats.problems += 1
+                self.on_problem(ConnectionProblem(
+                    peer, _now(), f"closed to make room: all {self.settings.max_connections} "
+                    "slots (--max-connections) were taken, and this connection had waited "
+                    "longest for its ClientHello in the busiest address range"))
         finally:
             self._tasks.discard(task)
-            left = self._per_source.pop(source) - 1
-            if left:  # sources with no connection leave the table: it stays bounded
-                self._per_source[source] = left
-            await self._close(writer)
+            self._holders.pop(slot, None)
+            self._slots.release(slot)  # before any wait: the slot is free from now on
+            if slot.displaced:
+                writer.transport.abort()
+            else:
+                await self._close(writer)
+
+    def _displace(self, slot: Slot) -> None:
+        """Close the connection whose slot a newcomer took (slots.py chose it): at once, with
+        nothing left to send, so it holds nothing while its task winds up."""
+        self.stats.displaced += 1
+        task, writer = self._holders.pop(slot)
+        writer.transport.abort()
+        task.cancel()
 
     @staticmethod
     async def _close(writer: asyncio.StreamWriter) -> None:
@@ -239,11 +250,12 @@ class CaptureServer:
         except (ConnectionError, OSError, asyncio.TimeoutError, asyncio.CancelledError):
             writer.transport.abort()
 
-    async def _serve(self, reader, writer, peer, deadline: float) -> None:
+    async def _serve(self, reader, writer, peer, deadline: float, slot: Slot) -> None:
         settings = self.settings
         if settings.starttls:
             await self._before_starttls(reader, writer, deadline)
         wire, rest = await self._read_first_flight(reader, deadline)
+        self._slots.hello_arrived(slot)  # at once, no await between: it keeps its slot now
         if settings.count is not None and self.stats.hellos >= settings.count:
             return  # enough already; this one arrived while stopping
         self.stats.hellos += 1

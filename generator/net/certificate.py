@@ -1,8 +1,9 @@
 """The key in a server's certificate, named: the catalogue's label ("ECDSA P-384") when it is
 one of its key types, else a description — "RSA 1024", "DSA 2048", "Ed448", "SM2 (elliptic
-curve OID 1.2.156.10197.1.301)", "unknown key type (OID 1.3.6.1.4.1.99999.1)". Whatever the
-bytes, a name or a reason comes back, never an exception: keys `cryptography` cannot load are
-named from their OIDs, read from the certificate's DER with the bounds checked.
+curve OID 1.2.156.10197.1.301)", "ECDSA with explicit curve parameters (P-256)", "unknown key
+type (OID 1.3.6.1.4.1.99999.1)". Whatever the bytes, a name or a reason comes back, never an
+exception: keys `cryptography` cannot load are named from their OIDs or their curve's
+parameters, read from the certificate's DER with the bounds checked.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from cryptography.utils import CryptographyDeprecationWarning
 
 from generator.compat.keytypes import catalogue, key_parameters
 from generator.errors import DecodeError
+from generator.net.explicit_curve import CurveParameters, known_curve
 
 #: public key algorithms and curves `cryptography` does not load, by OID
 _KEY_OIDS = {
@@ -24,6 +26,8 @@ _KEY_OIDS = {
     "1.2.643.7.1.1.1.2": "GOST R 34.10-2012 512-bit",
 }
 _EC_PUBLIC_KEY = "1.2.840.10045.2.1"  # RFC 5480 §2.1.1 id-ecPublicKey
+_PRIME_FIELD = "1.2.840.10045.1.1"    # RFC 3279 §2.3.5 prime-field
+_INTEGER, _OCTET_STRING, _NULL, _OID, _SEQUENCE = 0x02, 0x04, 0x05, 0x06, 0x30  # X.690 §8
 
 
 def certificate_key(der: bytes) -> tuple[str, str | None]:
@@ -53,37 +57,91 @@ def certificate_key(der: bytes) -> tuple[str, str | None]:
 
 
 def _unloadable_key(certificate: x509.Certificate) -> str:
-    """A key `cryptography` cannot load, named by its OIDs (RFC 5280 §4.1.2.7)."""
+    """A key `cryptography` cannot load, named by its OIDs (RFC 5280 §4.1.2.7), or by its
+    curve's parameters when the certificate spells them out."""
     try:
-        algorithm, parameter = public_key_oids(certificate.tbs_certificate_bytes)
+        algorithm, parameters = public_key_algorithm(certificate.tbs_certificate_bytes)
     except DecodeError as error:
         return f"unreadable public key ({error})"
-    if algorithm == _EC_PUBLIC_KEY and parameter is not None:
-        name = _KEY_OIDS.get(parameter)
-        return (f"{name} (elliptic curve OID {parameter})" if name
-                else f"unknown elliptic curve (OID {parameter})")
+    if algorithm == _EC_PUBLIC_KEY:
+        return _ec_key(parameters)
     name = _KEY_OIDS.get(algorithm)
     return f"{name} (OID {algorithm})" if name else f"unknown key type (OID {algorithm})"
 
 
-def public_key_oids(tbs: bytes) -> tuple[str, str | None]:
-    """(algorithm, parameter or None) of a TBSCertificate's SubjectPublicKeyInfo (RFC 5280
-    §4.1): the seventh element (sixth without the [0] version), as dotted OIDs. DER per X.690
-    §8.1, lengths checked against what remains."""
+def _ec_key(parameters: tuple[int, bytes] | None) -> str:
+    """An id-ecPublicKey key by its parameters, RFC 5480 §2.1.1's choice: namedCurve (an OID
+    `cryptography` does not know: SM2, or an unknown curve), specifiedCurve (RFC 3279 §2.3.5:
+    the curve spelled out, which `cryptography` refuses; named when it is P-256, P-384 or
+    P-521) or implicitCurve (NULL)."""
+    tag, body = parameters if parameters is not None else (None, b"")
+    if tag == _OID:
+        try:
+            curve = _dotted(body)
+        except DecodeError as error:
+            return f"ECDSA with an unreadable curve OID ({error})"
+        name = _KEY_OIDS.get(curve)
+        return (f"{name} (elliptic curve OID {curve})" if name
+                else f"unknown elliptic curve (OID {curve})")
+    if tag == _SEQUENCE:
+        try:
+            name = known_curve(specified_curve(body))
+        except DecodeError as error:
+            return f"ECDSA with explicit curve parameters (unreadable: {error})"
+        return ("ECDSA with explicit curve parameters" + (f" ({name})" if name else
+                                                          " (not P-256, P-384 or P-521)"))
+    if tag == _NULL:
+        return "ECDSA with implicit curve parameters (implicitCurve)"
+    return ("ECDSA without curve parameters" if tag is None
+            else f"ECDSA with unreadable curve parameters (DER tag 0x{tag:02x})")
+
+
+def specified_curve(body: bytes) -> CurveParameters:
+    """The contents of RFC 3279 §2.3.5 `ECParameters` (version 1, a prime-field FieldID, the
+    Curve's a and b, the base point, its order, an optional cofactor). A field other than a
+    prime field (characteristic two) is a DecodeError here: none of the curves to recognise
+    has one."""
+    fields = _der_children(body)
+    tags = [tag for tag, _ in fields]
+    if (tags[:5] != [_INTEGER, _SEQUENCE, _SEQUENCE, _OCTET_STRING, _INTEGER]
+            or tags[5:] not in ([], [_INTEGER])):
+        raise DecodeError("ECParameters are not version, fieldID, curve, base, order "
+                          "[, cofactor]", field="certificate")
+    field_id = _der_children(fields[1][1])
+    if (len(field_id) != 2 or field_id[0][0] != _OID or field_id[1][0] != _INTEGER
+            or _dotted(field_id[0][1]) != _PRIME_FIELD):
+        raise DecodeError("the curve's field is not a prime field", field="certificate")
+    curve = _der_children(fields[2][1])
+    if len(curve) not in (2, 3) or [tag for tag, _ in curve[:2]] != [_OCTET_STRING] * 2:
+        raise DecodeError("the Curve is not a, b [, seed]", field="certificate")
+    return CurveParameters(p=_integer(field_id[1][1]), a=_integer(curve[0][1]),
+                           b=_integer(curve[1][1]), generator=fields[3][1],
+                           n=_integer(fields[4][1]),
+                           cofactor=_integer(fields[5][1]) if len(fields) > 5 else None)
+
+
+def _integer(body: bytes) -> int:
+    """A DER INTEGER's or a FieldElement's contents, big-endian (X.690 §8.3; RFC 3279
+    §2.3.5: a FieldElement is the integer in an OCTET STRING)."""
+    return int.from_bytes(body, "big")
+
+
+def public_key_algorithm(tbs: bytes) -> tuple[str, tuple[int, bytes] | None]:
+    """(algorithm OID, its parameters as (DER tag, contents) or None) of a TBSCertificate's
+    SubjectPublicKeyInfo (RFC 5280 §4.1): the seventh element (sixth without the [0]
+    version). DER per X.690 §8.1, lengths checked against what remains."""
     fields = _der_children(_der_only(tbs, 0x30, "TBSCertificate"))
     if fields and fields[0][0] == 0xA0:
         fields = fields[1:]
-    if len(fields) < 6 or fields[5][0] != 0x30:
+    if len(fields) < 6 or fields[5][0] != _SEQUENCE:
         raise DecodeError("no SubjectPublicKeyInfo in the certificate", field="certificate")
     spki = _der_children(fields[5][1])
-    if not spki or spki[0][0] != 0x30:
+    if not spki or spki[0][0] != _SEQUENCE:
         raise DecodeError("no AlgorithmIdentifier in the public key", field="certificate")
     identifier = _der_children(spki[0][1])
-    if not identifier or identifier[0][0] != 0x06:
+    if not identifier or identifier[0][0] != _OID:
         raise DecodeError("no algorithm OID in the public key", field="certificate")
-    parameter = (_dotted(identifier[1][1]) if len(identifier) > 1 and identifier[1][0] == 0x06
-                 else None)
-    return _dotted(identifier[0][1]), parameter
+    return _dotted(identifier[0][1]), (identifier[1] if len(identifier) > 1 else None)
 
 
 def _der_children(data: bytes) -> list[tuple[int, bytes]]:

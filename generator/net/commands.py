@@ -5,19 +5,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
 import signal
 from pathlib import Path
 from typing import TextIO
 
 from generator.console import emit_json, json_text, progress_printer
 from generator.errors import UsageError
+from generator.net.hostname import dns_name, shortened
 from generator.printable import printable_line
 
 EXIT_OK, EXIT_ERROR, EXIT_CLIENTS_BREAK = 0, 1, 4
 
 
 def host_port(text: str, *, default_host: str | None = None, what: str = "address") -> tuple[str, int]:
-    """HOST:PORT, [IPv6]:PORT, or (with a default host) PORT or :PORT."""
+    """HOST:PORT, [IPv6]:PORT, or (with a default host) PORT or :PORT; a HOST that is not an
+    IP address comes back as an ASCII DNS name (hostname.py: IDNA 2003, length limits)."""
     text = text.strip()
     if text.startswith("["):
         host, _, rest = text[1:].partition("]")
@@ -27,12 +30,17 @@ def host_port(text: str, *, default_host: str | None = None, what: str = "addres
     elif text.isdigit() and default_host is not None:
         host, port_text = "", text
     else:
-        raise UsageError(f"{what} {text!r} is not HOST:PORT (IPv6: [ADDRESS]:PORT)")
+        raise UsageError(f"{what} {shortened(text)} is not HOST:PORT (IPv6: [ADDRESS]:PORT)")
     host = host or default_host or ""
     if not host:
-        raise UsageError(f"{what} {text!r} has no host; write HOST:PORT")
-    if not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
-        raise UsageError(f"{what} {text!r}: the port must be a number from 0 to 65535")
+        raise UsageError(f"{what} {shortened(text)} has no host; write HOST:PORT")
+    if not (port_text.isascii() and port_text.isdigit() and len(port_text) <= 5
+            and int(port_text) <= 65535):
+        raise UsageError(f"{what} {shortened(text)}: the port must be a number from 0 to 65535")
+    try:
+        ipaddress.ip_address(host.partition("%")[0])
+    except ValueError:
+        host = dns_name(host, what)
     return host, int(port_text)
 
 
@@ -100,11 +108,15 @@ def cmd_capture(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     stats = asyncio.run(serve())
     if failures:
         raise UsageError(failures[0])
+    ended = [f"{stats.out_of_time} cut at --max-duration"] if stats.out_of_time else []
+    if stats.displaced:
+        ended.append(f"{stats.displaced} closed to make room for newer ones, every "
+                     "--max-connections slot being taken")
     err.write(f"tlskb: {stats.hellos} ClientHello(s) captured from {stats.connections} "
               f"connection(s); {stats.problems} ended without one"
-              + (f" ({stats.out_of_time} cut at --max-duration)" if stats.out_of_time else "")
-              + (f"; {stats.turned_away} turned away (over --max-connections)"
-                 if stats.turned_away else "")
+              + (f" ({', '.join(ended)})" if ended else "")
+              + (f"; {stats.turned_away} turned away (every slot held past its ClientHello, "
+                 "or stopping)" if stats.turned_away else "")
               + (f"; {stats.turned_away_peer} turned away (over --max-per-peer from one "
                  "address)" if stats.turned_away_peer else "") + "\n")
     return EXIT_OK
@@ -137,8 +149,9 @@ def cmd_probe(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     host, port = host_port(args.target, what="target")
     if port == 0:
         raise UsageError("target port 0 is not a port to connect to")
-    server_name = args.sni if args.sni is not None else default_server_name(host)
-    target = Target(host, port, args.starttls, server_name or None, args.timeout)
+    server_name = (dns_name(args.sni, "--sni") if args.sni else
+                   None if args.sni == "" else default_server_name(host))
+    target = Target(host, port, args.starttls, server_name, args.timeout)
     catalog = catalogue()
 
     progress = progress_printer(err, lambda done, total, _: f"probing {done}/{total}")

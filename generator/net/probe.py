@@ -29,7 +29,8 @@ class ProbeError(TlskbError):
 def with_server_name(raw: bytes, name: str) -> bytes:
     """The ClientHello with its SNI host name replaced by `name` (RFC 6066 §3), re-encoded in
     one record (more if over 2^14 bytes). Hellos without SNI, or in SSL 2.0 format, are
-    returned unchanged: the real client would not have sent one either."""
+    returned unchanged: the real client would not have sent one either. `name` is an ASCII DNS
+    name: the command line's are made so by hostname.dns_name."""
     wire = decode_client_hello(raw)
     hello = wire.hello
     if wire.sslv2 is not None or hello.typed(ext.ServerName) is None:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
+from generator.printable import escape
 from generator.tls import writer
 from generator.tls.reader import Reader
 from generator.tls.registry import extension_name
@@ -112,8 +113,10 @@ class ServerNameEntry:
 
     @property
     def text(self) -> str:
-        """The name as text; bytes that are not ASCII are shown escaped, never guessed."""
-        return self.name.decode("ascii", "backslashreplace")
+        r"""The name as printable ASCII, never guessed: escaped as generator/printable.py says
+        (`\\` for a backslash, `\"` for a quote, `\xHH` for any other byte outside 0x20-0x7e),
+        reversibly, so the bytes `ff fe` and the text `\xff\xfe` never look alike."""
+        return escape(self.name)
 
 
 @dataclass(frozen=True, slots=True)

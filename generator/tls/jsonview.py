@@ -1,11 +1,13 @@
 """The JSON shape of `tlskb decode --json` (DESIGN.md, "JSON shapes"): codepoints as integers,
-lists in wire order, absent extensions as null. Scripts depend on it; only add keys."""
+lists in wire order, absent extensions as null, a client's strings (server_name, ALPN) escaped
+as generator/printable.py says. Scripts depend on it; only add keys."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+from generator.printable import escape
 from generator.tls import extensions as ext
 from generator.tls import registry as names
 from generator.tls.fingerprint import fingerprints
@@ -14,7 +16,10 @@ from generator.tls.records import WireClientHello
 
 
 def _text(data: bytes) -> str:
-    return data.decode("ascii", "backslashreplace")
+    r"""A string the client chose (SNI, ALPN), escaped as generator/printable.py says and as
+    capture files and `tlskb decode` show it: printable ASCII, reversible (printable.unescape),
+    a backslash written `\\` so that no name looks like an escaped byte (`\xff`)."""
+    return escape(data)
 
 
 _EXTENSION_FIELDS: dict[type, Callable[[Any], dict[str, Any]]] = {
