@@ -162,7 +162,7 @@ def cmd_analyze(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from generator.cases.check import check_paths
 
-    progress = progress_printer(err, lambda done, total, current: (
+    progress = progress_printer(err, lambda done, total, current: printable_line(
         f"checking {done + 1}/{total}: {current} (decoding, analyzing, replaying)"))
     report = check_paths(args.paths or ["cases"], progress=progress)
     for problem in report.problems:

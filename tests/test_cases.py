@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -246,3 +248,59 @@ def test_text_problems_are_capped_per_field(tmp_path):
     # the 40,000 more, and the paragraph too long for Markdown (200,000 characters)
     assert f"{path}:30:8: cause: 39991 more like these (fix the ones above and run tlskb check " \
            "again)" in lines
+
+
+# -- nothing from a case file reaches the terminal raw ------------------------------------------
+
+#: an extra key that clears the screen, sets the terminal's title and prints a fake verdict
+HOSTILE_KEY = r'"\e[2J\e]0;owned\a\e[31mFAKE: all cases OK\e[0m": 1'
+
+
+def controls_in(data: bytes) -> list[bytes]:
+    """Every byte under 0x20 except the newline, as `cat -v` would show them: what a terminal
+    would act on."""
+    return re.findall(rb"[\x00-\x09\x0b-\x1f\x7f]", data)
+
+
+def tlskb_check(*paths: Path) -> subprocess.CompletedProcess:
+    """The real command, its output captured as bytes (not a terminal)."""
+    return subprocess.run([sys.executable, "-m", "generator", "check", *map(str, paths)],
+                          capture_output=True, timeout=300, cwd=ROOT)
+
+
+def test_check_prints_no_control_character_from_a_key_or_a_file_name(tmp_path):
+    """An ESC/OSC key and an ESC in a file name reached stdout raw (F5): every problem line is
+    escaped, and still names the key and the file."""
+    (tmp_path / "case.schema.json").write_text(SCHEMA.read_text())
+    text = (ROOT / "cases" / "linode-nodebalancer-rsa-only.yaml").read_text()
+    keyed = tmp_path / "x.yaml"
+    keyed.write_text(text.replace("id: linode-nodebalancer-rsa-only", "id: x")
+                     + HOSTILE_KEY + "\n")
+    green = tmp_path / "\x1b[32mgreen.yaml"
+    green.write_text(text)
+    result = tlskb_check(keyed, green)
+    assert result.returncode == 1 and b"Traceback" not in result.stdout + result.stderr
+    assert controls_in(result.stdout) == controls_in(result.stderr) == []
+    out = result.stdout.decode()
+    assert f"{keyed}:66:1: unknown field '\\x1b[2J\\x1b]0;owned\\x07\\x1b[31mFAKE: all cases " \
+           "OK\\x1b[0m' in the case" in out
+    assert f"{tmp_path}/\\x1b[32mgreen.yaml:2:5: id 'linode-nodebalancer-rsa-only' does not " \
+           "match the file name '\\x1b[32mgreen.yaml'" in out
+
+
+def test_checks_progress_line_escapes_the_file_name(tmp_path):
+    """On a terminal check shows which file it is on: the name is escaped like the rest."""
+    (tmp_path / "case.schema.json").write_text(SCHEMA.read_text())
+    text = (ROOT / "cases" / "gitlab-pages-rsa-only.yaml").read_text()
+    name = "\x1b]0;owned\x07\x1b[2Jx"
+    (tmp_path / f"{name}.yaml").write_text(text.replace("id: gitlab-pages-rsa-only", "id: x"))
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    out, err = io.StringIO(), Terminal()
+    assert main(["check", str(tmp_path)], out, err) == 1
+    shown = err.getvalue().replace("\r\x1b[K", "\n")   # the progress line's own controls
+    assert "checking 1/1: \\x1b]0;owned\\x07\\x1b[2Jx (decoding" in shown
+    assert controls_in(shown.encode()) == controls_in(out.getvalue().encode()) == []

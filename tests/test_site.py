@@ -260,3 +260,22 @@ def test_injection_payloads_in_every_field_leave_no_markup(tmp_path_factory):
     assert "<title>&lt;script&gt;alert(&#x27;xss-1&#x27;)&lt;/script&gt; - tlskb</title>" in (
         titled(0))
     assert "<title>&lt;/title&gt;&lt;script&gt;alert(&#x27;xss-22&#x27;)" in titled(21)
+
+
+def test_the_build_error_escapes_what_case_files_say(tmp_path):
+    """A case file named with an escape sequence, with a key that clears the screen: the build
+    fails with its problems, none of which puts a control character into the terminal or the
+    CI log (F5)."""
+    text = (ROOT / "cases" / "linode-nodebalancer-rsa-only.yaml").read_text()
+    project = project_copy(tmp_path, {
+        "\x1b[32mgreen.yaml": text,
+        "x.yaml": text.replace("id: linode-nodebalancer-rsa-only", "id: x")
+        + '"\\e[2J\\e]0;owned\\a": 1\n'})
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d",
+                             str(tmp_path / "out")], cwd=project, capture_output=True,
+                            timeout=300, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    assert result.returncode != 0 and b"Traceback" not in result.stderr
+    assert re.findall(rb"[\x00-\x09\x0b-\x1f\x7f]", result.stdout + result.stderr) == []
+    assert b"cases/\\x1b[32mgreen.yaml:2:5: id 'linode-nodebalancer-rsa-only' does not match" \
+        in result.stderr
+    assert b"cases/x.yaml:66:1: unknown field '\\x1b[2J\\x1b]0;owned\\x07'" in result.stderr

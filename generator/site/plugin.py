@@ -22,11 +22,18 @@ from generator.cases.check import check_paths
 from generator.compat.keytypes import catalogue
 from generator.compat.openssl.facts import VERSIONED
 from generator.errors import TlskbError
+from generator.printable import printable_line
 from generator.site import pages
 from generator.site.fragments import Fragment, FragmentError, Fragments, insert, insert_in_toc
 from generator.site.safe import plain
 
 log = get_plugin_logger("tlskb")
+
+
+def _failure(*lines: str) -> PluginError:
+    """The build's error, one escaped line each: case files name themselves, and their keys
+    and values reach these messages, so nothing a terminal or CI log would act on gets through."""
+    return PluginError("\n".join(printable_line(line) for line in lines))
 
 #: our own file:// Worker shim (assets/); Material's offline plugin adds a CDN script unless a
 #: polyfill whose address contains "iframe-worker" is already configured
@@ -57,15 +64,14 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
     def on_config(self, config):
         cases_dir = self._cases_dir(config)
         if not cases_dir.is_dir():
-            raise PluginError(f"tlskb: cases directory {cases_dir} does not exist")
+            raise _failure(f"tlskb: cases directory {cases_dir} does not exist")
         try:
             report = check_paths([cases_dir])
         except TlskbError as error:
-            raise PluginError(f"tlskb: {error}") from None
+            raise _failure(*f"tlskb: {error}".split("\n")) from None
         if report.problems:
-            listing = "\n".join(str(p) for p in report.problems)
-            raise PluginError(f"tlskb: {len(report.problems)} problem(s) in the cases; the site "
-                              f"is not built from invalid cases:\n{listing}")
+            raise _failure(f"tlskb: {len(report.problems)} problem(s) in the cases; the site is "
+                           "not built from invalid cases:", *map(str, report.problems))
         self.cases = tuple(sorted(report.cases, key=lambda c: c.title.lower()))
         log.info(f"{len(self.cases)} cases checked, "
                  f"{sum(len(c.samples) for c in self.cases)} samples replayed")
@@ -124,8 +130,8 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
             self.sources[src] = CATALOGUE_PATH
         for src in planned:
             if files.get_file_from_path(src) is not None:
-                raise PluginError(f"tlskb: {config.docs_dir}/{src} exists, but tlskb generates "
-                                  "that page; kb/ holds only hand-written pages")
+                raise _failure(f"tlskb: {config.docs_dir}/{src} exists, but tlskb generates "
+                               "that page; kb/ holds only hand-written pages")
             files.append(File.generated(config, src, content=""))
         self.fragments = {}
         for src, render in planned.items():
@@ -143,8 +149,8 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
         def link(target_src: str) -> str:
             target = files.get_file_from_path(target_src)
             if target is None:
-                raise PluginError(f"tlskb: {current_src} links to {target_src}, which is not "
-                                  "a page")
+                raise _failure(f"tlskb: {current_src} links to {target_src}, which is not a "
+                               "page")
             return get_relative_url(target.url, current.url)
         return link
 
@@ -174,7 +180,7 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
             html = insert(html, fragments, page.file.src_uri)
             insert_in_toc(page.toc, fragments)
         except FragmentError as error:
-            raise PluginError(f"tlskb: {error} (a tlskb bug: please report it)") from None
+            raise _failure(f"tlskb: {error} (a tlskb bug: please report it)") from None
         return html
 
     def on_page_context(self, context, page, config, nav):
