@@ -304,3 +304,17 @@ def test_checks_progress_line_escapes_the_file_name(tmp_path):
     shown = err.getvalue().replace("\r\x1b[K", "\n")   # the progress line's own controls
     assert "checking 1/1: \\x1b]0;owned\\x07\\x1b[2Jx (decoding" in shown
     assert controls_in(shown.encode()) == controls_in(out.getvalue().encode()) == []
+
+
+@pytest.mark.parametrize("url", ["https://[", "https://[x]", "http://[::1", "https://a.b:99999/"])
+def test_an_address_urlsplit_refuses_is_a_problem_not_a_traceback(tmp_path, url):
+    """`https://[` passes the schema's `^https?://` and made urlsplit raise (F4)."""
+    (tmp_path / "case.schema.json").write_text(SCHEMA.read_text())
+    text = (ROOT / "cases" / "linode-nodebalancer-rsa-only.yaml").read_text()
+    path = tmp_path / "x.yaml"
+    path.write_text(text.replace("id: linode-nodebalancer-rsa-only", "id: x").replace(
+        "  - url: https://github.com/linode/cli/issues/25", f'  - url: "{url}"'))
+    code, out, err = run("check", str(path))
+    assert code == 1 and "Traceback" not in out + err
+    assert out == (f"{path}:61:10: '{url}' is not a web address (give the full https:// "
+                   "address without spaces)\n")

@@ -255,3 +255,22 @@ def test_markdown_only_ever_sees_paragraphs_within_its_budget(text):
     assert_inert(rendered)
     if any(n.kind == "paragraph" for n in neutralised):   # shown as plain paragraphs
         assert seen == [] and "<a" not in rendered and problems_in(text)
+
+
+@pytest.mark.parametrize("url", ["https://[", "https://[x]", "http://[::1", "https://a.b:99999/",
+                                 "javascript:alert(1)", "https://a b.example/", "https://x",
+                                 "https://e.org/\x1b[2J"])
+def test_a_reference_is_linked_only_to_a_whole_web_address(url):
+    """A reference whose address urlsplit refuses, or that is not a web address at all, is
+    shown as its title and address, never as a link (check refuses it too)."""
+    from types import SimpleNamespace
+    from generator.site.pages import _references
+    reference = SimpleNamespace(url=url, title="The source", citation=None, date="2020",
+                                note=None)
+    rendered = _references(SimpleNamespace(references=[reference]))
+    assert "href" not in rendered and "The source" in rendered
+    assert not re.search(r"[\x00-\x1f\x7f]", rendered)
+    good = SimpleNamespace(url="https://e.org/a?b=1&c=[2]", title="t", citation=None,
+                           date="2020", note=None)
+    assert 'href="https://e.org/a?b=1&amp;c=[2]"' in _references(SimpleNamespace(
+        references=[good]))

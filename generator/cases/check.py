@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from generator.cases import model
 from generator.cases.schema import find_schema, schema_problems
@@ -29,7 +28,7 @@ from generator.compat.analyzer import analyze
 from generator.compat.keytypes import catalogue
 from generator.compat.proof import disagreements
 from generator.errors import DecodeError, TlskbError, UsageError
-from generator.site.safe import text_problems
+from generator.site.safe import text_problems, web_address
 from generator.tls import decode_client_hello
 
 Progress = Callable[[int, int, str], None]
@@ -264,9 +263,7 @@ class _Semantics:
             url = reference.get("url") if isinstance(reference, dict) else None
             if not isinstance(url, str):
                 continue
-            parts = urlsplit(url)
-            if parts.scheme not in ("http", "https") or "." not in parts.netloc \
-                    or any(ch.isspace() for ch in url):
+            if web_address(url) is None:
                 self.problem(("references", index, "url"), f"'{url}' is not a web address",
                              "give the full https:// address without spaces")
 

@@ -19,7 +19,7 @@ from generator.cases.model import Case, Outcome
 from generator.compat.keytypes import AcmeClient, Catalogue, KeyType
 from generator.compat.openssl.facts import VersionedFact
 from generator.site.fragments import Fragments, GeneratedPage
-from generator.site.safe import (code_block, inline_prose, plain, prose, safe_link_target,
+from generator.site.safe import (code_block, inline_prose, plain, prose, web_address,
                                  without_controls)
 from generator.site.tree_html import decisive_keys, tree_html
 from generator.tls.fingerprint import fingerprints
@@ -238,9 +238,8 @@ def _references(case: Case) -> str:
     items = []
     for reference in case.references:
         title = plain(reference.title)
-        # the schema and check allow only http(s) addresses here; judged again all the same (as
-        # written: plain() escapes it, so the browser reads these very characters)
-        target = safe_link_target(without_controls(reference.url)) if reference.url else None
+        # check allows only web addresses here; judged again all the same
+        target = web_address(reference.url) if reference.url else None
         head = (f'<a href="{plain(target)}">{title}</a>' if target
                 else f"{title} <em>({plain(reference.citation or reference.url)})</em>")
         note = f" — {inline_prose(reference.note)}" if reference.note else ""

@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from html.parser import HTMLParser
+from urllib.parse import urlsplit
 
 import markdown
 from markdown.extensions import Extension
@@ -68,6 +69,25 @@ def safe_link_target(value: str) -> str | None:
     if not squeezed.startswith(tuple(f"{s}:" for s in LINK_SCHEMES)):
         return None
     return target
+
+
+def web_address(value: str) -> str | None:
+    """`value` if it is a whole web address, as data holds one (a reference's url, a catalogue
+    source's): http or https, a host name with a dot, no space or control character, and a form
+    Python's urlsplit reads (it refuses a bracketed host that is not an IPv6 address, or a port
+    out of range); else None. Written into an attribute escaped (`plain`), so the browser reads
+    exactly these characters. `tlskb check` refuses what this refuses; the site links nothing
+    else."""
+    if CONTROL.search(value) or any(character.isspace() for character in value):
+        return None
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 (reading it validates it)
+    except ValueError:
+        return None
+    if parts.scheme not in LINK_SCHEMES or "." not in (parts.hostname or ""):
+        return None
+    return safe_link_target(value)
 
 
 # -- the allow-list ------------------------------------------------------------------------------
