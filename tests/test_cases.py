@@ -318,3 +318,18 @@ def test_an_address_urlsplit_refuses_is_a_problem_not_a_traceback(tmp_path, url)
     assert code == 1 and "Traceback" not in out + err
     assert out == (f"{path}:61:10: '{url}' is not a web address (give the full https:// "
                    "address without spaces)\n")
+
+
+@pytest.mark.parametrize("deep", ["- " * 2400 + "a", "1. " * 600 + "a", "* > " * 600 + "a"])
+def test_deeply_nested_lists_are_a_problem_not_a_traceback(tmp_path, deep):
+    """An 8 KB `cause` of nested list markers made Python-Markdown recurse until it raised
+    RecursionError in check (F3): it is one problem, where the paragraph starts."""
+    (tmp_path / "case.schema.json").write_text(SCHEMA.read_text())
+    text = (ROOT / "cases" / "linode-nodebalancer-rsa-only.yaml").read_text()
+    path = tmp_path / "x.yaml"
+    path.write_text(text.replace("id: linode-nodebalancer-rsa-only", "id: x").replace(
+        "cause: |\n", f"cause: |\n  {deep}\n\n", 1))
+    code, out, err = run("check", str(path))
+    assert code == 1 and "Traceback" not in out + err
+    assert out.startswith(f"{path}:31:3: cause: a paragraph nested ") and "levels deep" in out
+    assert len(out.splitlines()) == 1

@@ -152,7 +152,8 @@ def test_invalid_case_fails_the_build_with_file_and_line(tmp_path):
 
 def test_the_build_refuses_deep_values_long_numbers_and_links_without_a_traceback(tmp_path):
     """`make site` on cases that crashed the loader (RecursionError, Python's int-size
-    ValueError) or were followed out of the repository fails with file:line:col lines."""
+    ValueError) or Markdown (RecursionError on nested lists), or were followed out of the
+    repository, fails with file:line:col lines."""
     text = (ROOT / "cases" / "linode-nodebalancer-rsa-only.yaml").read_text()
     outside = tmp_path / "outside.yaml"
     outside.write_text(text.replace("linode-nodebalancer-rsa-only", "outside"))
@@ -160,7 +161,9 @@ def test_the_build_refuses_deep_values_long_numbers_and_links_without_a_tracebac
     project = project_copy(tmp_path / "project", {
         "deep.yaml": "id: deep\ntitle: " + "[" * 497 + "]" * 497 + "\n",
         "number.yaml": text.replace("id: linode-nodebalancer-rsa-only", "id: number").replace(
-            "observed: 2020-04-03", "observed: " + "9" * 5000)})
+            "observed: 2020-04-03", "observed: " + "9" * 5000),
+        "lists.yaml": text.replace("id: linode-nodebalancer-rsa-only", "id: lists").replace(
+            "cause: |\n", "cause: |\n  " + "- " * 2400 + "a\n\n", 1)})
     (project / "cases" / "outside.yaml").symlink_to(outside)
     (project / "cases" / "mkdocs.yaml").symlink_to(project / "mkdocs.yml")
     result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d",
@@ -169,6 +172,7 @@ def test_the_build_refuses_deep_values_long_numbers_and_links_without_a_tracebac
     assert result.returncode != 0 and "Traceback" not in result.stderr
     for expected in ("cases/deep.yaml:2:27: values are nested more than 20 levels deep here",
                      "cases/number.yaml:11:13: a number of 5000 characters",
+                     "cases/lists.yaml:31:3: cause: a paragraph nested 2400 levels deep",
                      "cases/outside.yaml:1:1: the file is a symbolic link",
                      "cases/mkdocs.yaml:1:1: the file is a symbolic link"):
         assert expected in result.stderr, result.stderr
@@ -279,3 +283,20 @@ def test_the_build_error_escapes_what_case_files_say(tmp_path):
     assert b"cases/\\x1b[32mgreen.yaml:2:5: id 'linode-nodebalancer-rsa-only' does not match" \
         in result.stderr
     assert b"cases/x.yaml:66:1: unknown field '\\x1b[2J\\x1b]0;owned\\x07'" in result.stderr
+
+
+def test_nested_lists_in_prose_build_as_text_when_check_is_bypassed(tmp_path):
+    """Should check's rules be off, 500 nested list items in every prose field still build
+    (RecursionError killed the build, F3): shown as text, no list."""
+    from support.hostile import text_rules_off
+    from support.site import build_site
+    deep = "- " * 500 + "nested 500 deep"
+    text = (ROOT / "cases" / "linode-nodebalancer-rsa-only.yaml").read_text()
+    text = text.replace("cause: |\n", f"cause: |\n  {deep}\n\n", 1).replace(
+        "  - url: https://github.com/go-acme/lego/issues/1102\n",
+        f"  - url: https://github.com/go-acme/lego/issues/1102\n    note: \"{deep}\"\n", 1)
+    project = project_copy(tmp_path, {"linode-nodebalancer-rsa-only.yaml": text})
+    with text_rules_off():
+        site = build_site(tmp_path / "out", project)
+    page = (site / "cases" / "linode-nodebalancer-rsa-only.html").read_text(encoding="utf-8")
+    assert page.count(deep) == 2 and "<li>nested 500 deep" not in page
