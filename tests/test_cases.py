@@ -333,3 +333,30 @@ def test_deeply_nested_lists_are_a_problem_not_a_traceback(tmp_path, deep):
     assert code == 1 and "Traceback" not in out + err
     assert out.startswith(f"{path}:31:3: cause: a paragraph nested ") and "levels deep" in out
     assert len(out.splitlines()) == 1
+
+
+def test_an_id_that_names_another_page_is_refused(tmp_path):
+    """`cases/index.yaml` with `id: index` passed check and replaced the Cases index page (F2):
+    every reserved name is refused at the id, with the list."""
+    from generator.site.pages import RESERVED_IDS
+    (tmp_path / "case.schema.json").write_text(SCHEMA.read_text())
+    text = (ROOT / "cases" / "gitlab-pages-rsa-only.yaml").read_text()
+    for name in RESERVED_IDS:
+        (tmp_path / f"{name}.yaml").write_text(text.replace("id: gitlab-pages-rsa-only",
+                                                            f'id: "{name}"'))
+    code, out, err = run("check", str(tmp_path))
+    listed = ", ".join(RESERVED_IDS)
+    assert code == 1 and out.splitlines() == [
+        f"{tmp_path / name}.yaml:2:5: id '{name}' is reserved: the site has a page or folder "
+        f"of that name (choose another id and rename the file to match; reserved: {listed})"
+        for name in sorted(RESERVED_IDS)]
+    assert "is not a case id" in run("new", "index", "--dir", str(tmp_path))[2]
+
+
+def test_the_reserved_names_cover_every_page_and_folder_beside_the_cases():
+    """Each generated section, its index page, and every top-level page and folder of kb/."""
+    from generator.site.pages import RESERVED_IDS, SECTIONS
+    assert {"index", *SECTIONS} <= set(RESERVED_IDS)
+    top_level = {path.stem if path.suffix == ".md" else path.name
+                 for path in (ROOT / "kb").iterdir()}
+    assert top_level <= set(RESERVED_IDS), top_level - set(RESERVED_IDS)

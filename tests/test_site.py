@@ -9,6 +9,8 @@ import subprocess
 import sys
 from html.parser import HTMLParser
 
+import pytest
+
 
 from generator.compat.openssl.facts import PINNED_CRYPTOGRAPHY, PINNED_OPENSSL
 from support.site import ROOT, project_copy
@@ -300,3 +302,20 @@ def test_nested_lists_in_prose_build_as_text_when_check_is_bypassed(tmp_path):
         site = build_site(tmp_path / "out", project)
     page = (site / "cases" / "linode-nodebalancer-rsa-only.html").read_text(encoding="utf-8")
     assert page.count(deep) == 2 and "<li>nested 500 deep" not in page
+
+
+def test_a_case_never_replaces_a_generated_page(tmp_path, caplog):
+    """With check's reserved names bypassed, a case `index` reaches the plugin: the build
+    stops, naming both sources, instead of writing the case over the Cases index (F2)."""
+    from unittest import mock
+    from mkdocs.exceptions import Abort
+    from support.site import build_site
+    text = (ROOT / "cases" / "gitlab-pages-rsa-only.yaml").read_text()
+    project = project_copy(tmp_path, {"index.yaml": text.replace("id: gitlab-pages-rsa-only",
+                                                                 "id: index")})
+    with mock.patch("generator.cases.check.RESERVED_IDS", (), create=True), \
+            pytest.raises(Abort):
+        build_site(tmp_path / "out", project)
+    assert "tlskb: two pages would be generated as cases/index.md (from cases/index.yaml and " \
+           "cases); ids may not be one of index, cases, " in caplog.text
+    assert not (tmp_path / "out" / "cases" / "index.html").exists()

@@ -28,6 +28,7 @@ from generator.compat.analyzer import analyze
 from generator.compat.keytypes import catalogue
 from generator.compat.proof import disagreements
 from generator.errors import DecodeError, TlskbError, UsageError
+from generator.site.pages import RESERVED_IDS
 from generator.site.safe import text_problems, web_address
 from generator.tls import decode_client_hello
 
@@ -199,6 +200,11 @@ class _Semantics:
     # -- the checks ----------------------------------------------------------------------------
     def _id(self) -> None:
         case_id = self.data.get("id")
+        if case_id in RESERVED_IDS:
+            self.problem(("id",), f"id '{case_id}' is reserved: the site has a page or folder "
+                                  "of that name", "choose another id and rename the file to "
+                                                  f"match; reserved: {', '.join(RESERVED_IDS)}")
+            return
         if isinstance(case_id, str) and case_id != self.path.stem and "/" not in case_id \
                 and ".." not in case_id:
             self.problem(("id",), f"id '{case_id}' does not match the file name "

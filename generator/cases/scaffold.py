@@ -22,9 +22,13 @@ PREFERENCE = ("ec256", "rsa2048", "ec384", "rsa3072", "rsa4096", "ec521", "rsa81
 
 
 def check_id(case_id: str) -> None:
+    from generator.site.pages import RESERVED_IDS
     if not ID_PATTERN.match(case_id) or len(case_id) > 80:
         raise UsageError(f"{case_id!r} is not a case id: use lowercase words joined by '-', like "
                          "exchange-online-p384")
+    if case_id in RESERVED_IDS:
+        raise UsageError(f"{case_id!r} is not a case id: the site has a page or folder of that "
+                         f"name (reserved: {', '.join(RESERVED_IDS)})")
 
 
 def _comment_lines(found: Found) -> list[str]:

@@ -116,18 +116,28 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
         self.sources = {"cases/index.md": self.config.cases_dir,
                         "key-types/index.md": CATALOGUE_PATH,
                         "acme-clients/index.md": CATALOGUE_PATH}
+
+        def plan(src: str, render, source: str) -> None:
+            # check refuses ids that name another page (pages.RESERVED_IDS); should one get
+            # here all the same, the build stops rather than let one page replace another
+            if src in planned:
+                raise _failure(f"tlskb: two pages would be generated as {src} (from {source} "
+                               f"and {self.sources[src]}); ids may not be one of "
+                               f"{', '.join(pages.RESERVED_IDS)}")
+            planned[src] = render
+            self.sources[src] = source
+
         for case in self.cases:
-            src = f"cases/{case.id}.md"
-            planned[src] = lambda link, case=case: pages.case_page(case, catalog, link)
-            self.sources[src] = f"{self.config.cases_dir}/{case.id}.yaml"
+            plan(f"cases/{case.id}.md", lambda link, case=case: pages.case_page(case, catalog, link),
+                 f"{self.config.cases_dir}/{case.id}.yaml")
         for key_type in catalog.key_types:
-            src = f"key-types/{key_type.id}.md"
-            planned[src] = lambda link, k=key_type: pages.key_type_page(k, catalog, self.cases, link)
-            self.sources[src] = CATALOGUE_PATH
+            plan(f"key-types/{key_type.id}.md",
+                 lambda link, k=key_type: pages.key_type_page(k, catalog, self.cases, link),
+                 CATALOGUE_PATH)
         for client in catalog.clients:
-            src = f"acme-clients/{client.id}.md"
-            planned[src] = lambda link, c=client: pages.client_page(c, catalog, self.cases, link)
-            self.sources[src] = CATALOGUE_PATH
+            plan(f"acme-clients/{client.id}.md",
+                 lambda link, c=client: pages.client_page(c, catalog, self.cases, link),
+                 CATALOGUE_PATH)
         for src in planned:
             if files.get_file_from_path(src) is not None:
                 raise _failure(f"tlskb: {config.docs_dir}/{src} exists, but tlskb generates "
