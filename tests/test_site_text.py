@@ -259,7 +259,7 @@ def test_markdown_only_ever_sees_paragraphs_within_its_budget(text):
 
 @pytest.mark.parametrize("url", ["https://[", "https://[x]", "http://[::1", "https://a.b:99999/",
                                  "javascript:alert(1)", "https://a b.example/", "https://x",
-                                 "https://e.org/\x1b[2J"])
+                                 "https://e.org/\x1b[2J a"])
 def test_a_reference_is_linked_only_to_a_whole_web_address(url):
     """A reference whose address urlsplit refuses, or that is not a web address at all, is
     shown as its title and address, never as a link (check refuses it too)."""
@@ -274,6 +274,9 @@ def test_a_reference_is_linked_only_to_a_whole_web_address(url):
                            date="2020", note=None)
     assert 'href="https://e.org/a?b=1&amp;c=[2]"' in _references(SimpleNamespace(
         references=[good]))
+    controls = SimpleNamespace(url="https://e.org/\x1b[2J\x00", title="t", citation=None,
+                               date="2020", note=None)   # dropped, as from any text
+    assert 'href="https://e.org/[2J"' in _references(SimpleNamespace(references=[controls]))
 
 
 #: shapes that make Python-Markdown recurse once per level (lists: markers on one line, or

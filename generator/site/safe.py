@@ -72,13 +72,14 @@ def safe_link_target(value: str) -> str | None:
 
 
 def web_address(value: str) -> str | None:
-    """`value` if it is a whole web address, as data holds one (a reference's url, a catalogue
-    source's): http or https, a host name with a dot, no space or control character, and a form
-    Python's urlsplit reads (it refuses a bracketed host that is not an IPv6 address, or a port
-    out of range); else None. Written into an attribute escaped (`plain`), so the browser reads
-    exactly these characters. `tlskb check` refuses what this refuses; the site links nothing
-    else."""
-    if CONTROL.search(value) or any(character.isspace() for character in value):
+    """`value` without control characters (dropped as from any text, and reported as in any
+    text), if it is then a whole web address, as data holds one (a reference's url, a catalogue
+    source's): http or https, a host name with a dot, no space, and a form Python's urlsplit
+    reads (it refuses a bracketed host that is not an IPv6 address, or a port out of range);
+    else None. Written into an attribute escaped (`plain`), so the browser reads exactly these
+    characters. `tlskb check` refuses what this refuses; the site links nothing else."""
+    value = without_controls(value)
+    if any(character.isspace() for character in value):
         return None
     try:
         parts = urlsplit(value)
