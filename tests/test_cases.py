@@ -360,3 +360,60 @@ def test_the_reserved_names_cover_every_page_and_folder_beside_the_cases():
     top_level = {path.stem if path.suffix == ".md" else path.name
                  for path in (ROOT / "kb").iterdir()}
     assert top_level <= set(RESERVED_IDS), top_level - set(RESERVED_IDS)
+
+
+#: a ClientHello as `xxd` shows it, under a label line of the dump's own
+LABELLED_DUMP = """label: see https://x.example/ #comment
+00000000: 1603 0100 4501 0000 4103 0300 0102 0304  ....E...A.......
+00000010: 0506 0708 090a 0b0c 0d0e 0f10 1112 1314  ................
+00000020: 1516 1718 191a 1b1c 1d1e 1f00 0002 c02f  .............../
+00000030: 0100 0016 000a 0004 0002 0017 000b 0002  ................
+00000040: 0100 000d 0004 0002 0401                 ..........
+"""
+
+
+def test_new_writes_the_dumps_words_as_yaml_whatever_they_say(tmp_path):
+    """A label with ` #` was written unquoted into `source:`: the scaffold failed check
+    ("mapping values are not allowed") or lost the text after ` #` (F8b)."""
+    from generator.cases.yamlpos import load
+    from generator.ingest.find import find_client_hellos
+    (tmp_path / "case.schema.json").write_text(SCHEMA.read_text())
+    dump = tmp_path / "a: b #c 'q' \"d\" [e] {f} & *g.txt"
+    dump.write_text(LABELLED_DUMP)
+    code, out, err = run("new", "labelled", "--from", str(dump), "--dir", str(tmp_path))
+    assert code == 0, err
+    text = (tmp_path / "labelled.yaml").read_text()
+    located, problems = load(text, "labelled.yaml")
+    assert problems == []
+    origin = find_client_hellos(dump.read_bytes(), str(dump)).hellos[0].origin.describe()
+    assert "#comment" in origin and "'q' \"d\"" in origin
+    assert located.data["samples"][0]["provenance"]["source"] == \
+        f"captured with tlskb ({origin})"
+    assert f"  # decoded from {origin}\n" in text
+    # and check has nothing to say about it but the TODOs
+    assert all("TODO" in line for line in run("check", str(tmp_path / "labelled.yaml"))[1]
+               .splitlines())
+
+
+@pytest.mark.parametrize("source", [
+    "line\nbreak", "carriage\rreturn", "esc \x1b[2J\x1b]0;t\x07", "nel\x85 ls\u2028 ps\u2029",
+    "quotes ' \" and \\ backslash", "not utf-8 \udcff", "- &a *b !c |d >e %f @g `h #i",
+    "rtl \u202e override", "key: value # comment"])
+def test_scaffolded_provenance_loads_and_reads_back(source):
+    """Whatever the origin says (a file name can hold a newline), the scaffold is YAML that
+    libyaml reads, one comment line for it, and `source:` reads back as the printable form of
+    what was given."""
+    from generator.cases.scaffold import scaffold
+    from generator.cases.yamlpos import load
+    from generator.ingest.find import Found, Origin
+    from generator.printable import printable_line
+    wire = decode_client_hello(bytes.fromhex("".join(
+        line[10:49].replace(" ", "") for line in LABELLED_DUMP.splitlines()[1:])))
+    origin = Origin(source=source, container="hex lines", where=f"label: {source}")
+    text = scaffold("odd-origin", [Found(wire, origin)])
+    located, problems = load(text, "odd-origin.yaml")
+    assert problems == [] and located is not None
+    assert located.data["samples"][0]["provenance"]["source"] == printable_line(
+        f"captured with tlskb ({origin.describe()})")
+    comments = [line for line in text.splitlines() if line.startswith("  # decoded from ")]
+    assert comments == [f"  # decoded from {printable_line(origin.describe())}"]
