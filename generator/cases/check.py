@@ -23,13 +23,14 @@ from typing import Any
 
 from generator.cases import model
 from generator.cases.schema import find_schema, schema_problems
+from generator.cases.textrules import located_text_problems
 from generator.cases.yamlpos import MAX_BYTES, Located, Problem, load, oversized
 from generator.compat.analyzer import analyze
 from generator.compat.keytypes import catalogue
 from generator.compat.proof import disagreements
 from generator.errors import DecodeError, TlskbError, UsageError
 from generator.site.pages import RESERVED_IDS
-from generator.site.safe import text_problems, web_address
+from generator.site.safe import web_address
 from generator.tls import decode_client_hello
 
 Progress = Callable[[int, int, str], None]
@@ -38,9 +39,13 @@ Progress = Callable[[int, int, str], None]
 #: and fields whose schema pattern already limits them to an address, hex digits or a slug
 _VERBATIM = ("text",)
 _PATTERNED = ("hex", "url", "id")
-#: text problems reported per field (each is located by a scan of the field: a bound keeps
-#: check linear in the file's size whatever the field holds)
-_SHOWN = 10
+
+
+def _markdown_field(path: tuple) -> bool:
+    """Whether the case text at `path` is held to every text rule, not only to the one on
+    control characters."""
+    verbatim = len(path) == 3 and path[0] == "symptoms" and path[2] in _VERBATIM
+    return not verbatim and not (path and path[-1] in _PATTERNED)
 
 
 class CaseError(TlskbError):
@@ -187,7 +192,7 @@ class _Semantics:
     def run(self, schema_ok: bool, replay: bool) -> list[Problem]:
         self._id()
         self._todo(self.data, ())
-        self._text(self.data, ())
+        self._text()
         self._dates()
         self._urls()
         if not schema_ok:
@@ -222,28 +227,9 @@ class _Semantics:
             self.problem(path, f"{'.'.join(map(str, path))} still says TODO",
                          "replace the placeholder from `tlskb new` with the real text")
 
-    def _text(self, value: Any, path: tuple) -> None:
+    def _text(self) -> None:
         """What the site would drop or leave inert, at the place it is written."""
-        if isinstance(value, dict):
-            for key, item in value.items():
-                self._text(item, path + (key,))
-        elif isinstance(value, list):
-            for index, item in enumerate(value):
-                self._text(item, path + (index,))
-        elif isinstance(value, str):
-            verbatim = len(path) == 3 and path[0] == "symptoms" and path[2] in _VERBATIM
-            markdown = not verbatim and not (path and path[-1] in _PATTERNED)
-            name = ".".join(map(str, path))
-            seen: dict[str, int] = {}
-            shown, total = text_problems(value, markdown_syntax=markdown, limit=_SHOWN)
-            for found in shown:
-                occurrence = seen.get(found.written, 0)
-                seen[found.written] = occurrence + 1
-                where = self.located.find(path, found.written, occurrence)
-                self.problem(path, f"{name}: {found.message}", found.hint, where=where)
-            if total > len(shown):
-                self.problem(path, f"{name}: {total - len(shown)} more like these",
-                             "fix the ones above and run tlskb check again")
+        self.problems += located_text_problems(self.located, self.source, _markdown_field)
 
     def _dates(self) -> None:
         today = datetime.date.today().isoformat()

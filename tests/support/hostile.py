@@ -253,7 +253,7 @@ def hostile_cases(payloads: list[str] = PAYLOADS) -> HostileKnowledgeBase:
 @contextmanager
 def text_rules_off():
     """`tlskb check` without its contributor-text rules (what the site must survive anyway)."""
-    with mock.patch("generator.cases.check.text_problems", lambda *a, **k: ([], 0), create=True):
+    with mock.patch("generator.cases.textrules.text_problems", lambda *a, **k: ([], 0)):
         yield
 
 
