@@ -338,7 +338,7 @@ def test_deeply_nested_lists_are_a_problem_not_a_traceback(tmp_path, deep):
 def test_an_id_that_names_another_page_is_refused(tmp_path):
     """`cases/index.yaml` with `id: index` passed check and replaced the Cases index page (F2):
     every reserved name is refused at the id, with the list."""
-    from generator.site.pages import RESERVED_IDS
+    from generator.site.layout import RESERVED_IDS
     (tmp_path / "case.schema.json").write_text(SCHEMA.read_text())
     text = (ROOT / "cases" / "gitlab-pages-rsa-only.yaml").read_text()
     for name in RESERVED_IDS:
@@ -355,7 +355,7 @@ def test_an_id_that_names_another_page_is_refused(tmp_path):
 
 def test_the_reserved_names_cover_every_page_and_folder_beside_the_cases():
     """Each generated section, its index page, and every top-level page and folder of kb/."""
-    from generator.site.pages import RESERVED_IDS, SECTIONS
+    from generator.site.layout import RESERVED_IDS, SECTIONS
     assert {"index", *SECTIONS} <= set(RESERVED_IDS)
     top_level = {path.stem if path.suffix == ".md" else path.name
                  for path in (ROOT / "kb").iterdir()}

@@ -29,7 +29,7 @@ from generator.compat.analyzer import analyze
 from generator.compat.keytypes import catalogue
 from generator.compat.proof import disagreements
 from generator.errors import DecodeError, TlskbError, UsageError
-from generator.site.pages import RESERVED_IDS
+from generator.site.layout import RESERVED_IDS
 from generator.site.safe import web_address
 from generator.tls import decode_client_hello
 

@@ -15,6 +15,7 @@ from generator.errors import UsageError
 from generator.ingest.find import Found
 from generator.ingest.hexdump import wrap_hex
 from generator.printable import printable_line
+from generator.site.layout import RESERVED_IDS
 from generator.tls.fingerprint import fingerprints
 from generator.tls.registry import (cipher_suite_name, group_name, signature_scheme_name,
                                     version_name)
@@ -25,7 +26,6 @@ PREFERENCE = ("ec256", "rsa2048", "ec384", "rsa3072", "rsa4096", "ec521", "rsa81
 
 
 def check_id(case_id: str) -> None:
-    from generator.site.pages import RESERVED_IDS
     if not ID_PATTERN.match(case_id) or len(case_id) > 80:
         raise UsageError(f"{case_id!r} is not a case id: use lowercase words joined by '-', like "
                          "exchange-online-p384")

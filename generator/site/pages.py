@@ -32,15 +32,6 @@ STATES = {"current": ("warning", "Still happens"), "fixed": ("success", "Fixed")
           "historical": ("info", "Historical")}
 MARKS = {"works": ("✓", "works"), "fails": ("✗", "fails"), "untested": ("?", "untested")}
 
-#: the generated sections: each has an index page and a page per id (case, key type, client)
-SECTIONS = ("cases", "key-types", "acme-clients")
-#: names no case, key type or ACME client id may take, so that no generated page takes the
-#: place of another (`cases/index.md`) and none would if a section's pages moved up a level:
-#: a section's index page, the sections, kb/'s top-level pages and folders, and what MkDocs
-#: and Material write beside them (search index, assets, 404 page, sitemap)
-RESERVED_IDS = ("index", *SECTIONS, "guides", "tags", "contributing", "assets", "search",
-                "javascripts", "stylesheets", "404", "sitemap")
-
 #: libyaml's emitter when PyYAML has it (every wheel does): the same YAML, several times faster
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 

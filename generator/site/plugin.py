@@ -25,6 +25,7 @@ from generator.errors import TlskbError
 from generator.printable import printable_line
 from generator.site import pages
 from generator.site.fragments import Fragment, FragmentError, Fragments, insert, insert_in_toc
+from generator.site.layout import RESERVED_IDS
 from generator.site.safe import plain
 
 log = get_plugin_logger("tlskb")
@@ -123,7 +124,7 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
             if src in planned:
                 raise _failure(f"tlskb: two pages would be generated as {src} (from {source} "
                                f"and {self.sources[src]}); ids may not be one of "
-                               f"{', '.join(pages.RESERVED_IDS)}")
+                               f"{', '.join(RESERVED_IDS)}")
             planned[src] = render
             self.sources[src] = source
 
