@@ -23,14 +23,13 @@ from typing import Any
 
 from generator.cases import model
 from generator.cases.schema import find_schema, schema_problems
-from generator.cases.textrules import located_text_problems
+from generator.cases.textrules import address_problem, located_text_problems
 from generator.cases.yamlpos import MAX_BYTES, Located, Problem, load, oversized
 from generator.compat.analyzer import analyze
-from generator.compat.keytypes import catalogue
+from generator.compat.keytypes import CatalogueError, catalogue
 from generator.compat.proof import disagreements
 from generator.errors import DecodeError, TlskbError, UsageError
 from generator.site.layout import RESERVED_IDS
-from generator.site.safe import web_address
 from generator.tls import decode_client_hello
 
 Progress = Callable[[int, int, str], None]
@@ -61,6 +60,9 @@ class Report:
     cases: tuple[model.Case, ...]
     problems: tuple[Problem, ...]
     files: int
+    #: False when the key-type catalogue, which every case relies on, has problems (they are
+    #: the report's problems, and no case was checked)
+    catalogue_ok: bool = True
 
     @property
     def ok(self) -> bool:
@@ -85,6 +87,10 @@ def case_files(paths: Iterable[str | Path]) -> list[Path]:
 def check_paths(paths: Iterable[str | Path], *, replay: bool = True,
                 progress: Progress | None = None) -> Report:
     files = case_files(paths)
+    try:
+        catalogue()
+    except CatalogueError as error:
+        return Report((), error.problems, len(files), catalogue_ok=False)
     cases: list[model.Case] = []
     problems: list[Problem] = []
     seen_ids: dict[str, str] = {}
@@ -255,9 +261,9 @@ class _Semantics:
             url = reference.get("url") if isinstance(reference, dict) else None
             if not isinstance(url, str):
                 continue
-            if web_address(url) is None:
-                self.problem(("references", index, "url"), f"'{url}' is not a web address",
-                             "give the full https:// address without spaces")
+            found = address_problem(self.located, self.source, ("references", index, "url"), url)
+            if found is not None:
+                self.problems.append(found)
 
     def _samples(self) -> None:
         seen: set[str] = set()

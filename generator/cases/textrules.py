@@ -1,7 +1,8 @@
 """The site's text rules over a YAML file read with positions: every string that holds what
 the site would drop or leave inert (generator/site/safe.py decides: control characters,
 attribute syntax, links that are not http(s) or #section once entities are decoded, paragraphs
-beyond Markdown's budget), as Problems at the file, line and column where it is written.
+beyond Markdown's budget), and every address the site would not link, as Problems at the file,
+line and column where it is written.
 
 One walk for every file whose text the site publishes: case files (check.py) and the key-type
 catalogue (compat/keytypes.py)."""
@@ -12,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from generator.cases.yamlpos import Located, Path, Problem
-from generator.site.safe import text_problems
+from generator.site.safe import text_problems, web_address
 
 #: problems reported per string (each is located by a scan of the string: a bound keeps the
 #: walk linear in the file's size whatever a string holds)
@@ -61,3 +62,13 @@ def _string_problems(located: Located, source: str, path: Path, value: str,
         problems.append(at(f"{total - len(shown)} more like these",
                            "fix the ones above and run tlskb check again", None))
     return problems
+
+
+def address_problem(located: Located, source: str, path: Path, url: str) -> Problem | None:
+    """The problem with an address field (a reference's url, a catalogue source's) that the
+    site would not link (safe.web_address), if it has one."""
+    if web_address(url) is not None:
+        return None
+    line, column = located.where(path)
+    return Problem(source, line, column, f"'{url}' is not a web address",
+                   "give the full https:// address without spaces")
