@@ -319,3 +319,74 @@ def test_a_case_never_replaces_a_generated_page(tmp_path, caplog):
     assert "tlskb: two pages would be generated as cases/index.md (from cases/index.yaml and " \
            "cases); ids may not be one of index, cases, " in caplog.text
     assert not (tmp_path / "out" / "cases" / "index.html").exists()
+
+
+# -- the key-type catalogue's text, published like a case's (F1) ----------------------------------
+
+def test_every_string_field_of_the_catalogue_gets_every_payload():
+    """The field list comes from the catalogue's schema (data/catalogue.schema.yaml, which the
+    loader enforces with additionalProperties: false): a new field is declared there, and so
+    gets the payloads too. Fields with a fixed vocabulary, or a pattern that admits none of the
+    characters a payload needs, are named and checked to be so."""
+    from support.hostile import DANGEROUS, PAYLOADS, catalogue_fields, hostile_catalogue
+    hostile = hostile_catalogue()
+    fields = catalogue_fields()
+    assert {"acme_clients.*.name", "acme_clients.*.history", "key_types.*.label",
+            "authorities.*.name", "acme_clients.*.options./^[a-z0-9]+(-[a-z0-9]+)*$/",
+            "sources./^[a-z0-9]+(-[a-z0-9]+)*$/.url"} <= {f.name for f in fields}
+    for field in fields:
+        if field.enum:
+            assert field.name in hostile.fixed_vocabulary
+            assert all(re.fullmatch(r"[a-z0-9.-]+", str(v)) for v in field.enum), field.name
+        elif field.name in hostile.inert_by_pattern:
+            example = hostile.inert_by_pattern[field.name]
+            assert re.search(field.pattern, example), field.name
+            for character in DANGEROUS:
+                for cut in range(len(example) + 1):
+                    assert not re.search(field.pattern,
+                                         example[:cut] + character + example[cut:]), field.name
+        else:
+            assert hostile.placed[field.name] == set(range(len(PAYLOADS))), field.name
+
+
+def test_the_catalogue_text_the_red_team_wrote_runs_nothing(tmp_path):
+    """F1's reproducer — attribute syntax on lego's name, a script link and attribute syntax in
+    its history — built with the text rules off (the loader refuses it): no page carries a
+    handler, autofocus or script address, and the name shows as written in the heading, the
+    fix tabs and the navigation."""
+    import html
+    import yaml
+    from support.hostile import CATALOGUE, catalogue_file, text_rules_off
+    from support.site import build_site
+    name = "lego {: autofocus tabindex=0 onfocus=alert('c1') }"
+    history = "[h](javascript:alert('c2')) **x**{: onmouseover=alert('c3') } [y](&#106;s:1)"
+    data = yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))
+    lego = next(c for c in data["acme_clients"] if c["id"] == "lego")
+    lego["name"], lego["history"] = name, history
+    data["key_types"][4]["label"] = "ECDSA P-256 {: autofocus onfocus=alert('c5') }"
+    data["authorities"][0]["name"] = "**LE**{: onmouseover=alert('c6') }"
+    project = project_copy(tmp_path)
+    (project / "catalogue.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    with text_rules_off(), catalogue_file(project / "catalogue.yaml"):
+        site = build_site(tmp_path / "out", project)
+    for path in site.rglob("*.html"):
+        assert dangerous_attributes(path.read_text(encoding="utf-8")) == [], path
+    page = (site / "acme-clients" / "lego.html").read_text(encoding="utf-8")
+    heading = re.search(r'<h1 id="[^"]*">(.*?)<a class="headerlink"', page, re.DOTALL)
+    assert html.unescape(heading.group(1)) == name
+    assert f"{html.escape(history, quote=False)}</p>" in page.replace("&#x27;", "'")
+    case = (site / "cases" / "exchange-online-p384.html").read_text(encoding="utf-8")
+    assert f'<label for="__tabbed_1_1">{html.escape(name)}</label>' in case
+    assert "<strong>LE</strong>" not in (site / "key-types" / "ec384.html").read_text()
+
+
+@pytest.mark.parametrize("url", ["javascript:alert('c4')", "https://[", "https://[x]",
+                                 "//evil.example/", "data:text/html,x"])
+def test_a_catalogue_source_is_linked_only_to_a_whole_web_address(url):
+    """The loader refuses such an address; the page judges it again and shows it as text."""
+    from generator.compat.keytypes import Source
+    from generator.site.pages import _source_item
+    item = _source_item(Source("s", "A source", url))
+    assert "href" not in item and "A source" in item
+    assert _source_item(Source("s", "t", "https://e.org/a")) == \
+        '<li><a href="https://e.org/a">t</a></li>'

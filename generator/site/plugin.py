@@ -70,6 +70,9 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
             report = check_paths([cases_dir])
         except TlskbError as error:
             raise _failure(*f"tlskb: {error}".split("\n")) from None
+        if not report.catalogue_ok:
+            raise _failure(f"tlskb: {len(report.problems)} problem(s) in the key-type catalogue; "
+                           "the site is not built from it:", *map(str, report.problems))
         if report.problems:
             raise _failure(f"tlskb: {len(report.problems)} problem(s) in the cases; the site is "
                            "not built from invalid cases:", *map(str, report.problems))
@@ -177,7 +180,8 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
             markdown = markdown.replace(MATRIX_MARKER, fragments.block(
                 pages.matrix_html(self.cases, catalogue(), link)))
             markdown = markdown.replace(
-                RECOMMENDATION_MARKER, pages.recommendation(self.cases, catalogue()))
+                RECOMMENDATION_MARKER, pages.recommendation(self.cases, catalogue(), link,
+                                                            fragments))
         if fragments.items:
             self.fragments[page.file.src_uri] = fragments.items
         return markdown
