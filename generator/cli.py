@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from generator import __version__
+from generator.compat.keytypes import CatalogueError
 from generator.console import emit_json, progress_printer
 from generator.errors import TlskbError, UsageError
 from generator.printable import printable_line
@@ -162,11 +163,15 @@ def cmd_analyze(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from generator.cases.check import check_paths
 
-    progress = progress_printer(err, lambda done, total, current: (
+    progress = progress_printer(err, lambda done, total, current: printable_line(
         f"checking {done + 1}/{total}: {current} (decoding, analyzing, replaying)"))
     report = check_paths(args.paths or ["cases"], progress=progress)
     for problem in report.problems:
         out.write(f"{problem}\n")
+    if not report.catalogue_ok:
+        print(f"tlskb: {len(report.problems)} problem(s) in the key-type catalogue; no case was "
+              "checked", file=err)
+        return EXIT_ERROR
     if report.problems:
         bad_files = len({p.file for p in report.problems})
         print(f"tlskb: {len(report.problems)} problem(s) in {bad_files} of {report.files} case "
@@ -382,6 +387,12 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
         return int(exit_.code or 0)
     try:
         return args.handler(args, out, err)
+    except CatalogueError as error:  # one line per problem (each printable already)
+        print(f"tlskb: error: the key-type catalogue has {len(error.problems)} problem(s):",
+              file=err)
+        for problem in error.problems:
+            print(problem, file=err)
+        return EXIT_ERROR
     except TlskbError as error:  # messages quote inputs: no control character gets through
         print(printable_line(f"tlskb: error: {error}"), file=err)
         return EXIT_ERROR

@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -246,3 +248,172 @@ def test_text_problems_are_capped_per_field(tmp_path):
     # the 40,000 more, and the paragraph too long for Markdown (200,000 characters)
     assert f"{path}:30:8: cause: 39991 more like these (fix the ones above and run tlskb check " \
            "again)" in lines
+
+
+# -- nothing from a case file reaches the terminal raw ------------------------------------------
+
+#: an extra key that clears the screen, sets the terminal's title and prints a fake verdict
+HOSTILE_KEY = r'"\e[2J\e]0;owned\a\e[31mFAKE: all cases OK\e[0m": 1'
+
+
+def controls_in(data: bytes) -> list[bytes]:
+    """Every byte under 0x20 except the newline, as `cat -v` would show them: what a terminal
+    would act on."""
+    return re.findall(rb"[\x00-\x09\x0b-\x1f\x7f]", data)
+
+
+def tlskb_check(*paths: Path) -> subprocess.CompletedProcess:
+    """The real command, its output captured as bytes (not a terminal)."""
+    return subprocess.run([sys.executable, "-m", "generator", "check", *map(str, paths)],
+                          capture_output=True, timeout=300, cwd=ROOT)
+
+
+def test_check_prints_no_control_character_from_a_key_or_a_file_name(tmp_path):
+    """An ESC/OSC key and an ESC in a file name reached stdout raw (F5): every problem line is
+    escaped, and still names the key and the file."""
+    (tmp_path / "case.schema.json").write_text(SCHEMA.read_text())
+    text = (ROOT / "cases" / "linode-nodebalancer-rsa-only.yaml").read_text()
+    keyed = tmp_path / "x.yaml"
+    keyed.write_text(text.replace("id: linode-nodebalancer-rsa-only", "id: x")
+                     + HOSTILE_KEY + "\n")
+    green = tmp_path / "\x1b[32mgreen.yaml"
+    green.write_text(text)
+    result = tlskb_check(keyed, green)
+    assert result.returncode == 1 and b"Traceback" not in result.stdout + result.stderr
+    assert controls_in(result.stdout) == controls_in(result.stderr) == []
+    out = result.stdout.decode()
+    assert f"{keyed}:66:1: unknown field '\\x1b[2J\\x1b]0;owned\\x07\\x1b[31mFAKE: all cases " \
+           "OK\\x1b[0m' in the case" in out
+    assert f"{tmp_path}/\\x1b[32mgreen.yaml:2:5: id 'linode-nodebalancer-rsa-only' does not " \
+           "match the file name '\\x1b[32mgreen.yaml'" in out
+
+
+def test_checks_progress_line_escapes_the_file_name(tmp_path):
+    """On a terminal check shows which file it is on: the name is escaped like the rest."""
+    (tmp_path / "case.schema.json").write_text(SCHEMA.read_text())
+    text = (ROOT / "cases" / "gitlab-pages-rsa-only.yaml").read_text()
+    name = "\x1b]0;owned\x07\x1b[2Jx"
+    (tmp_path / f"{name}.yaml").write_text(text.replace("id: gitlab-pages-rsa-only", "id: x"))
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    out, err = io.StringIO(), Terminal()
+    assert main(["check", str(tmp_path)], out, err) == 1
+    shown = err.getvalue().replace("\r\x1b[K", "\n")   # the progress line's own controls
+    assert "checking 1/1: \\x1b]0;owned\\x07\\x1b[2Jx (decoding" in shown
+    assert controls_in(shown.encode()) == controls_in(out.getvalue().encode()) == []
+
+
+@pytest.mark.parametrize("url", ["https://[", "https://[x]", "http://[::1", "https://a.b:99999/"])
+def test_an_address_urlsplit_refuses_is_a_problem_not_a_traceback(tmp_path, url):
+    """`https://[` passes the schema's `^https?://` and made urlsplit raise (F4)."""
+    (tmp_path / "case.schema.json").write_text(SCHEMA.read_text())
+    text = (ROOT / "cases" / "linode-nodebalancer-rsa-only.yaml").read_text()
+    path = tmp_path / "x.yaml"
+    path.write_text(text.replace("id: linode-nodebalancer-rsa-only", "id: x").replace(
+        "  - url: https://github.com/linode/cli/issues/25", f'  - url: "{url}"'))
+    code, out, err = run("check", str(path))
+    assert code == 1 and "Traceback" not in out + err
+    assert out == (f"{path}:61:10: '{url}' is not a web address (give the full https:// "
+                   "address without spaces)\n")
+
+
+@pytest.mark.parametrize("deep", ["- " * 2400 + "a", "1. " * 600 + "a", "* > " * 600 + "a"])
+def test_deeply_nested_lists_are_a_problem_not_a_traceback(tmp_path, deep):
+    """An 8 KB `cause` of nested list markers made Python-Markdown recurse until it raised
+    RecursionError in check (F3): it is one problem, where the paragraph starts."""
+    (tmp_path / "case.schema.json").write_text(SCHEMA.read_text())
+    text = (ROOT / "cases" / "linode-nodebalancer-rsa-only.yaml").read_text()
+    path = tmp_path / "x.yaml"
+    path.write_text(text.replace("id: linode-nodebalancer-rsa-only", "id: x").replace(
+        "cause: |\n", f"cause: |\n  {deep}\n\n", 1))
+    code, out, err = run("check", str(path))
+    assert code == 1 and "Traceback" not in out + err
+    assert out.startswith(f"{path}:31:3: cause: a paragraph nested ") and "levels deep" in out
+    assert len(out.splitlines()) == 1
+
+
+def test_an_id_that_names_another_page_is_refused(tmp_path):
+    """`cases/index.yaml` with `id: index` passed check and replaced the Cases index page (F2):
+    every reserved name is refused at the id, with the list."""
+    from generator.site.layout import RESERVED_IDS
+    (tmp_path / "case.schema.json").write_text(SCHEMA.read_text())
+    text = (ROOT / "cases" / "gitlab-pages-rsa-only.yaml").read_text()
+    for name in RESERVED_IDS:
+        (tmp_path / f"{name}.yaml").write_text(text.replace("id: gitlab-pages-rsa-only",
+                                                            f'id: "{name}"'))
+    code, out, err = run("check", str(tmp_path))
+    listed = ", ".join(RESERVED_IDS)
+    assert code == 1 and out.splitlines() == [
+        f"{tmp_path / name}.yaml:2:5: id '{name}' is reserved: the site has a page or folder "
+        f"of that name (choose another id and rename the file to match; reserved: {listed})"
+        for name in sorted(RESERVED_IDS)]
+    assert "is not a case id" in run("new", "index", "--dir", str(tmp_path))[2]
+
+
+def test_the_reserved_names_cover_every_page_and_folder_beside_the_cases():
+    """Each generated section, its index page, and every top-level page and folder of kb/."""
+    from generator.site.layout import RESERVED_IDS, SECTIONS
+    assert {"index", *SECTIONS} <= set(RESERVED_IDS)
+    top_level = {path.stem if path.suffix == ".md" else path.name
+                 for path in (ROOT / "kb").iterdir()}
+    assert top_level <= set(RESERVED_IDS), top_level - set(RESERVED_IDS)
+
+
+#: a ClientHello as `xxd` shows it, under a label line of the dump's own
+LABELLED_DUMP = """label: see https://x.example/ #comment
+00000000: 1603 0100 4501 0000 4103 0300 0102 0304  ....E...A.......
+00000010: 0506 0708 090a 0b0c 0d0e 0f10 1112 1314  ................
+00000020: 1516 1718 191a 1b1c 1d1e 1f00 0002 c02f  .............../
+00000030: 0100 0016 000a 0004 0002 0017 000b 0002  ................
+00000040: 0100 000d 0004 0002 0401                 ..........
+"""
+
+
+def test_new_writes_the_dumps_words_as_yaml_whatever_they_say(tmp_path):
+    """A label with ` #` was written unquoted into `source:`: the scaffold failed check
+    ("mapping values are not allowed") or lost the text after ` #` (F8b)."""
+    from generator.cases.yamlpos import load
+    from generator.ingest.find import find_client_hellos
+    (tmp_path / "case.schema.json").write_text(SCHEMA.read_text())
+    dump = tmp_path / "a: b #c 'q' \"d\" [e] {f} & *g.txt"
+    dump.write_text(LABELLED_DUMP)
+    code, out, err = run("new", "labelled", "--from", str(dump), "--dir", str(tmp_path))
+    assert code == 0, err
+    text = (tmp_path / "labelled.yaml").read_text()
+    located, problems = load(text, "labelled.yaml")
+    assert problems == []
+    origin = find_client_hellos(dump.read_bytes(), str(dump)).hellos[0].origin.describe()
+    assert "#comment" in origin and "'q' \"d\"" in origin
+    assert located.data["samples"][0]["provenance"]["source"] == \
+        f"captured with tlskb ({origin})"
+    assert f"  # decoded from {origin}\n" in text
+    # and check has nothing to say about it but the TODOs
+    assert all("TODO" in line for line in run("check", str(tmp_path / "labelled.yaml"))[1]
+               .splitlines())
+
+
+@pytest.mark.parametrize("source", [
+    "line\nbreak", "carriage\rreturn", "esc \x1b[2J\x1b]0;t\x07", "nel\x85 ls\u2028 ps\u2029",
+    "quotes ' \" and \\ backslash", "not utf-8 \udcff", "- &a *b !c |d >e %f @g `h #i",
+    "rtl \u202e override", "key: value # comment"])
+def test_scaffolded_provenance_loads_and_reads_back(source):
+    """Whatever the origin says (a file name can hold a newline), the scaffold is YAML that
+    libyaml reads, one comment line for it, and `source:` reads back as the printable form of
+    what was given."""
+    from generator.cases.scaffold import scaffold
+    from generator.cases.yamlpos import load
+    from generator.ingest.find import Found, Origin
+    from generator.printable import printable_line
+    wire = decode_client_hello(bytes.fromhex("".join(
+        line[10:49].replace(" ", "") for line in LABELLED_DUMP.splitlines()[1:])))
+    origin = Origin(source=source, container="hex lines", where=f"label: {source}")
+    text = scaffold("odd-origin", [Found(wire, origin)])
+    located, problems = load(text, "odd-origin.yaml")
+    assert problems == [] and located is not None
+    assert located.data["samples"][0]["provenance"]["source"] == printable_line(
+        f"captured with tlskb ({origin.describe()})")
+    comments = [line for line in text.splitlines() if line.startswith("  # decoded from ")]
+    assert comments == [f"  # decoded from {printable_line(origin.describe())}"]

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from html.parser import HTMLParser
 
+import pytest
+
 
 from generator.compat.openssl.facts import PINNED_CRYPTOGRAPHY, PINNED_OPENSSL
 from support.site import ROOT, project_copy
@@ -152,7 +154,8 @@ def test_invalid_case_fails_the_build_with_file_and_line(tmp_path):
 
 def test_the_build_refuses_deep_values_long_numbers_and_links_without_a_traceback(tmp_path):
     """`make site` on cases that crashed the loader (RecursionError, Python's int-size
-    ValueError) or were followed out of the repository fails with file:line:col lines."""
+    ValueError) or Markdown (RecursionError on nested lists), or were followed out of the
+    repository, fails with file:line:col lines."""
     text = (ROOT / "cases" / "linode-nodebalancer-rsa-only.yaml").read_text()
     outside = tmp_path / "outside.yaml"
     outside.write_text(text.replace("linode-nodebalancer-rsa-only", "outside"))
@@ -160,7 +163,9 @@ def test_the_build_refuses_deep_values_long_numbers_and_links_without_a_tracebac
     project = project_copy(tmp_path / "project", {
         "deep.yaml": "id: deep\ntitle: " + "[" * 497 + "]" * 497 + "\n",
         "number.yaml": text.replace("id: linode-nodebalancer-rsa-only", "id: number").replace(
-            "observed: 2020-04-03", "observed: " + "9" * 5000)})
+            "observed: 2020-04-03", "observed: " + "9" * 5000),
+        "lists.yaml": text.replace("id: linode-nodebalancer-rsa-only", "id: lists").replace(
+            "cause: |\n", "cause: |\n  " + "- " * 2400 + "a\n\n", 1)})
     (project / "cases" / "outside.yaml").symlink_to(outside)
     (project / "cases" / "mkdocs.yaml").symlink_to(project / "mkdocs.yml")
     result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d",
@@ -169,6 +174,7 @@ def test_the_build_refuses_deep_values_long_numbers_and_links_without_a_tracebac
     assert result.returncode != 0 and "Traceback" not in result.stderr
     for expected in ("cases/deep.yaml:2:27: values are nested more than 20 levels deep here",
                      "cases/number.yaml:11:13: a number of 5000 characters",
+                     "cases/lists.yaml:31:3: cause: a paragraph nested 2400 levels deep",
                      "cases/outside.yaml:1:1: the file is a symbolic link",
                      "cases/mkdocs.yaml:1:1: the file is a symbolic link"):
         assert expected in result.stderr, result.stderr
@@ -260,3 +266,127 @@ def test_injection_payloads_in_every_field_leave_no_markup(tmp_path_factory):
     assert "<title>&lt;script&gt;alert(&#x27;xss-1&#x27;)&lt;/script&gt; - tlskb</title>" in (
         titled(0))
     assert "<title>&lt;/title&gt;&lt;script&gt;alert(&#x27;xss-22&#x27;)" in titled(21)
+
+
+def test_the_build_error_escapes_what_case_files_say(tmp_path):
+    """A case file named with an escape sequence, with a key that clears the screen: the build
+    fails with its problems, none of which puts a control character into the terminal or the
+    CI log (F5)."""
+    text = (ROOT / "cases" / "linode-nodebalancer-rsa-only.yaml").read_text()
+    project = project_copy(tmp_path, {
+        "\x1b[32mgreen.yaml": text,
+        "x.yaml": text.replace("id: linode-nodebalancer-rsa-only", "id: x")
+        + '"\\e[2J\\e]0;owned\\a": 1\n'})
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d",
+                             str(tmp_path / "out")], cwd=project, capture_output=True,
+                            timeout=300, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    assert result.returncode != 0 and b"Traceback" not in result.stderr
+    assert re.findall(rb"[\x00-\x09\x0b-\x1f\x7f]", result.stdout + result.stderr) == []
+    assert b"cases/\\x1b[32mgreen.yaml:2:5: id 'linode-nodebalancer-rsa-only' does not match" \
+        in result.stderr
+    assert b"cases/x.yaml:66:1: unknown field '\\x1b[2J\\x1b]0;owned\\x07'" in result.stderr
+
+
+def test_nested_lists_in_prose_build_as_text_when_check_is_bypassed(tmp_path):
+    """Should check's rules be off, 500 nested list items in every prose field still build
+    (RecursionError killed the build, F3): shown as text, no list."""
+    from support.hostile import text_rules_off
+    from support.site import build_site
+    deep = "- " * 500 + "nested 500 deep"
+    text = (ROOT / "cases" / "linode-nodebalancer-rsa-only.yaml").read_text()
+    text = text.replace("cause: |\n", f"cause: |\n  {deep}\n\n", 1).replace(
+        "  - url: https://github.com/go-acme/lego/issues/1102\n",
+        f"  - url: https://github.com/go-acme/lego/issues/1102\n    note: \"{deep}\"\n", 1)
+    project = project_copy(tmp_path, {"linode-nodebalancer-rsa-only.yaml": text})
+    with text_rules_off():
+        site = build_site(tmp_path / "out", project)
+    page = (site / "cases" / "linode-nodebalancer-rsa-only.html").read_text(encoding="utf-8")
+    assert page.count(deep) == 2 and "<li>nested 500 deep" not in page
+
+
+def test_a_case_never_replaces_a_generated_page(tmp_path, caplog):
+    """With check's reserved names bypassed, a case `index` reaches the plugin: the build
+    stops, naming both sources, instead of writing the case over the Cases index (F2)."""
+    from unittest import mock
+    from mkdocs.exceptions import Abort
+    from support.site import build_site
+    text = (ROOT / "cases" / "gitlab-pages-rsa-only.yaml").read_text()
+    project = project_copy(tmp_path, {"index.yaml": text.replace("id: gitlab-pages-rsa-only",
+                                                                 "id: index")})
+    with mock.patch("generator.cases.check.RESERVED_IDS", (), create=True), \
+            pytest.raises(Abort):
+        build_site(tmp_path / "out", project)
+    assert "tlskb: two pages would be generated as cases/index.md (from cases/index.yaml and " \
+           "cases); ids may not be one of index, cases, " in caplog.text
+    assert not (tmp_path / "out" / "cases" / "index.html").exists()
+
+
+# -- the key-type catalogue's text, published like a case's (F1) ----------------------------------
+
+def test_every_string_field_of_the_catalogue_gets_every_payload():
+    """The field list comes from the catalogue's schema (data/catalogue.schema.yaml, which the
+    loader enforces with additionalProperties: false): a new field is declared there, and so
+    gets the payloads too. Fields with a fixed vocabulary, or a pattern that admits none of the
+    characters a payload needs, are named and checked to be so."""
+    from support.hostile import DANGEROUS, PAYLOADS, catalogue_fields, hostile_catalogue
+    hostile = hostile_catalogue()
+    fields = catalogue_fields()
+    assert {"acme_clients.*.name", "acme_clients.*.history", "key_types.*.label",
+            "authorities.*.name", "acme_clients.*.options./^[a-z0-9]+(-[a-z0-9]+)*$/",
+            "sources./^[a-z0-9]+(-[a-z0-9]+)*$/.url"} <= {f.name for f in fields}
+    for field in fields:
+        if field.enum:
+            assert field.name in hostile.fixed_vocabulary
+            assert all(re.fullmatch(r"[a-z0-9.-]+", str(v)) for v in field.enum), field.name
+        elif field.name in hostile.inert_by_pattern:
+            example = hostile.inert_by_pattern[field.name]
+            assert re.search(field.pattern, example), field.name
+            for character in DANGEROUS:
+                for cut in range(len(example) + 1):
+                    assert not re.search(field.pattern,
+                                         example[:cut] + character + example[cut:]), field.name
+        else:
+            assert hostile.placed[field.name] == set(range(len(PAYLOADS))), field.name
+
+
+def test_the_catalogue_text_the_red_team_wrote_runs_nothing(tmp_path):
+    """F1's reproducer — attribute syntax on lego's name, a script link and attribute syntax in
+    its history — built with the text rules off (the loader refuses it): no page carries a
+    handler, autofocus or script address, and the name shows as written in the heading, the
+    fix tabs and the navigation."""
+    import html
+    import yaml
+    from support.hostile import CATALOGUE, catalogue_file, text_rules_off
+    from support.site import build_site
+    name = "lego {: autofocus tabindex=0 onfocus=alert('c1') }"
+    history = "[h](javascript:alert('c2')) **x**{: onmouseover=alert('c3') } [y](&#106;s:1)"
+    data = yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))
+    lego = next(c for c in data["acme_clients"] if c["id"] == "lego")
+    lego["name"], lego["history"] = name, history
+    data["key_types"][4]["label"] = "ECDSA P-256 {: autofocus onfocus=alert('c5') }"
+    data["authorities"][0]["name"] = "**LE**{: onmouseover=alert('c6') }"
+    project = project_copy(tmp_path)
+    (project / "catalogue.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    with text_rules_off(), catalogue_file(project / "catalogue.yaml"):
+        site = build_site(tmp_path / "out", project)
+    for path in site.rglob("*.html"):
+        assert dangerous_attributes(path.read_text(encoding="utf-8")) == [], path
+    page = (site / "acme-clients" / "lego.html").read_text(encoding="utf-8")
+    heading = re.search(r'<h1 id="[^"]*">(.*?)<a class="headerlink"', page, re.DOTALL)
+    assert html.unescape(heading.group(1)) == name
+    assert f"{html.escape(history, quote=False)}</p>" in page.replace("&#x27;", "'")
+    case = (site / "cases" / "exchange-online-p384.html").read_text(encoding="utf-8")
+    assert f'<label for="__tabbed_1_1">{html.escape(name)}</label>' in case
+    assert "<strong>LE</strong>" not in (site / "key-types" / "ec384.html").read_text()
+
+
+@pytest.mark.parametrize("url", ["javascript:alert('c4')", "https://[", "https://[x]",
+                                 "//evil.example/", "data:text/html,x"])
+def test_a_catalogue_source_is_linked_only_to_a_whole_web_address(url):
+    """The loader refuses such an address; the page judges it again and shows it as text."""
+    from generator.compat.keytypes import Source
+    from generator.site.pages import _source_item
+    item = _source_item(Source("s", "A source", url))
+    assert "href" not in item and "A source" in item
+    assert _source_item(Source("s", "t", "https://e.org/a")) == \
+        '<li><a href="https://e.org/a">t</a></li>'

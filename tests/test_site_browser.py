@@ -216,19 +216,20 @@ def test_the_inspection_finds_what_it_looks_for(browser, watched, served):
 
 
 def test_injection_corpus_through_every_field_executes_nothing(watched, tmp_path_factory):
-    """tests/support/hostile.py puts every payload into every string field of the schema (and
-    the hello's SNI and ALPN), builds with the real plugin and check's text rules off, and
-    every page is opened: no dialog, no handler, no script address, nothing focused from case
-    text, and the payloads visible as the text they are. Then search, whose results and
-    highlighting also show case text."""
-    from support.hostile import PAYLOADS, build_hostile_site
-    site, base = build_hostile_site(tmp_path_factory)
+    """tests/support/hostile.py puts every payload into every string field of the case schema
+    (and the hello's SNI and ALPN) and of the catalogue's schema, builds with the real plugin
+    and the text rules off, and every page is opened: no dialog, no handler, no script
+    address, nothing focused from case or catalogue text, and the payloads visible as the text
+    they are. Then search, whose results and highlighting also show that text."""
+    from support.hostile import PAYLOADS, build_hostile_site_and_catalogue
+    site, base, hostile = build_hostile_site_and_catalogue(tmp_path_factory)
+    catalogue = yaml.safe_load(hostile.text)
     page = watched.page
     with serve(site) as url:
         # (404.html addresses its assets under the site's /tlskb/ path, so it is left out here)
         paths = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html")
                        if p.name != "404.html")
-        assert len(paths) > len(base.cases) + 20
+        assert len(paths) > len(base.cases) + len(catalogue["acme_clients"]) + 10
         for path in paths:
             response = page.goto(url + path)
             assert b"\x00" not in response.body(), path
@@ -243,6 +244,12 @@ def test_injection_corpus_through_every_field_executes_nothing(watched, tmp_path
                      case["symptoms"][0]["text"], case["samples"][0]["client"]):
             if not re.search(r"[\x00-\x1f\x7f\u2028]", text):   # plain text, shown as typed
                 assert text in shown, text
+        for client in catalogue["acme_clients"][-3:]:   # and the catalogue's
+            page.goto(url + f"acme-clients/{client['id']}.html")
+            shown = page.inner_text("article")
+            for text in (client["name"], client["history"]):
+                if not re.search(r"[\x00-\x1f\x7f\u2028]", text):
+                    assert " ".join(text.split()) in " ".join(shown.split()), text
         page.goto(url + "index.html")
         results = search(page, "padded")   # the summaries padded to their minimum length
         assert results.count() > 0

@@ -255,3 +255,86 @@ def test_markdown_only_ever_sees_paragraphs_within_its_budget(text):
     assert_inert(rendered)
     if any(n.kind == "paragraph" for n in neutralised):   # shown as plain paragraphs
         assert seen == [] and "<a" not in rendered and problems_in(text)
+
+
+@pytest.mark.parametrize("url", ["https://[", "https://[x]", "http://[::1", "https://a.b:99999/",
+                                 "javascript:alert(1)", "https://a b.example/", "https://x",
+                                 "https://e.org/\x1b[2J a"])
+def test_a_reference_is_linked_only_to_a_whole_web_address(url):
+    """A reference whose address urlsplit refuses, or that is not a web address at all, is
+    shown as its title and address, never as a link (check refuses it too)."""
+    from types import SimpleNamespace
+    from generator.site.pages import _references
+    reference = SimpleNamespace(url=url, title="The source", citation=None, date="2020",
+                                note=None)
+    rendered = _references(SimpleNamespace(references=[reference]))
+    assert "href" not in rendered and "The source" in rendered
+    assert not re.search(r"[\x00-\x1f\x7f]", rendered)
+    good = SimpleNamespace(url="https://e.org/a?b=1&c=[2]", title="t", citation=None,
+                           date="2020", note=None)
+    assert 'href="https://e.org/a?b=1&amp;c=[2]"' in _references(SimpleNamespace(
+        references=[good]))
+    controls = SimpleNamespace(url="https://e.org/\x1b[2J\x00", title="t", citation=None,
+                               date="2020", note=None)   # dropped, as from any text
+    assert 'href="https://e.org/[2J"' in _references(SimpleNamespace(references=[controls]))
+
+
+#: shapes that make Python-Markdown recurse once per level (lists: markers on one line, or
+#: indentation line by line), and quotes mixed in; each at `levels` levels
+NESTED = {
+    "dashes": lambda levels: "- " * levels + "a",
+    "numbers": lambda levels: "1. " * levels + "a",
+    "mixed markers": lambda levels: "".join("-*+"[i % 3] + " " if i % 4 else "1. "
+                                            for i in range(levels)) + "a",
+    "indented items": lambda levels: "\n".join(" " * (4 * i) + "- a" for i in range(levels)),
+    "numbered, indented": lambda levels: "\n".join(" " * (4 * i) + "1. a"
+                                                   for i in range(levels)),
+    "tab-indented items": lambda levels: "\n".join("\t" * i + "- a" for i in range(levels)),
+    "quotes and lists": lambda levels: "> - " * (levels // 2) + "a",
+    "loose items": lambda levels: "\n\n".join(" " * (4 * i) + "* a" for i in range(levels)),
+}
+
+
+def frames_needed(render, text: str) -> int:
+    """The fewest Python frames above the caller's with which `render(text)` completes."""
+    import inspect
+    import sys
+    base, old = len(inspect.stack(0)), sys.getrecursionlimit()
+    low, high = 1, 1000
+    while low < high:
+        middle = (low + high) // 2
+        sys.setrecursionlimit(base + middle)
+        try:
+            render(text)
+            high = middle
+        except RecursionError:
+            low = middle + 1
+        finally:
+            sys.setrecursionlimit(old)
+    return low
+
+
+@pytest.mark.parametrize("shape", NESTED)
+def test_deep_nesting_is_shown_as_text_and_refused(shape):
+    """500 nested `- ` (1 KB) made Python-Markdown raise RecursionError in check and the
+    build (F3): deeper than MAX_NESTING, a paragraph is shown without Markdown and check names
+    it; within it, rendering needs a small, fixed number of frames whatever the shape."""
+    from generator.site.safe import MAX_NESTING, nesting
+    deep = NESTED[shape](500)
+    rendered, neutralised = full_prose(deep)
+    assert [n.kind.value for n in neutralised] == ["paragraph"] * len(neutralised) != []
+    assert "levels deep" in neutralised[0].message and rendered.startswith("<p>")
+    assert prose(deep) == rendered and "<li>" not in rendered
+    assert any("levels deep" in p.message for p in problems_in(deep))
+    allowed = NESTED[shape](MAX_NESTING)
+    assert max(map(nesting, allowed.split("\n"))) <= MAX_NESTING
+    assert full_prose(allowed)[1] == [] and "<li>" in prose(allowed)
+    assert frames_needed(full_prose, allowed) < 150
+
+
+def test_nesting_counts_markers_and_indentation():
+    from generator.site.safe import nesting
+    assert [nesting(line) for line in ("plain", "- a", "- - a", "1. 2) a", "> > a", "    - a",
+                                       "\t\t- a", "-     - a", "--key-type rsa", "**b**",
+                                       "- " * 40, "1000000000. a", "2020. a")] == [
+        0, 1, 2, 2, 2, 2, 3, 3, 0, 0, 40, 1, 1]

@@ -20,16 +20,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from generator.cases import model
 from generator.cases.schema import find_schema, schema_problems
+from generator.cases.textrules import address_problem, located_text_problems
 from generator.cases.yamlpos import MAX_BYTES, Located, Problem, load, oversized
 from generator.compat.analyzer import analyze
-from generator.compat.keytypes import catalogue
+from generator.compat.keytypes import CatalogueError, catalogue
 from generator.compat.proof import disagreements
 from generator.errors import DecodeError, TlskbError, UsageError
-from generator.site.safe import text_problems
+from generator.site.layout import RESERVED_IDS
 from generator.tls import decode_client_hello
 
 Progress = Callable[[int, int, str], None]
@@ -38,9 +38,13 @@ Progress = Callable[[int, int, str], None]
 #: and fields whose schema pattern already limits them to an address, hex digits or a slug
 _VERBATIM = ("text",)
 _PATTERNED = ("hex", "url", "id")
-#: text problems reported per field (each is located by a scan of the field: a bound keeps
-#: check linear in the file's size whatever the field holds)
-_SHOWN = 10
+
+
+def _markdown_field(path: tuple) -> bool:
+    """Whether the case text at `path` is held to every text rule, not only to the one on
+    control characters."""
+    verbatim = len(path) == 3 and path[0] == "symptoms" and path[2] in _VERBATIM
+    return not verbatim and not (path and path[-1] in _PATTERNED)
 
 
 class CaseError(TlskbError):
@@ -56,6 +60,9 @@ class Report:
     cases: tuple[model.Case, ...]
     problems: tuple[Problem, ...]
     files: int
+    #: False when the key-type catalogue, which every case relies on, has problems (they are
+    #: the report's problems, and no case was checked)
+    catalogue_ok: bool = True
 
     @property
     def ok(self) -> bool:
@@ -80,6 +87,10 @@ def case_files(paths: Iterable[str | Path]) -> list[Path]:
 def check_paths(paths: Iterable[str | Path], *, replay: bool = True,
                 progress: Progress | None = None) -> Report:
     files = case_files(paths)
+    try:
+        catalogue()
+    except CatalogueError as error:
+        return Report((), error.problems, len(files), catalogue_ok=False)
     cases: list[model.Case] = []
     problems: list[Problem] = []
     seen_ids: dict[str, str] = {}
@@ -187,7 +198,7 @@ class _Semantics:
     def run(self, schema_ok: bool, replay: bool) -> list[Problem]:
         self._id()
         self._todo(self.data, ())
-        self._text(self.data, ())
+        self._text()
         self._dates()
         self._urls()
         if not schema_ok:
@@ -200,6 +211,11 @@ class _Semantics:
     # -- the checks ----------------------------------------------------------------------------
     def _id(self) -> None:
         case_id = self.data.get("id")
+        if case_id in RESERVED_IDS:
+            self.problem(("id",), f"id '{case_id}' is reserved: the site has a page or folder "
+                                  "of that name", "choose another id and rename the file to "
+                                                  f"match; reserved: {', '.join(RESERVED_IDS)}")
+            return
         if isinstance(case_id, str) and case_id != self.path.stem and "/" not in case_id \
                 and ".." not in case_id:
             self.problem(("id",), f"id '{case_id}' does not match the file name "
@@ -217,28 +233,9 @@ class _Semantics:
             self.problem(path, f"{'.'.join(map(str, path))} still says TODO",
                          "replace the placeholder from `tlskb new` with the real text")
 
-    def _text(self, value: Any, path: tuple) -> None:
+    def _text(self) -> None:
         """What the site would drop or leave inert, at the place it is written."""
-        if isinstance(value, dict):
-            for key, item in value.items():
-                self._text(item, path + (key,))
-        elif isinstance(value, list):
-            for index, item in enumerate(value):
-                self._text(item, path + (index,))
-        elif isinstance(value, str):
-            verbatim = len(path) == 3 and path[0] == "symptoms" and path[2] in _VERBATIM
-            markdown = not verbatim and not (path and path[-1] in _PATTERNED)
-            name = ".".join(map(str, path))
-            seen: dict[str, int] = {}
-            shown, total = text_problems(value, markdown_syntax=markdown, limit=_SHOWN)
-            for found in shown:
-                occurrence = seen.get(found.written, 0)
-                seen[found.written] = occurrence + 1
-                where = self.located.find(path, found.written, occurrence)
-                self.problem(path, f"{name}: {found.message}", found.hint, where=where)
-            if total > len(shown):
-                self.problem(path, f"{name}: {total - len(shown)} more like these",
-                             "fix the ones above and run tlskb check again")
+        self.problems += located_text_problems(self.located, self.source, _markdown_field)
 
     def _dates(self) -> None:
         today = datetime.date.today().isoformat()
@@ -264,11 +261,9 @@ class _Semantics:
             url = reference.get("url") if isinstance(reference, dict) else None
             if not isinstance(url, str):
                 continue
-            parts = urlsplit(url)
-            if parts.scheme not in ("http", "https") or "." not in parts.netloc \
-                    or any(ch.isspace() for ch in url):
-                self.problem(("references", index, "url"), f"'{url}' is not a web address",
-                             "give the full https:// address without spaces")
+            found = address_problem(self.located, self.source, ("references", index, "url"), url)
+            if found is not None:
+                self.problems.append(found)
 
     def _samples(self) -> None:
         seen: set[str] = set()

@@ -7,11 +7,15 @@ from __future__ import annotations
 import datetime
 import re
 
+import yaml
+
 from generator.compat.analyzer import analyze
 from generator.compat.keytypes import catalogue
 from generator.errors import UsageError
 from generator.ingest.find import Found
 from generator.ingest.hexdump import wrap_hex
+from generator.printable import printable_line
+from generator.site.layout import RESERVED_IDS
 from generator.tls.fingerprint import fingerprints
 from generator.tls.registry import (cipher_suite_name, group_name, signature_scheme_name,
                                     version_name)
@@ -25,6 +29,23 @@ def check_id(case_id: str) -> None:
     if not ID_PATTERN.match(case_id) or len(case_id) > 80:
         raise UsageError(f"{case_id!r} is not a case id: use lowercase words joined by '-', like "
                          "exchange-online-p384")
+    if case_id in RESERVED_IDS:
+        raise UsageError(f"{case_id!r} is not a case id: the site has a page or folder of that "
+                         f"name (reserved: {', '.join(RESERVED_IDS)})")
+
+
+def _yaml_text(text: str) -> str:
+    """`text` as one YAML scalar on one line, written by the YAML emitter (double-quoted, with
+    whatever YAML must escape escaped): a dump's words (its file name, a label line in it) may
+    hold `: `, ` #`, quotes or anything else. Made printable first (generator/printable.py):
+    a case file is text a person reads and edits, and check refuses control characters."""
+    return yaml.dump(printable_line(text), Dumper=yaml.SafeDumper, default_style='"',
+                     width=float("inf"), allow_unicode=True).rstrip("\n")
+
+
+def _comment(text: str) -> str:
+    """`text` for a YAML comment, which ends at the first line break: printable, one line."""
+    return printable_line(text)
 
 
 def _comment_lines(found: Found) -> list[str]:
@@ -54,13 +75,14 @@ def scaffold(case_id: str, found: list[Found]) -> str:
     if found:
         samples = "samples:\n"
         for number, item in enumerate(found, 1):
-            samples += "".join(f"  # {line}\n" for line in _comment_lines(item))
+            samples += "".join(f"  # {_comment(line)}\n" for line in _comment_lines(item))
             samples += (f"  - id: sample-{number}\n"
                         f"    client: TODO name and version of the client that sent this\n"
                         f"    provenance:\n"
                         f"      kind: captured\n"
                         f"      by: TODO who captured it\n"
-                        f"      source: captured with tlskb ({item.origin.describe()})\n"
+                        f"      source: "
+                        f"{_yaml_text(f'captured with tlskb ({item.origin.describe()})')}\n"
                         f"      date: {today}\n"
                         f"    hex: |\n{wrap_hex(item.wire.raw, '      ')}")
         for key_type in key_types:
@@ -68,7 +90,7 @@ def scaffold(case_id: str, found: list[Found]) -> str:
             works[key_type.id] = all(v.ok for v in verdicts)
             failing = next((v for v in verdicts if not v.ok), None)
             if failing:
-                verdict_notes.append(f"  # {key_type.id}: fails — {failing.reason}")
+                verdict_notes.append(f"  # {key_type.id}: fails — {_comment(failing.reason)}")
     outcomes = "outcomes:\n"
     if found:
         outcomes += "".join(f"{note}\n" for note in verdict_notes)

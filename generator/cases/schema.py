@@ -1,5 +1,6 @@
-"""Validate located case data against cases/case.schema.json (JSON Schema 2020-12) and turn
-each violation into a Problem at the right line, in words a contributor can act on."""
+"""Validate located data against a JSON Schema (2020-12) — a case against cases/case.schema.json,
+the key-type catalogue against its own — and turn each violation into a Problem at the right
+line, in words a contributor can act on."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
@@ -31,9 +33,17 @@ def find_schema(case_file: Path) -> Path:
                      "directory; run tlskb inside the knowledge base")
 
 
+def load_schema(schema_path: Path) -> dict:
+    """A schema file: JSON, or the same in YAML (a .yaml file, read safely)."""
+    text = schema_path.read_text(encoding="utf-8")
+    if schema_path.suffix == ".yaml":
+        return yaml.safe_load(text)
+    return json.loads(text)
+
+
 @cache
 def _validator(schema_path: str) -> Draft202012Validator:
-    schema = json.loads(Path(schema_path).read_text(encoding="utf-8"))
+    schema = load_schema(Path(schema_path))
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
 
@@ -58,11 +68,12 @@ def _suggest(word: Any, choices: list[str]) -> str | None:
     return f"did you mean '{close[0]}'?" if close else None
 
 
-def _problems_for(error: ValidationError, located: Located, source: str) -> list[Problem]:
+def _problems_for(error: ValidationError, located: Located, source: str,
+                  whole: str) -> list[Problem]:
     path = tuple(error.absolute_path)
     line, column = located.where(path)
     schema, instance, keyword = error.schema, error.instance, error.validator
-    name = ".".join(str(p) for p in path) or "the case"
+    name = ".".join(str(p) for p in path) or whole
 
     def at(message: str, hint: str | None = None, where: tuple[int, int] = (line, column)):
         return Problem(source, where[0], where[1], message, hint)
@@ -133,7 +144,9 @@ def _problems_for(error: ValidationError, located: Located, source: str) -> list
     return [at(f"{name}: {error.message}")]
 
 
-def schema_problems(located: Located, source: str, schema_path: Path) -> list[Problem]:
+def schema_problems(located: Located, source: str, schema_path: Path,
+                    whole: str = "the case") -> list[Problem]:
+    """Every violation of the schema at `schema_path`; `whole` names the document in them."""
     validator = _validator(str(schema_path.resolve()))
     problems: list[Problem] = []
     errors = sorted(validator.iter_errors(located.data),
@@ -141,5 +154,5 @@ def schema_problems(located: Located, source: str, schema_path: Path) -> list[Pr
     for error in errors:
         if error.validator in ("if", "then"):  # reported through their nested errors
             continue
-        problems.extend(_problems_for(error, located, source))
+        problems.extend(_problems_for(error, located, source, whole))
     return problems

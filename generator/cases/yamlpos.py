@@ -18,6 +18,8 @@ from typing import Any
 import yaml
 from yaml.constructor import SafeConstructor
 
+from generator.printable import printable_line
+
 #: case files are prose and a few ClientHellos; anything larger is a mistake or an attack
 MAX_BYTES = 256 * 1024
 #: a case nests six levels (samples, a sample, provenance, placeholders, a placeholder)
@@ -40,8 +42,11 @@ class Problem:
     hint: str | None = None
 
     def __str__(self) -> str:
+        """One line that no terminal or log viewer acts on: the file name, the message and the
+        hint quote the file (its keys, values, its very name), so whatever a terminal would
+        interpret is escaped (generator/printable.py)."""
         hint = f" ({self.hint})" if self.hint else ""
-        return f"{self.file}:{self.line}:{self.column}: {self.message}{hint}"
+        return printable_line(f"{self.file}:{self.line}:{self.column}: {self.message}{hint}")
 
 
 @dataclass

@@ -1,14 +1,18 @@
-"""The key-type catalogue (data/catalogue.yaml) as immutable values, loaded once."""
+"""The key-type catalogue (data/catalogue.yaml) as immutable values, loaded once and checked
+as it is loaded: its text is published like a case's, so it is held to the same rules."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from pathlib import Path
 
-import yaml
+from generator.errors import TlskbError, UsageError
 
-from generator.errors import UsageError
+DATA = Path(__file__).resolve().parent / "data"
+#: the catalogue a contributor edits, and its schema
+CATALOGUE_FILE = DATA / "catalogue.yaml"
+CATALOGUE_SCHEMA = DATA / "catalogue.schema.yaml"
 
 #: named curve -> (NamedGroup codepoint, TLS 1.3 SignatureScheme bound to it; RFC 8446 §4.2.3)
 CURVES = {"secp256r1": (0x0017, 0x0403), "secp384r1": (0x0018, 0x0503),
@@ -101,13 +105,141 @@ class Catalogue:
         return tuple(k.id for k in self.key_types)
 
 
+class CatalogueError(TlskbError):
+    """The catalogue breaks its schema, its own references or the site's text rules; `problems`
+    lists every one, at its file:line:col."""
+
+    def __init__(self, problems) -> None:
+        self.problems = tuple(problems)
+        super().__init__(f"the key-type catalogue has {len(self.problems)} problem(s):\n"
+                         + "\n".join(map(str, self.problems)))
+
+
 @cache
 def catalogue() -> Catalogue:
-    text = resources.files(__package__).joinpath("data/catalogue.yaml").read_text("utf-8")
-    raw = yaml.safe_load(text)
+    """The catalogue (CATALOGUE_FILE), checked whenever it is loaded (load_catalogue)."""
+    return load_catalogue(CATALOGUE_FILE)
+
+
+def load_catalogue(path: Path) -> Catalogue:
+    """The catalogue in `path`, read as case files are (safe YAML with positions), checked
+    against its schema (data/catalogue.schema.yaml), for references that resolve (key types,
+    sources) and ids that take no other page's place (site/layout.py), and by the site's text
+    rules (cases/textrules.py: the text is published, so it is held to what case text is held
+    to); CatalogueError lists every problem."""
+    from generator.cases.schema import schema_problems
+    from generator.cases.textrules import located_text_problems
+    from generator.cases.yamlpos import load
+    source = _shown(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"cannot read the key-type catalogue {source}: {error}") from None
+    located, problems = load(text, source)
+    if located is None:
+        raise CatalogueError(problems)
+    problems = schema_problems(located, source, CATALOGUE_SCHEMA, whole="the catalogue")
+    if not problems:  # the references rely on the schema's shapes
+        problems = _reference_problems(located, source)
+    problems += located_text_problems(located, source, _markdown_field)
+    if problems:
+        raise CatalogueError(sorted(problems, key=lambda p: (p.line, p.column)))
+    return _catalogue_from(located.data)
+
+
+def _shown(path: Path) -> str:
+    """`path` as messages name it: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _markdown_field(path: tuple) -> bool:
+    """Whether the catalogue text at `path` is held to every text rule: all but options (shown
+    verbatim, as code) and what a pattern limits (ids, addresses), which only may not hold
+    control characters."""
+    return not (path[-1] in ("id", "url", "default") or "options" in path
+                or (len(path) == 4 and path[2] in ("issues", "sources")))
+
+
+def _reference_problems(located, source: str) -> list:
+    """What the schema cannot say: addresses the site links, unique ids that take no other
+    page's place, references that resolve, each key type's parameters for its algorithm, and
+    every client answering for every key type, its default one it can request."""
+    from generator.cases.textrules import address_problem
+    from generator.cases.yamlpos import Problem
+    from generator.site.layout import RESERVED_IDS
+    data = located.data
+    problems: list[Problem] = []
+    for key, entry in data["sources"].items():
+        unlinked = address_problem(located, source, ("sources", key, "url"), entry["url"])
+        if unlinked is not None:
+            problems.append(unlinked)
+
+    def problem(path: tuple, message: str, hint: str | None = None, key: bool = False) -> None:
+        line, column = located.where(path, key=key)
+        problems.append(Problem(source, line, column, message, hint))
+
+    key_ids = [k["id"] for k in data["key_types"]]
+    listed = ", ".join(key_ids)
+    for section in ("key_types", "authorities", "acme_clients"):
+        seen: set[str] = set()
+        for index, item in enumerate(data[section]):
+            if item["id"] in seen:
+                problem((section, index, "id"), f"{section} id '{item['id']}' is used twice",
+                        "ids must be unique")
+            if item["id"] in RESERVED_IDS:
+                problem((section, index, "id"), f"id '{item['id']}' is reserved: the site has "
+                        "a page or folder of that name", f"reserved: {', '.join(RESERVED_IDS)}")
+            seen.add(item["id"])
+    needs = {"rsa": "size", "ecdsa": "curve", "ed25519": None}
+    for index, key_type in enumerate(data["key_types"]):
+        needed = needs[key_type["algorithm"]]
+        for field in ("size", "curve"):
+            if field == needed and field not in key_type:
+                problem(("key_types", index), f"key type '{key_type['id']}' ({key_type['algorithm']}"
+                        f") needs a {field}")
+            elif field != needed and field in key_type:
+                problem(("key_types", index, field), f"key type '{key_type['id']}' "
+                        f"({key_type['algorithm']}) has no {field}", f"remove {field}")
+
+    def known(path: tuple, key_id: str, key: bool = False) -> None:
+        if key_id not in key_ids:
+            problem(path, f"unknown key type '{key_id}'", f"the key types: {listed}", key=key)
+
+    def sourced(path: tuple, keys: list[str]) -> None:
+        for number, name in enumerate(keys):
+            if name not in data["sources"]:
+                problem(path + (number,), f"unknown source '{name}'",
+                        "add it under sources, or name one that is there")
+
+    for index, authority in enumerate(data["authorities"]):
+        for number, key_id in enumerate(authority["issues"]):
+            known(("authorities", index, "issues", number), key_id)
+        for key_id in authority.get("refuses", {}):
+            known(("authorities", index, "refuses", key_id), key_id, key=True)
+        sourced(("authorities", index, "sources"), authority["sources"])
+    for index, client in enumerate(data["acme_clients"]):
+        options = client["options"]
+        for key_id in options:
+            known(("acme_clients", index, "options", key_id), key_id, key=True)
+        missing = [k for k in key_ids if k not in options]
+        if missing:
+            problem(("acme_clients", index, "options"), f"client '{client['id']}' does not say "
+                    f"how to request {', '.join(missing)}", "give the option, or null if it "
+                                                           "cannot")
+        known(("acme_clients", index, "default"), client["default"])
+        if client["default"] in key_ids and options.get(client["default"]) is None:
+            problem(("acme_clients", index, "default"), f"client '{client['id']}' defaults to "
+                    f"{client['default']}, for which it has no option")
+        sourced(("acme_clients", index, "sources"), client["sources"])
+    return problems
+
+
+def _catalogue_from(raw: dict) -> Catalogue:
     key_types = tuple(KeyType(k["id"], k["label"], k["algorithm"], k.get("size"), k.get("curve"))
                       for k in raw["key_types"])
-    ids = {k.id for k in key_types}
     authorities = tuple(Authority(a["id"], a["name"], tuple(a["issues"]),
                                   tuple(sorted(a.get("refuses", {}).items())), tuple(a["sources"]))
                         for a in raw["authorities"])
@@ -116,7 +248,4 @@ def catalogue() -> Catalogue:
                                tuple(c["sources"]))
                     for c in raw["acme_clients"])
     sources = tuple(Source(key, s["title"], s["url"]) for key, s in raw["sources"].items())
-    for client in clients:  # the file is data a contributor edits: check what code relies on
-        if set(dict(client.options)) != ids or client.default not in ids:
-            raise ValueError(f"catalogue.yaml: client {client.id} must list every key type")
     return Catalogue(key_types, authorities, clients, sources)

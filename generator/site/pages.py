@@ -1,10 +1,11 @@
 """The generated pages (pure functions of the cases and the catalogue).
 
-A page is Markdown for its structure and trusted text (headings, admonitions, tabs, the
-catalogue's words) plus fragments: every piece of HTML made from a case is rendered once by
-safe.py (prose, plain text, verbatim error text as code) and stands in the Markdown as a token
-that the plugin replaces after MkDocs has rendered the page (fragments.py). No case text is
-ever part of the Markdown, so no Markdown extension can act on it.
+A page is Markdown for its structure and tlskb's own words (headings, admonitions, tabs) plus
+fragments: every piece of HTML made from a case or from the catalogue (data/catalogue.yaml,
+which contributors edit too) is rendered once by safe.py (prose, plain text, verbatim text as
+code) and stands in the Markdown as a token that the plugin replaces after MkDocs has rendered
+the page (fragments.py). No case or catalogue text is ever part of the Markdown — not a
+heading, not a tab's title — so no Markdown extension can act on it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from generator.cases.model import Case, Outcome
 from generator.compat.keytypes import AcmeClient, Catalogue, KeyType
 from generator.compat.openssl.facts import VersionedFact
 from generator.site.fragments import Fragments, GeneratedPage
-from generator.site.safe import (code_block, inline_prose, plain, prose, safe_link_target,
+from generator.site.safe import (code_block, inline_prose, plain, prose, web_address,
                                  without_controls)
 from generator.site.tree_html import decisive_keys, tree_html
 from generator.tls.fingerprint import fingerprints
@@ -131,7 +132,7 @@ def _key_type_rows(case: Case, catalogue: Catalogue, link: Link) -> str:
             why = inline_prose(outcome.note) if outcome.note else ""
             evidence = "documented"
         rows.append(f'<tr><td><a href="{link(f"key-types/{key_type.id}.md")}" '
-                    f'title="{key_type.id}">{plain(key_type.label)}</a></td>'
+                    f'title="{plain(key_type.id)}">{plain(key_type.label)}</a></td>'
                     f"<td>{outcome_cell(outcome)}</td><td>{why}</td><td>{evidence}</td></tr>")
     intro = ""
     if case.replayed_against:
@@ -197,37 +198,40 @@ def _sample_section(case: Case, index: int, catalogue: Catalogue, f: Fragments,
     return "\n".join(lines)
 
 
-def _fix_section(case: Case, catalogue: Catalogue, f: Fragments) -> str:
+def _fix_section(case: Case, catalogue: Catalogue, f: Fragments, link: Link) -> str:
     fix = case.fix
     recommended = catalogue.key_type(fix.recommended)
-    lead = f"<strong>Request {plain(recommended.label)}</strong> (<code>{recommended.id}</code>)."
+    lead = (f"<strong>Request {plain(recommended.label)}</strong> (<code>{plain(recommended.id)}"
+            "</code>).")
     parts = [f.block(_lead(lead, prose(fix.summary)))]
     if fix.alternatives:
-        names = ", ".join(f"{plain(catalogue.key_type(k).label)} (`{k}`)" for k in fix.alternatives)
-        parts.append(f"Also works here: {names}.\n")
+        names = ", ".join(f"{plain(catalogue.key_type(k).label)} (<code>{plain(k)}</code>)"
+                          for k in fix.alternatives)
+        parts.append(f.block(f"<p>Also works here: {names}.</p>"))
     notes = dict(fix.acme_clients)
     tabs = []
     for client in catalogue.clients:
+        name = plain(client.name)
         option = client.option(recommended.id)
         body = []
         if option:
-            body.append(_fence(option, "text"))
+            body.append(code_block(option))
         else:
             usable = [k for k in [recommended.id, *fix.alternatives] if client.option(k)]
             if usable:
                 alternative = catalogue.key_type(usable[0])
-                body.append(f"{plain(client.name)} cannot request {plain(recommended.label)}; "
-                            f"request {plain(alternative.label)} instead:\n")
-                body.append(_fence(client.option(alternative.id) or "", "text"))
+                body.append(f"<p>{name} cannot request {plain(recommended.label)}; request "
+                            f"{plain(alternative.label)} instead:</p>")
+                body.append(code_block(client.option(alternative.id) or ""))
             else:
-                body.append(f"{plain(client.name)} cannot request any of the key types that work "
-                            "here.\n")
+                body.append(f"<p>{name} cannot request any of the key types that work here.</p>")
         default = catalogue.key_type(client.default)
-        body.append(f"{plain(client.name)}'s default is {plain(default.label)}. "
-                    f"[All its options](../acme-clients/{client.id}.md)\n")
+        body.append(f"<p>{name}'s default is {plain(default.label)}. "
+                    f'<a href="{link(f"acme-clients/{client.id}.md")}">All its options</a></p>')
         if client.id in notes:
-            body.append(f.block(prose(notes[client.id])))
-        tabs.append(f'=== "{plain(client.name)}"\n\n' + _indent("\n".join(body)) + "\n")
+            body.append(prose(notes[client.id]))
+        # the tab's title is a token too: pymdownx.tabbed renders a title as Markdown
+        tabs.append(f'=== "{f.inline(name)}"\n' + _indent(f.block("\n".join(body))) + "\n")
     parts.append("\n".join(tabs))
     if fix.server:
         parts.append(f.block(_lead("<strong>On the server:</strong>", prose(fix.server))))
@@ -238,9 +242,8 @@ def _references(case: Case) -> str:
     items = []
     for reference in case.references:
         title = plain(reference.title)
-        # the schema and check allow only http(s) addresses here; judged again all the same (as
-        # written: plain() escapes it, so the browser reads these very characters)
-        target = safe_link_target(without_controls(reference.url)) if reference.url else None
+        # check allows only web addresses here; judged again all the same
+        target = web_address(reference.url) if reference.url else None
         head = (f'<a href="{plain(target)}">{title}</a>' if target
                 else f"{title} <em>({plain(reference.citation or reference.url)})</em>")
         note = f" — {inline_prose(reference.note)}" if reference.note else ""
@@ -312,7 +315,7 @@ def case_page(case: Case, catalogue: Catalogue, link: Link) -> GeneratedPage:
         body.append("Decoded as tshark would; the fields that decide a failing verdict are "
                     "highlighted. Click a line to fold or unfold it.\n")
         body += [_sample_section(case, i, catalogue, f, ids) for i in range(len(case.samples))]
-    body += ["## Fix\n", _fix_section(case, catalogue, f), "## References\n",
+    body += ["## Fix\n", _fix_section(case, catalogue, f, link), "## References\n",
              f.block(_references(case))]
     return f.page("\n".join(body))
 
@@ -348,7 +351,7 @@ def reference_server_html(replayed_against: str | None, facts: Sequence[Versione
 
 def matrix_html(cases: Sequence[Case], catalogue: Catalogue, link: Link) -> str:
     headers = ["Case"] + [f'<a href="{link(f"key-types/{k.id}.md")}" title="{plain(k.label)}">'
-                          f"<code>{k.id}</code></a>" for k in catalogue.key_types]
+                          f"<code>{plain(k.id)}</code></a>" for k in catalogue.key_types]
     rows = []
     for case in cases:
         cells = "".join(f"<td>{matrix_cell(case.outcome(k.id))}</td>" for k in catalogue.key_types)
@@ -367,28 +370,31 @@ def matrix_cell(outcome: Outcome) -> str:
             f"{outcome.basis}</span></span>")
 
 
-def recommendation(cases: Sequence[Case], catalogue: Catalogue) -> str:
+def recommendation(cases: Sequence[Case], catalogue: Catalogue, link: Link,
+                   f: Fragments) -> str:
     """What the data says to request: the key types no case reports failing, then for each
-    other key type the cases it fails in."""
+    other key type the cases it fails in (an admonition; its text is a fragment, since the
+    key types' labels come from the catalogue)."""
     failures = {k.id: [c for c in cases if c.outcome(k.id).result == "fails"]
                 for k in catalogue.key_types}
     untested = {k.id: [c for c in cases if c.outcome(k.id).result == "untested"]
                 for k in catalogue.key_types}
     safe = [catalogue.key_type(k) for k, failing in failures.items() if not failing]
-    lines = ['!!! tip "What to request, by the numbers"\n']
+    parts = []
     if safe:
-        names = ", ".join(f"**{plain(k.label)}**" for k in safe)
-        lines.append(_indent(f"No case here fails with {names}"
-                             + (" (some cases leave some of them untested)." if any(
-                                 untested[k.id] for k in safe) else ".")))
+        names = ", ".join(f"<strong>{plain(k.label)}</strong>" for k in safe)
+        parts.append(f"<p>No case here fails with {names}"
+                     + (" (some cases leave some of them untested).</p>" if any(
+                         untested[k.id] for k in safe) else ".</p>"))
     ranked = sorted((k for k in catalogue.key_types if failures[k.id]),
                     key=lambda k: len(failures[k.id]))
     if ranked:
-        lines.append("")
-    for key_type in ranked:
-        lines.append(_indent(f"- **{plain(key_type.label)}** fails in {len(failures[key_type.id])} "
-                             f"of {len(cases)} cases ([which](key-types/{key_type.id}.md))"))
-    return "\n".join(lines) + "\n"
+        parts.append("<ul>" + "".join(
+            f"<li><strong>{plain(k.label)}</strong> fails in {len(failures[k.id])} of "
+            f'{len(cases)} cases (<a href="{link(f"key-types/{k.id}.md")}">which</a>)</li>'
+            for k in ranked) + "</ul>")
+    return ('!!! tip "What to request, by the numbers"\n'
+            + _indent(f.block("\n".join(parts))) + "\n")
 
 
 def key_types_index(catalogue: Catalogue, cases: Sequence[Case], link: Link) -> GeneratedPage:
@@ -399,7 +405,7 @@ def key_types_index(catalogue: Catalogue, cases: Sequence[Case], link: Link) -> 
         issuers = [a.name for a in catalogue.authorities if key_type.id in a.issues]
         rows.append(f'<tr><td><a href="{link(f"key-types/{key_type.id}.md")}">'
                     f"{plain(key_type.label)}</a></td>"
-                    f"<td><code>{key_type.id}</code></td><td>{failing} of {len(cases)}</td>"
+                    f"<td><code>{plain(key_type.id)}</code></td><td>{failing} of {len(cases)}</td>"
                     f"<td>{plain(', '.join(issuers) or 'no public ACME CA')}</td></tr>")
     table = _table("tlskb-sortable", ["Key type", "Id", "Fails in", "Issued by"], rows)
     return f.page(front_matter(title="Key types") + "# Key types\n\n"
@@ -439,9 +445,12 @@ def key_type_page(key_type: KeyType, catalogue: Catalogue, cases: Sequence[Case]
     failing = [c for c in cases if c.outcome(key_type.id).result == "fails"]
     summary = (f"It fails in {len(failing)} of the {len(cases)} cases below." if failing
                else f"None of the {len(cases)} cases reports it failing.")
+    title = f"{plain(key_type.label)} (<code>{plain(key_type.id)}</code>)"
+    heading_id = _heading_id(f"{without_controls(key_type.label)} ({key_type.id})",
+                             {"who-issues-it", "how-to-request-it", "cases"})
     return f.page(
-        front_matter(title=key_type.label) + f"# {plain(key_type.label)} (`{key_type.id}`)\n\n"
-        f"A certificate with {detail}. {summary}\n\n## Who issues it\n"
+        front_matter(title=key_type.label) + f"# {f.inline(title)} {{#{heading_id}}}\n"
+        + f.block(f"<p>A certificate with {plain(detail)}. {summary}</p>") + "\n## Who issues it\n"
         + f.block(_table("tlskb-authorities", ["Certificate authority", "Issues it?"],
                          authorities))
         + "\n## How to request it\n"
@@ -473,11 +482,24 @@ def client_page(client: AcmeClient, catalogue: Catalogue, cases: Sequence[Case],
                  if c.your_side.acme_client == client.id or client.id in dict(c.fix.acme_clients)]
     mentions = "".join(f'<li><a href="{link(f"cases/{c.id}.md")}">{plain(c.title)}</a></li>'
                        for c in mentioned) or "<li>No case mentions it yet.</li>"
-    references = "".join(f'<li><a href="{plain(sources[k].url)}">{plain(sources[k].title)}</a></li>'
-                         for k in client.sources)
-    return f.page(front_matter(title=client.name) + f"# {plain(client.name)}\n\n"
-                  f"Default: **{plain(catalogue.key_type(client.default).label)}**. "
-                  f"{plain(client.history)}\n\n## Options\n"
+    references = "".join(_source_item(sources[k]) for k in client.sources)
+    heading_id = _heading_id(without_controls(client.name),
+                             {"options", "cases-that-mention-it", "sources"})
+    default = catalogue.key_type(client.default)
+    return f.page(front_matter(title=client.name)
+                  + f"# {f.inline(plain(client.name))} {{#{heading_id}}}\n"
+                  + f.block(f"<p>Default: <strong>{plain(default.label)}</strong>. "
+                            f"{plain(client.history)}</p>")
+                  + "\n## Options\n"
                   + f.block(_table("tlskb-options", ["Key type", "Option"], [rows]))
                   + "\n## Cases that mention it\n" + f.block(f"<ul>{mentions}</ul>")
                   + "\n## Sources\n" + f.block(f"<ul>{references}</ul>"))
+
+
+def _source_item(source) -> str:
+    """A catalogue source as a list item: a link only to a whole web address (safe.web_address:
+    the catalogue's check refuses anything else, and it is judged again here)."""
+    target = web_address(source.url)
+    if target is None:
+        return f"<li>{plain(source.title)} <em>({plain(source.url)})</em></li>"
+    return f'<li><a href="{plain(target)}">{plain(source.title)}</a></li>'

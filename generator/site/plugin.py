@@ -22,11 +22,19 @@ from generator.cases.check import check_paths
 from generator.compat.keytypes import catalogue
 from generator.compat.openssl.facts import VERSIONED
 from generator.errors import TlskbError
+from generator.printable import printable_line
 from generator.site import pages
 from generator.site.fragments import Fragment, FragmentError, Fragments, insert, insert_in_toc
+from generator.site.layout import RESERVED_IDS
 from generator.site.safe import plain
 
 log = get_plugin_logger("tlskb")
+
+
+def _failure(*lines: str) -> PluginError:
+    """The build's error, one escaped line each: case files name themselves, and their keys
+    and values reach these messages, so nothing a terminal or CI log would act on gets through."""
+    return PluginError("\n".join(printable_line(line) for line in lines))
 
 #: our own file:// Worker shim (assets/); Material's offline plugin adds a CDN script unless a
 #: polyfill whose address contains "iframe-worker" is already configured
@@ -57,15 +65,17 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
     def on_config(self, config):
         cases_dir = self._cases_dir(config)
         if not cases_dir.is_dir():
-            raise PluginError(f"tlskb: cases directory {cases_dir} does not exist")
+            raise _failure(f"tlskb: cases directory {cases_dir} does not exist")
         try:
             report = check_paths([cases_dir])
         except TlskbError as error:
-            raise PluginError(f"tlskb: {error}") from None
+            raise _failure(*f"tlskb: {error}".split("\n")) from None
+        if not report.catalogue_ok:
+            raise _failure(f"tlskb: {len(report.problems)} problem(s) in the key-type catalogue; "
+                           "the site is not built from it:", *map(str, report.problems))
         if report.problems:
-            listing = "\n".join(str(p) for p in report.problems)
-            raise PluginError(f"tlskb: {len(report.problems)} problem(s) in the cases; the site "
-                              f"is not built from invalid cases:\n{listing}")
+            raise _failure(f"tlskb: {len(report.problems)} problem(s) in the cases; the site is "
+                           "not built from invalid cases:", *map(str, report.problems))
         self.cases = tuple(sorted(report.cases, key=lambda c: c.title.lower()))
         log.info(f"{len(self.cases)} cases checked, "
                  f"{sum(len(c.samples) for c in self.cases)} samples replayed")
@@ -110,22 +120,32 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
         self.sources = {"cases/index.md": self.config.cases_dir,
                         "key-types/index.md": CATALOGUE_PATH,
                         "acme-clients/index.md": CATALOGUE_PATH}
+
+        def plan(src: str, render, source: str) -> None:
+            # check refuses ids that name another page (pages.RESERVED_IDS); should one get
+            # here all the same, the build stops rather than let one page replace another
+            if src in planned:
+                raise _failure(f"tlskb: two pages would be generated as {src} (from {source} "
+                               f"and {self.sources[src]}); ids may not be one of "
+                               f"{', '.join(RESERVED_IDS)}")
+            planned[src] = render
+            self.sources[src] = source
+
         for case in self.cases:
-            src = f"cases/{case.id}.md"
-            planned[src] = lambda link, case=case: pages.case_page(case, catalog, link)
-            self.sources[src] = f"{self.config.cases_dir}/{case.id}.yaml"
+            plan(f"cases/{case.id}.md", lambda link, case=case: pages.case_page(case, catalog, link),
+                 f"{self.config.cases_dir}/{case.id}.yaml")
         for key_type in catalog.key_types:
-            src = f"key-types/{key_type.id}.md"
-            planned[src] = lambda link, k=key_type: pages.key_type_page(k, catalog, self.cases, link)
-            self.sources[src] = CATALOGUE_PATH
+            plan(f"key-types/{key_type.id}.md",
+                 lambda link, k=key_type: pages.key_type_page(k, catalog, self.cases, link),
+                 CATALOGUE_PATH)
         for client in catalog.clients:
-            src = f"acme-clients/{client.id}.md"
-            planned[src] = lambda link, c=client: pages.client_page(c, catalog, self.cases, link)
-            self.sources[src] = CATALOGUE_PATH
+            plan(f"acme-clients/{client.id}.md",
+                 lambda link, c=client: pages.client_page(c, catalog, self.cases, link),
+                 CATALOGUE_PATH)
         for src in planned:
             if files.get_file_from_path(src) is not None:
-                raise PluginError(f"tlskb: {config.docs_dir}/{src} exists, but tlskb generates "
-                                  "that page; kb/ holds only hand-written pages")
+                raise _failure(f"tlskb: {config.docs_dir}/{src} exists, but tlskb generates "
+                               "that page; kb/ holds only hand-written pages")
             files.append(File.generated(config, src, content=""))
         self.fragments = {}
         for src, render in planned.items():
@@ -143,8 +163,8 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
         def link(target_src: str) -> str:
             target = files.get_file_from_path(target_src)
             if target is None:
-                raise PluginError(f"tlskb: {current_src} links to {target_src}, which is not "
-                                  "a page")
+                raise _failure(f"tlskb: {current_src} links to {target_src}, which is not a "
+                               "page")
             return get_relative_url(target.url, current.url)
         return link
 
@@ -160,7 +180,8 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
             markdown = markdown.replace(MATRIX_MARKER, fragments.block(
                 pages.matrix_html(self.cases, catalogue(), link)))
             markdown = markdown.replace(
-                RECOMMENDATION_MARKER, pages.recommendation(self.cases, catalogue()))
+                RECOMMENDATION_MARKER, pages.recommendation(self.cases, catalogue(), link,
+                                                            fragments))
         if fragments.items:
             self.fragments[page.file.src_uri] = fragments.items
         return markdown
@@ -174,7 +195,7 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
             html = insert(html, fragments, page.file.src_uri)
             insert_in_toc(page.toc, fragments)
         except FragmentError as error:
-            raise PluginError(f"tlskb: {error} (a tlskb bug: please report it)") from None
+            raise _failure(f"tlskb: {error} (a tlskb bug: please report it)") from None
         return html
 
     def on_page_context(self, context, page, config, nav):

@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from html.parser import HTMLParser
+from urllib.parse import urlsplit
 
 import markdown
 from markdown.extensions import Extension
@@ -68,6 +69,26 @@ def safe_link_target(value: str) -> str | None:
     if not squeezed.startswith(tuple(f"{s}:" for s in LINK_SCHEMES)):
         return None
     return target
+
+
+def web_address(value: str) -> str | None:
+    """`value` without control characters (dropped as from any text, and reported as in any
+    text), if it is then a whole web address, as data holds one (a reference's url, a catalogue
+    source's): http or https, a host name with a dot, no space, and a form Python's urlsplit
+    reads (it refuses a bracketed host that is not an IPv6 address, or a port out of range);
+    else None. Written into an attribute escaped (`plain`), so the browser reads exactly these
+    characters. `tlskb check` refuses what this refuses; the site links nothing else."""
+    value = without_controls(value)
+    if any(character.isspace() for character in value):
+        return None
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 (reading it validates it)
+    except ValueError:
+        return None
+    if parts.scheme not in LINK_SCHEMES or "." not in (parts.hostname or ""):
+        return None
+    return safe_link_target(value)
 
 
 # -- the allow-list ------------------------------------------------------------------------------
@@ -233,14 +254,48 @@ def render_prose(text: str) -> tuple[str, list[Neutralised]]:
 MAX_PARAGRAPH = 5000
 MAX_BRACKETS = 64
 _PARAGRAPHS = re.compile(r"\n[ \t]*\n")
+#: Python-Markdown parses a list item's content, and a block indented under it, by calling its
+#: block parser again: each level costs two to four Python frames, so 500 nested `- ` (1 KB)
+#: ran out of stack (RecursionError). A line may open at most this many levels — list and
+#: quote markers at its start, and every 4 columns of indentation (Markdown's tab width) —
+#: or its text is shown without Markdown.
+MAX_NESTING = 16
+_NESTING_TOKEN = re.compile(r" +|\t|>|[-*+](?=[ \t]|$)|[0-9]+[.)](?=[ \t]|$)")
+
+
+def nesting(line: str) -> int:
+    """How many block levels `line` can open in Markdown: the list markers (`-`, `*`, `+`,
+    `1.`, `1)`) and quote markers (`>`) it starts with, plus the whitespace among them in units
+    of 4 columns (a tab reaches the next multiple of 4), bar the one space a marker needs after
+    it. Counted generously: a level Markdown would not open (a rule, a code block) counts too."""
+    levels = columns = position = 0
+    after_marker = False
+    while (token := _NESTING_TOKEN.match(line, position)) is not None:
+        written = token.group(0)
+        if written[0] == " ":
+            columns += len(written) - after_marker
+        elif written == "\t":
+            columns += 4 - columns % 4 - after_marker
+        else:
+            levels += 1
+        after_marker = written[0] not in " \t"
+        position = token.end()
+    return levels + columns // 4
 
 
 def _over_budget(text: str) -> list[Neutralised]:
-    """The paragraphs of `text` too long, or with too many brackets, for Markdown."""
+    """The paragraphs of `text` too long, with too many brackets, or nested too deep for
+    Markdown."""
     found = []
     for paragraph in _PARAGRAPHS.split(text):
         start = paragraph.lstrip().split("\n", 1)[0][:40]
-        if len(paragraph) > MAX_PARAGRAPH:
+        deepest = max(map(nesting, paragraph.split("\n")))
+        if deepest > MAX_NESTING:
+            found.append(Neutralised(Kind.PARAGRAPH, start, f"a paragraph nested {deepest} "
+                                     f"levels deep (lists, quotes and indentation; at most "
+                                     f"{MAX_NESTING}): the text would be shown without Markdown",
+                                     "flatten the lists or quotes"))
+        elif len(paragraph) > MAX_PARAGRAPH:
             found.append(Neutralised(Kind.PARAGRAPH, start, f"a paragraph of {len(paragraph)} "
                                      f"characters (at most {MAX_PARAGRAPH}): the text would be "
                                      "shown without Markdown", "split it with blank lines"))

@@ -1,15 +1,17 @@
 """A knowledge base of hostile cases: a corpus of injection payloads placed in every string
 field of cases/case.schema.json (walked here, independently of the code under test, so that a
 new field is covered or the test fails), and in the ClientHello's SNI and ALPN, which the page
-shows in its decoded tree.
+shows in its decoded tree; and a hostile key-type catalogue, the same payloads in every string
+field of generator/compat/data/catalogue.schema.yaml (the catalogue's text is published too).
 
-`tlskb check` refuses most payloads, rightly; the site must stay inert even when check is
-bypassed (a build from an unchecked branch, a rule forgotten), so `build_hostile_site` builds
-with check's contributor-text rules switched off and everything else — schema, replay, the
-real plugin, MkDocs, Material, search, tags — as in `make site`."""
+`tlskb check` (and the catalogue's loader) refuse most payloads, rightly; the site must stay
+inert even when they are bypassed (a build from an unchecked branch, a rule forgotten), so
+`build_hostile_site` builds with the contributor-text rules switched off and everything else —
+schemas, replay, the real plugin, MkDocs, Material, search, tags — as in `make site`."""
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Iterator
@@ -24,6 +26,8 @@ from support.hellos import client_hello, record
 from support.site import ROOT, build_site, project_copy
 
 SCHEMA = ROOT / "cases" / "case.schema.json"
+CATALOGUE = ROOT / "generator" / "compat" / "data" / "catalogue.yaml"
+CATALOGUE_SCHEMA = ROOT / "generator" / "compat" / "data" / "catalogue.schema.yaml"
 
 #: each executes `alert('xss-N')` (or sets attributes that would) if anything renders it as
 #: markup; together they cover the four classes issue 10 found and their near relatives
@@ -250,22 +254,106 @@ def hostile_cases(payloads: list[str] = PAYLOADS) -> HostileKnowledgeBase:
     return HostileKnowledgeBase(cases, placed, inert, fixed)
 
 
+@dataclass(frozen=True)
+class HostileCatalogue:
+    text: str                         # catalogue.yaml
+    placed: dict[str, set[int]]       # field name -> payload numbers placed in it
+    inert_by_pattern: dict[str, str]  # fields whose pattern admits no dangerous character,
+    #                                   with a value the catalogue really has there
+    fixed_vocabulary: list[str]       # enum fields
+
+
+def catalogue_fields() -> list[StringField]:
+    """Every string field the catalogue's schema declares."""
+    return string_fields(yaml.safe_load(CATALOGUE_SCHEMA.read_text(encoding="utf-8")))
+
+
+def _lengthen(data: dict, entries: int) -> None:
+    """The catalogue with `entries` authorities and ACME clients (copies of the real ones under
+    new ids) and a source of its own for each copy, so that a payload gets a place of its own
+    in each of their fields. Key types stay as they are: the cases name them."""
+    sources = list(data["sources"].values())
+    for section in ("authorities", "acme_clients"):
+        real = list(data[section])
+        for number in range(len(real), entries):
+            entry = copy.deepcopy(real[number % len(real)])
+            entry["id"] = f"hostile-{section.replace('_', '-')}-{number}"
+            entry["sources"] = [f"hostile-{section.replace('_', '-')}-{number}"]
+            data["sources"][entry["sources"][0]] = copy.deepcopy(sources[number % len(sources)])
+            data[section].append(entry)
+
+
+def hostile_catalogue(payloads: list[str] = PAYLOADS) -> HostileCatalogue:
+    """The real catalogue with every payload in every string field of its schema: a field
+    with a place per payload gets each in one place; one with fewer places (a key type's
+    label: there are 8) gets the payloads left over in its places too, a paragraph each."""
+    data = yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))
+    _lengthen(data, len(payloads))
+    fields = catalogue_fields()
+    placed: dict[str, set[int]] = {f.name: set() for f in fields}
+    inert, fixed = {}, []
+    for index, field in enumerate(fields):
+        places = list(_locations(data, field.path))
+        if field.enum:
+            fixed.append(field.name)
+            continue
+        if field.pattern and not any(payload_for(field, p, 0) for p in payloads):
+            container, key = places[0]
+            inert[field.name] = container[key]
+            continue
+        for place, (container, key) in enumerate(places):
+            chosen = [n for n in range(len(payloads))
+                      if (n - index) % len(payloads) % len(places) == place]
+            values = [payload_for(field, payloads[n], n) for n in chosen]
+            fitting = [(n, v) for n, v in zip(chosen, values) if v is not None]
+            joined = "\n\n".join(v for _, v in fitting)
+            if fitting and payload_for(field, joined, 0) == joined:
+                container[key] = joined
+                placed[field.name].update(n for n, _ in fitting)
+            elif fitting:  # a pattern that one payload fits, and not several together
+                container[key] = fitting[0][1]
+                placed[field.name].add(fitting[0][0])
+    text = yaml.safe_dump(data, allow_unicode=False, sort_keys=False, width=1000)
+    return HostileCatalogue(text, placed, inert, fixed)
+
+
+@contextmanager
+def catalogue_file(path: Path):
+    """The key-type catalogue read from `path` while the block runs (then the real one)."""
+    from generator.compat import keytypes
+    keytypes.catalogue.cache_clear()
+    try:
+        with mock.patch.object(keytypes, "CATALOGUE_FILE", path):
+            yield
+    finally:
+        keytypes.catalogue.cache_clear()
+
+
 @contextmanager
 def text_rules_off():
-    """`tlskb check` without its contributor-text rules (what the site must survive anyway)."""
-    with mock.patch("generator.cases.check.text_problems", lambda *a, **k: ([], 0), create=True):
+    """`tlskb check` and the catalogue's loader without the contributor-text rules (what the
+    site must survive anyway)."""
+    with mock.patch("generator.cases.textrules.text_problems", lambda *a, **k: ([], 0)):
         yield
 
 
-_BUILT: dict[str, tuple[Path, HostileKnowledgeBase]] = {}
+_BUILT: dict[str, tuple[Path, HostileKnowledgeBase, HostileCatalogue]] = {}
 
 
 def build_hostile_site(tmp_path_factory) -> tuple[Path, HostileKnowledgeBase]:
-    """The hostile knowledge base built with the real plugin (once per test session)."""
+    """The hostile knowledge base and the hostile catalogue built with the real plugin (once
+    per test session)."""
+    return build_hostile_site_and_catalogue(tmp_path_factory)[:2]
+
+
+def build_hostile_site_and_catalogue(tmp_path_factory
+                                     ) -> tuple[Path, HostileKnowledgeBase, HostileCatalogue]:
     if "site" not in _BUILT:
         base = hostile_cases()
+        hostile = hostile_catalogue()
         project = project_copy(tmp_path_factory.mktemp("hostile"), base.cases)
-        with text_rules_off():
+        (project / "catalogue.yaml").write_text(hostile.text, encoding="utf-8")
+        with text_rules_off(), catalogue_file(project / "catalogue.yaml"):
             site = build_site(project / "site", project)
-        _BUILT["site"] = (site, base)
+        _BUILT["site"] = (site, base, hostile)
     return _BUILT["site"]
