@@ -101,7 +101,7 @@ def _selected_key_types(requested: list[str] | None):
 
 def cmd_analyze(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from generator.compat.analyzer import analyze
-    from generator.compat.openssl.facts import PINNED_OPENSSL
+    from generator.stacks.openssl.facts import PINNED_OPENSSL
     from generator.compat.replay import OpenSSLBuild, replayer
     from generator.compat.report import Row, conclusion, rows_json, rows_text
     from generator.ingest.find import find_client_hellos

@@ -14,9 +14,9 @@ import pytest
 
 from generator.compat.analyzer import analyze
 from generator.compat.keytypes import catalogue
-from generator.compat.openssl import pinned
-from generator.compat.openssl.facts import CIPHER_STRING, VERSIONED, Fact
-from generator.compat.openssl.pinned import library_version
+from generator.stacks.openssl import pinned
+from generator.stacks.openssl.facts import CIPHER_STRING, VERSIONED, Fact
+from generator.stacks.openssl.pinned import library_version
 from generator.compat.outcome import ReplayOutcome
 from generator.compat.proof import disagreements
 from generator.compat.replay import replay
@@ -106,7 +106,7 @@ def test_the_pinned_openssl_is_on_the_documented_side(fact):
         f"fact '{fact.value}' moved: {library_version()} now answers {outcome.describe()!r} "
         f"where facts.py says: {documented.pinned} (holds for {documented.holds_for}). The "
         f"other side, '{documented.elsewhere}', was seen as {canary.elsewhere}. Update "
-        f"generator/compat/openssl/facts.py and the analyzer for the new pin, then this canary.")
+        f"generator/stacks/openssl/facts.py and the analyzer for the new pin, then this canary.")
     if canary.cipher_string != CIPHER_STRING:
         return  # the analyzer models the reference server's configuration only
     verdict = analyze(canary.hello, KEYS[canary.key_type])

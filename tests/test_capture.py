@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import require_tls_client, require_tool
-from generator.compat.openssl.facts import PINNED_OPENSSL
+from generator.stacks.openssl.facts import PINNED_OPENSSL
 from generator.errors import DecodeError
 from generator.ingest.find import find_client_hellos
 from generator.tls.records import decode_client_hello

@@ -15,7 +15,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from generator.cases.check import check_paths
-from generator.compat.openssl.facts import PINNED_CRYPTOGRAPHY, PINNED_OPENSSL
+from generator.stacks.openssl.facts import PINNED_CRYPTOGRAPHY, PINNED_OPENSSL
 from generator.cli import main
 from generator.tls import decode_client_hello
 

@@ -13,9 +13,9 @@ import pytest
 
 from generator.cli import main
 from generator.compat.keytypes import catalogue
-from generator.compat.openssl.facts import PINNED_CRYPTOGRAPHY, PINNED_OPENSSL
-from generator.compat.openssl.system import label as system_label
-from generator.compat.openssl.system import replay as system_replay
+from generator.stacks.openssl.facts import PINNED_CRYPTOGRAPHY, PINNED_OPENSSL
+from generator.stacks.openssl.system import label as system_label
+from generator.stacks.openssl.system import replay as system_replay
 from support.corpus import load_corpus
 from support.hellos import client_hello, record
 

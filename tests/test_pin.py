@@ -15,8 +15,8 @@ import cryptography
 import pytest
 
 from conftest import require_tool
-from generator.compat.openssl import pinned
-from generator.compat.openssl.facts import PINNED_CRYPTOGRAPHY, PINNED_OPENSSL
+from generator.stacks.openssl import pinned
+from generator.stacks.openssl.facts import PINNED_CRYPTOGRAPHY, PINNED_OPENSSL
 
 ROOT = Path(__file__).resolve().parent.parent
 EXCHANGE = ROOT / "generator" / "compat" / "data" / "clients" / "exchange-online-2019-reconstructed.yaml"
@@ -81,7 +81,7 @@ def test_only_the_system_replayer_uses_pythons_ssl():
                              re.MULTILINE)
     users = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "generator").rglob("*.py")
                    if imports_ssl.search(path.read_text()))
-    assert users == ["generator/compat/openssl/system.py"]
+    assert users == ["generator/stacks/openssl/system.py"]
 
 
 def test_the_same_verdicts_without_the_systems_ssl_at_all():

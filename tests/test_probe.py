@@ -18,7 +18,7 @@ import pytest
 from conftest import missing, require_tool
 from generator.compat.analyzer import analyze
 from generator.compat.keytypes import catalogue
-from generator.compat.openssl.system import replay as system_replay
+from generator.stacks.openssl.system import replay as system_replay
 from generator.net.probe import with_server_name
 from generator.net.samples import knowledge_base_samples
 from generator.tls.records import decode_client_hello

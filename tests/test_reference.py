@@ -1,4 +1,4 @@
-"""The reference server's facts (generator/compat/openssl/facts.py) hold for the pinned OpenSSL.
+"""The reference server's facts (generator/stacks/openssl/facts.py) hold for the pinned OpenSSL.
 Each fact the analyzer relies on, established by experiment, is asserted here against a replay,
 so a different OpenSSL fails loudly and by name (the facts that are known to differ between
 releases have their own canaries in test_canary.py)."""
@@ -15,7 +15,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
-from generator.compat.openssl import facts as ref
+from generator.stacks.openssl import facts as ref
 from generator.tls import extensions as ext
 from generator.tls import ffdhe
 from generator.compat.certs import certified_key
@@ -35,7 +35,7 @@ def test_suite_snapshot_matches_the_pinned_openssl():
     spec = importlib.util.spec_from_file_location("snap", ROOT / "tools" / "snapshot_openssl_suites.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    committed = (ROOT / "generator" / "compat" / "openssl" / "data" / "openssl-suites.json").read_text()
+    committed = (ROOT / "generator" / "stacks" / "openssl" / "data" / "openssl-suites.json").read_text()
     assert module.render() == committed, "run: python tools/snapshot_openssl_suites.py"
     assert ref.snapshot_openssl().split()[:2] == ["OpenSSL", ref.PINNED_OPENSSL]
 
@@ -249,7 +249,7 @@ def test_tls12_ecdhe_follows_the_clients_order():
 def test_dhe_uses_a_2048_bit_prime():
     """The TLS 1.2 DHE group is the committed ffdhe2048, as the ServerKeyExchange shows."""
     from OpenSSL import SSL
-    from generator.compat.openssl.pinned import reference_context
+    from generator.stacks.openssl.pinned import reference_context
     from generator.tls.messages import ServerKeyExchange
     from generator.tls.reader import Reader
     from generator.tls.records import decode_server_response
@@ -291,8 +291,8 @@ def test_a_replay_never_resumes_a_session(max_version):
     (with a cache it would resume: TLS 1.2 by session id, TLS 1.3 by a stateful ticket)."""
     from OpenSSL import SSL
     from generator.compat.analyzer import analyze
-    from generator.compat.openssl.handshake import HandshakeSession, HandshakeState
-    from generator.compat.openssl.pinned import drain, reference_context
+    from generator.stacks.openssl.handshake import HandshakeSession, HandshakeState
+    from generator.stacks.openssl.pinned import drain, reference_context
     from generator.compat.proof import disagreements
     from generator.tls.records import decode_client_hello, decode_server_response
 

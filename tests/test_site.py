@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 import pytest
 
 
-from generator.compat.openssl.facts import PINNED_CRYPTOGRAPHY, PINNED_OPENSSL
+from generator.stacks.openssl.facts import PINNED_CRYPTOGRAPHY, PINNED_OPENSSL
 from support.site import ROOT, project_copy
 
 ASSET_ATTRIBUTES = {("script", "src"), ("link", "href"), ("img", "src"), ("iframe", "src"),
@@ -84,7 +84,7 @@ def test_the_guide_names_the_reference_server_and_its_versioned_facts(site):
     """The reference server's version-dependent facts reach the guide from facts.VERSIONED,
     one row each, with the releases they hold for."""
     from html import unescape
-    from generator.compat.openssl.facts import VERSIONED
+    from generator.stacks.openssl.facts import VERSIONED
     page = (site / "guides" / "how-verdicts-are-proven.html").read_text(encoding="utf-8")
     assert (f"Every replay on this site ran against <strong>OpenSSL {PINNED_OPENSSL} (pinned "
             "reference") in page

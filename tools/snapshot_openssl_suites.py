@@ -1,4 +1,4 @@
-"""Write generator/compat/openssl/data/openssl-suites.json: the TLS 1.0-1.2 cipher suites the
+"""Write generator/stacks/openssl/data/openssl-suites.json: the TLS 1.0-1.2 cipher suites the
 reference server's cipher string enables in the pinned OpenSSL, with their key exchange,
 authentication and minimum protocol version.
 
@@ -21,11 +21,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from generator.compat.openssl.facts import CIPHER_STRING  # noqa: E402
-from generator.compat.openssl.pinned import library_version  # noqa: E402
+from generator.stacks.openssl.facts import CIPHER_STRING  # noqa: E402
+from generator.stacks.openssl.pinned import library_version  # noqa: E402
 from generator.tls import registry  # noqa: E402
 
-TARGET = ROOT / "generator" / "compat" / "openssl" / "data" / "openssl-suites.json"
+TARGET = ROOT / "generator" / "stacks" / "openssl" / "data" / "openssl-suites.json"
 _MIN_VERSION = {"SSLv3": 0x0300, "TLSv1.0": 0x0301, "TLSv1.2": 0x0303, "TLSv1.3": 0x0304}
 #: IANA name prefix -> (key exchange, authentication), in OpenSSL's vocabulary
 _KX_AUTH = [("TLS_ECDHE_ECDSA_", "ecdhe", "ecdsa"), ("TLS_ECDHE_RSA_", "ecdhe", "rsa"),

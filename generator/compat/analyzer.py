@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from generator.compat.keyshare import agreement_valid, encoding_valid
-from generator.compat.openssl import facts as ref
+from generator.stacks.openssl import facts as ref
 from generator.compat.keytypes import KeyType
 from generator.tls import extensions as ext
 from generator.tls.messages import ClientHello

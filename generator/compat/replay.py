@@ -16,7 +16,7 @@ from types import ModuleType
 from typing import Any
 
 from generator.compat.keytypes import KeyType
-from generator.compat.openssl.facts import PINNED_CRYPTOGRAPHY
+from generator.stacks.openssl.facts import PINNED_CRYPTOGRAPHY
 from generator.compat.outcome import ReplayOutcome
 from generator.errors import TlskbError
 
@@ -60,9 +60,9 @@ def _server(build: OpenSSLBuild) -> ModuleType:
     never load an OpenSSL)."""
     try:
         if build is OpenSSLBuild.PINNED:
-            from generator.compat.openssl import pinned as server
+            from generator.stacks.openssl import pinned as server
         else:
-            from generator.compat.openssl import system as server
+            from generator.stacks.openssl import system as server
     except ImportError as error:
         needs = (f"pyOpenSSL and cryptography {PINNED_CRYPTOGRAPHY}"
                  if build is OpenSSLBuild.PINNED else "Python's ssl module")

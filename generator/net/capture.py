@@ -156,7 +156,7 @@ class CaptureServer:
 
     async def start(self) -> tuple[str, int]:
         if self.settings.handshake_key is not None:
-            from generator.compat.openssl.pinned import reference_context
+            from generator.stacks.openssl.pinned import reference_context
             reference_context(self.settings.handshake_key)  # fail now, not per connection
         try:
             self._server = await asyncio.start_server(
@@ -373,7 +373,7 @@ class CaptureServer:
         certificate of the chosen key type, feeding it the bytes already read and then
         whatever the client sends, until the handshake timeout or the connection's deadline
         (the hello is kept either way)."""
-        from generator.compat.openssl.handshake import HandshakeSession, HandshakeState
+        from generator.stacks.openssl.handshake import HandshakeSession, HandshakeState
         session = HandshakeSession(self.settings.handshake_key)
         session.feed(first_flight)
         loop = asyncio.get_running_loop()

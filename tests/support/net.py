@@ -237,12 +237,12 @@ def relay(target_port: int):
 
 
 class PinnedServer(LoopbackListener):
-    """The reference server (the pinned OpenSSL, generator/compat/openssl/pinned.py) on a
+    """The reference server (the pinned OpenSSL, generator/stacks/openssl/pinned.py) on a
     127.0.0.1 socket: each connection gets a real TLS handshake from the same library and
     configuration the replays use, whatever libssl the machine has."""
 
     def __init__(self, key_type) -> None:
-        from generator.compat.openssl.pinned import reference_context
+        from generator.stacks.openssl.pinned import reference_context
         super().__init__(backlog=64)
         self.context = reference_context(key_type)
         self.start()

@@ -18,7 +18,7 @@ from importlib import resources
 
 from generator.compat.certs import certified_key
 from generator.compat.keytypes import KeyType
-from generator.compat.openssl.facts import CIPHER_STRING
+from generator.stacks.openssl.facts import CIPHER_STRING
 from generator.compat.outcome import ReplayOutcome, outcome_from_flight
 
 #: "[SSL: NO_SHARED_CIPHER] no shared cipher (_ssl.c:1006)" -> "no shared cipher"

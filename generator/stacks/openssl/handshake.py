@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from OpenSSL import SSL
 
 from generator.compat.keytypes import KeyType
-from generator.compat.openssl.pinned import drain, error_text, reference_context
+from generator.stacks.openssl.pinned import drain, error_text, reference_context
 
 
 class HandshakeState(enum.Enum):

@@ -23,7 +23,7 @@ from OpenSSL import SSL
 
 from generator.compat.certs import certified_key
 from generator.compat.keytypes import KeyType
-from generator.compat.openssl.facts import CIPHER_STRING, PINNED_CRYPTOGRAPHY, PINNED_OPENSSL
+from generator.stacks.openssl.facts import CIPHER_STRING, PINNED_CRYPTOGRAPHY, PINNED_OPENSSL
 from generator.compat.outcome import ReplayOutcome, outcome_from_flight
 from generator.errors import TlskbError
 
