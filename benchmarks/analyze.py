@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from generator.compat.analyzer import analyze  # noqa: E402
 from generator.compat.keytypes import catalogue  # noqa: E402
 from generator.stacks.openssl import pinned, system  # noqa: E402
-from generator.compat.replay import OpenSSLBuild, replayer  # noqa: E402
+from generator.stacks.openssl.replay import OpenSSLBuild, replayer  # noqa: E402
 from generator.tls import decode_client_hello  # noqa: E402
 from support.corpus import load_corpus  # noqa: E402
 

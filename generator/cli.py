@@ -102,7 +102,7 @@ def _selected_key_types(requested: list[str] | None):
 def cmd_analyze(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from generator.compat.analyzer import analyze
     from generator.stacks.openssl.facts import PINNED_OPENSSL
-    from generator.compat.replay import OpenSSLBuild, replayer
+    from generator.stacks.openssl.replay import OpenSSLBuild, replayer
     from generator.compat.report import Row, conclusion, rows_json, rows_text
     from generator.ingest.find import find_client_hellos
     from generator.tls.fingerprint import fingerprints
@@ -209,7 +209,7 @@ def cmd_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from generator.compat.replay import OpenSSLBuild
+    from generator.stacks.openssl.replay import OpenSSLBuild
     parser = argparse.ArgumentParser(
         prog="tlskb",
         description="Which certificate key type can this TLS client really use? Decode and "

@@ -167,6 +167,7 @@ def test_analyze_json_shape(exchange_hex):
     assert ec256["group"] == 23 and ec256["signature_scheme"] == 0x0403
     assert document["openssl"].startswith(f"OpenSSL {PINNED_OPENSSL} ")
     assert document["replayed_against"] == {
+        "stack": "openssl", "version": PINNED_OPENSSL,
         "build": "pinned", "openssl": PINNED_OPENSSL, "library": document["openssl"],
         "label": f"OpenSSL {PINNED_OPENSSL} (pinned reference, cryptography "
                  f"{PINNED_CRYPTOGRAPHY})", "reference": True}

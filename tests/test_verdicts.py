@@ -108,7 +108,7 @@ def test_the_blog_posts_story():
                             "secp384r1 there (RFC 8422 §5.1)")
     assert ec384.alert == 40 and ec384.fields == ("supported_groups",)
     outcome = replay(exchange.data, catalogue().key_type("ec384"))
-    assert (outcome.kind, outcome.alert, outcome.openssl_reason) == ("alert", 40, "no shared cipher")
+    assert (outcome.kind, outcome.alert, outcome.library_reason) == ("alert", 40, "no shared cipher")
     assert verdicts["ec256"].ok and verdicts["ec256"].cipher_suite == 0xC02C
     assert verdicts["rsa2048"].ok and verdicts["rsa2048"].cipher_suite == 0xC030
     assert verdicts["ec256"].group == verdicts["rsa2048"].group == 0x0017

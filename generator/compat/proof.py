@@ -3,20 +3,26 @@ tests all use."""
 
 from __future__ import annotations
 
-from generator.compat.analyzer import Verdict
-from generator.compat.outcome import ReplayOutcome
+from generator.compat.outcome import AnswerKind, ReplayOutcome
+from generator.compat.verdict import Verdict
 from generator.tls.registry import cipher_suite_name, group_name, name, signature_scheme_name
 
 
 def disagreements(verdict: Verdict, outcome: ReplayOutcome) -> tuple[str, ...]:
-    """Every way the analyzer's prediction differs from what OpenSSL answered (empty: agree).
-    The TLS 1.3 signature scheme travels encrypted, so it is compared only when visible."""
+    """Every way the analyzer's prediction differs from what the stack answered (empty:
+    agree). The TLS 1.3 signature scheme travels encrypted, so it is compared only when the
+    replayer could open the flight; so is an alert after a TLS 1.3 ServerHello."""
     if verdict.ok != outcome.ok:
         said = "ok" if verdict.ok else f"fail ({verdict.reason_code})"
         return (f"analyzer says {said}, replay says {outcome.describe()}",)
     found = []
     if not verdict.ok:
-        if verdict.alert != outcome.alert:
+        failed_late = outcome.kind is AnswerKind.FAILED_AFTER_SERVER_HELLO
+        if verdict.after_server_hello != failed_late:
+            found.append("analyzer says the failure comes "
+                         + ("after" if verdict.after_server_hello else "before")
+                         + f" the ServerHello, replay says {outcome.describe()}")
+        if verdict.alert != outcome.alert and not (failed_late and outcome.alert is None):
             found.append(f"alert: analyzer {name('alerts', verdict.alert or 0)} ({verdict.alert}), "
                          f"replay {outcome.describe()}")
         return tuple(found)
@@ -28,7 +34,7 @@ def disagreements(verdict: Verdict, outcome: ReplayOutcome) -> tuple[str, ...]:
     if verdict.group != outcome.group:
         found.append(f"group: analyzer {group_name(verdict.group) if verdict.group else None}, "
                      f"replay {group_name(outcome.group) if outcome.group else None}")
-    if verdict.hello_retry_request != (outcome.kind == "hello_retry_request"):
+    if verdict.hello_retry_request != (outcome.kind is AnswerKind.HELLO_RETRY_REQUEST):
         found.append("HelloRetryRequest: analyzer and replay differ")
     if outcome.signature_scheme is not None and verdict.signature_scheme != outcome.signature_scheme:
         found.append(f"signature scheme: analyzer "

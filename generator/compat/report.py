@@ -48,7 +48,7 @@ def outcome_json(outcome: ReplayOutcome, differences: Sequence[str]) -> dict[str
             "cipher_suite": outcome.cipher_suite, "group": outcome.group,
             "signature_scheme": outcome.signature_scheme, "alert": outcome.alert,
             "alert_level": outcome.alert_level,
-            "openssl_reason": outcome.openssl_reason, "description": outcome.describe(),
+            "library_reason": outcome.library_reason, "description": outcome.describe(),
             "agrees": not differences, "disagreements": list(differences)}
 
 

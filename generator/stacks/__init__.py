@@ -1,7 +1,66 @@
 """Server stacks: the TLS libraries a verdict is proven against, one package each.
 
-A stack package holds what is particular to one library — its facts as data, and its replayer
-(the library itself, handed a recorded ClientHello in memory) — so that no module outside
-`generator/stacks/` needs to know which library answered. OpenSSL (`openssl/`) is the
-reference every verdict has been proven against so far.
+A stack package (`generator/stacks/<id>/`) holds what is particular to one library: its facts
+as data, its analyzer (`analyzer.analyze(hello, key_type) -> Verdict`, the library's decisions
+as a pure function) and its replayer (`replay.replayer() -> Replayer`: the library itself,
+handed a recorded ClientHello in memory). No module outside `generator/stacks/` needs to know
+which library answered; they name a `StackId`. The list of stacks is data/stacks.yaml.
 """
+
+from __future__ import annotations
+
+import enum
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import TYPE_CHECKING
+
+import yaml
+
+if TYPE_CHECKING:
+    from generator.compat.keytypes import KeyType
+    from generator.compat.replay import Replayer
+    from generator.compat.verdict import Verdict
+    from generator.tls.messages import ClientHello
+
+
+class StackId(enum.Enum):
+    """The stacks of data/stacks.yaml, in its order."""
+    OPENSSL = "openssl"
+
+
+#: the stack every verdict is given for when none is named
+DEFAULT = StackId.OPENSSL
+
+
+@dataclass(frozen=True, slots=True)
+class Stack:
+    id: StackId
+    label: str                   # "OpenSSL"
+    library: str                 # the exact library the verdicts are for
+    programs: tuple[str, ...]    # server programs that use it
+
+
+@cache
+def stacks() -> tuple[Stack, ...]:
+    """Every stack, in data/stacks.yaml's order."""
+    text = resources.files(__package__).joinpath("data/stacks.yaml").read_text("utf-8")
+    return tuple(Stack(StackId(entry["id"]), entry["label"], entry["library"],
+                       tuple(entry["programs"])) for entry in yaml.safe_load(text))
+
+
+def stack(stack_id: StackId) -> Stack:
+    return next(s for s in stacks() if s.id is stack_id)
+
+
+def analyzer(stack_id: StackId) -> Callable[[ClientHello, KeyType], Verdict]:
+    """The stack's analyzer (its package's `analyzer.analyze`), imported on first use."""
+    return importlib.import_module(f"{__name__}.{stack_id.value}.analyzer").analyze
+
+
+def replayer(stack_id: StackId) -> Replayer:
+    """The stack's replayer (its package's `replay.replayer()`): loading the library may fail
+    with ReplayUnavailable, which says what to install."""
+    return importlib.import_module(f"{__name__}.{stack_id.value}.replay").replayer()

@@ -117,4 +117,5 @@ def replay(raw: bytes, key_type: KeyType, cipher_string: str = CIPHER_STRING) ->
         pass  # it answered and now waits for the client's next flight
     except SSL.Error as error:
         reason = error_text(error)
-    return outcome_from_flight(key_type.id, drain(connection), reason)
+    return outcome_from_flight(key_type.id, drain(connection), reason, library_name="OpenSSL",
+                               library_failed=reason is not None)

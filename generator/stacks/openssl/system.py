@@ -79,4 +79,5 @@ def replay(raw: bytes, key_type: KeyType) -> ReplayOutcome:
         pass  # it answered and now waits for the client's next flight
     except ssl.SSLError as error:
         reason = error_text(error)
-    return outcome_from_flight(key_type.id, outgoing.read(), reason)
+    return outcome_from_flight(key_type.id, outgoing.read(), reason, library_name="OpenSSL",
+                               library_failed=reason is not None)
