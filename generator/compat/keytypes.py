@@ -83,10 +83,16 @@ class AcmeClient:
 
 @dataclass(frozen=True, slots=True)
 class Catalogue:
+    """The one home of the knowledge base's vocabularies: its key types, ACME clients and
+    tags (the case schema and mkdocs.yml hold copies made by tools/sync_lists.py)."""
     key_types: tuple[KeyType, ...]
     authorities: tuple[Authority, ...]
     clients: tuple[AcmeClient, ...]
     sources: tuple[Source, ...]
+    #: every key type id, in the order `tlskb new` recommends them when several work
+    preference: tuple[str, ...]
+    #: the tags a case may carry
+    tags: tuple[str, ...]
 
     def key_type(self, key_id: str) -> KeyType:
         for key_type in self.key_types:
@@ -103,6 +109,10 @@ class Catalogue:
     @property
     def ids(self) -> tuple[str, ...]:
         return tuple(k.id for k in self.key_types)
+
+    @property
+    def client_ids(self) -> tuple[str, ...]:
+        return tuple(c.id for c in self.clients)
 
 
 class CatalogueError(TlskbError):
@@ -160,13 +170,15 @@ def _markdown_field(path: tuple) -> bool:
     verbatim, as code) and what a pattern limits (ids, addresses), which only may not hold
     control characters."""
     return not (path[-1] in ("id", "url", "default") or "options" in path
+                or path[0] in ("preference", "tags")
                 or (len(path) == 4 and path[2] in ("issues", "sources")))
 
 
 def _reference_problems(located, source: str) -> list:
     """What the schema cannot say: addresses the site links, unique ids that take no other
-    page's place, references that resolve, each key type's parameters for its algorithm, and
-    every client answering for every key type, its default one it can request."""
+    page's place, references that resolve, each key type's parameters for its algorithm,
+    every client answering for every key type, its default one it can request, and the
+    preference naming every key type."""
     from generator.cases.textrules import address_problem
     from generator.cases.yamlpos import Problem
     from generator.site.layout import RESERVED_IDS
@@ -214,6 +226,12 @@ def _reference_problems(located, source: str) -> list:
                 problem(path + (number,), f"unknown source '{name}'",
                         "add it under sources, or name one that is there")
 
+    for number, key_id in enumerate(data["preference"]):
+        known(("preference", number), key_id)
+    unranked = [k for k in key_ids if k not in data["preference"]]
+    if unranked:
+        problem(("preference",), f"preference does not list {', '.join(unranked)}",
+                "list every key type once, in the order tlskb new should recommend them")
     for index, authority in enumerate(data["authorities"]):
         for number, key_id in enumerate(authority["issues"]):
             known(("authorities", index, "issues", number), key_id)
@@ -248,4 +266,5 @@ def _catalogue_from(raw: dict) -> Catalogue:
                                tuple(c["sources"]))
                     for c in raw["acme_clients"])
     sources = tuple(Source(key, s["title"], s["url"]) for key, s in raw["sources"].items())
-    return Catalogue(key_types, authorities, clients, sources)
+    return Catalogue(key_types, authorities, clients, sources, tuple(raw["preference"]),
+                     tuple(raw["tags"]))
