@@ -174,8 +174,8 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_ERROR
     if report.problems:
         bad_files = len({p.file for p in report.problems})
-        print(f"tlskb: {len(report.problems)} problem(s) in {bad_files} of {report.files} case "
-              "file(s)", file=err)
+        print(f"tlskb: {len(report.problems)} problem(s) in {bad_files} file(s); "
+              f"{report.files} case file(s) checked", file=err)
         return EXIT_ERROR
     replayed = sum(len(c.samples) for c in report.cases)
     server = next((c.replayed_against for c in report.cases if c.replayed_against), None)

@@ -139,8 +139,8 @@ def load_catalogue(path: Path) -> Catalogue:
     to); CatalogueError lists every problem."""
     from generator.cases.schema import schema_problems
     from generator.cases.textrules import located_text_problems
-    from generator.cases.yamlpos import load
-    source = _shown(path)
+    from generator.cases.yamlpos import load, shown_path
+    source = shown_path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
@@ -155,14 +155,6 @@ def load_catalogue(path: Path) -> Catalogue:
     if problems:
         raise CatalogueError(sorted(problems, key=lambda p: (p.line, p.column)))
     return _catalogue_from(located.data)
-
-
-def _shown(path: Path) -> str:
-    """`path` as messages name it: relative to the working directory when inside it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 def _markdown_field(path: tuple) -> bool:
