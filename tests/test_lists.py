@@ -289,3 +289,12 @@ def test_the_pages_know_every_value_the_schema_allows():
     assert list(ROLES) == properties["platform"]["properties"]["role"]["enum"]
     assert list(STATES) == properties["status"]["properties"]["state"]["enum"]
     assert list(MARKS) == schema["$defs"]["outcome"]["oneOf"][0]["enum"]
+
+
+def test_the_catalogue_schema_knows_the_algorithms_and_curves_the_code_does():
+    """The analyzer and the replayer branch on these: a value the schema admitted and the code
+    did not know would reach them."""
+    from generator.compat.keytypes import CATALOGUE_SCHEMA, CURVES, Algorithm
+    key_type = yaml.safe_load(CATALOGUE_SCHEMA.read_text())["$defs"]["key_type"]["properties"]
+    assert key_type["algorithm"]["enum"] == [a.value for a in Algorithm]
+    assert key_type["curve"]["enum"] == list(CURVES)

@@ -4,6 +4,7 @@ as it is loaded: its text is published like a case's, so it is held to the same 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import cache
 from pathlib import Path
 
@@ -19,11 +20,23 @@ CURVES = {"secp256r1": (0x0017, 0x0403), "secp384r1": (0x0018, 0x0503),
           "secp521r1": (0x0019, 0x0603)}
 
 
+class Algorithm(StrEnum):
+    """The key algorithms the analyzer and the replayer know; the catalogue's schema lists the
+    same values (a test holds them equal)."""
+    RSA = "rsa"
+    ECDSA = "ecdsa"
+    ED25519 = "ed25519"
+
+
+#: the parameter each algorithm's key types give besides it
+PARAMETER = {Algorithm.RSA: "size", Algorithm.ECDSA: "curve", Algorithm.ED25519: None}
+
+
 @dataclass(frozen=True, slots=True)
 class KeyType:
     id: str
     label: str
-    algorithm: str            # "rsa", "ecdsa" or "ed25519"
+    algorithm: Algorithm
     size: int | None = None   # RSA modulus bits
     curve: str | None = None  # ECDSA named curve
 
@@ -38,17 +51,17 @@ class KeyType:
         return CURVES[self.curve][1] if self.curve else None
 
 
-def key_parameters(key) -> tuple[str, int | None, str | None] | None:
+def key_parameters(key) -> tuple[Algorithm, int | None, str | None] | None:
     """(algorithm, size, curve) of a `cryptography` key, public or private, in the catalogue's
     terms — ("rsa", 2048, None), ("ecdsa", None, "secp384r1"), ("ed25519", None, None) — or
     None for any other kind of key."""
     from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
     if isinstance(key, (rsa.RSAPublicKey, rsa.RSAPrivateKey)):
-        return "rsa", key.key_size, None
+        return Algorithm.RSA, key.key_size, None
     if isinstance(key, (ec.EllipticCurvePublicKey, ec.EllipticCurvePrivateKey)):
-        return "ecdsa", None, key.curve.name
+        return Algorithm.ECDSA, None, key.curve.name
     if isinstance(key, (ed25519.Ed25519PublicKey, ed25519.Ed25519PrivateKey)):
-        return "ed25519", None, None
+        return Algorithm.ED25519, None, None
     return None
 
 
@@ -197,9 +210,8 @@ def _reference_problems(located, source: str) -> list:
                 problem((section, index, "id"), f"id '{item['id']}' is reserved: the site has "
                         "a page or folder of that name", f"reserved: {', '.join(RESERVED_IDS)}")
             seen.add(item["id"])
-    needs = {"rsa": "size", "ecdsa": "curve", "ed25519": None}
     for index, key_type in enumerate(data["key_types"]):
-        needed = needs[key_type["algorithm"]]
+        needed = PARAMETER[Algorithm(key_type["algorithm"])]
         for field in ("size", "curve"):
             if field == needed and field not in key_type:
                 problem(("key_types", index), f"key type '{key_type['id']}' ({key_type['algorithm']}"
@@ -248,8 +260,8 @@ def _reference_problems(located, source: str) -> list:
 
 
 def _catalogue_from(raw: dict) -> Catalogue:
-    key_types = tuple(KeyType(k["id"], k["label"], k["algorithm"], k.get("size"), k.get("curve"))
-                      for k in raw["key_types"])
+    key_types = tuple(KeyType(k["id"], k["label"], Algorithm(k["algorithm"]), k.get("size"),
+                              k.get("curve")) for k in raw["key_types"])
     authorities = tuple(Authority(a["id"], a["name"], tuple(a["issues"]),
                                   tuple(sorted(a.get("refuses", {}).items())), tuple(a["sources"]))
                         for a in raw["authorities"])
