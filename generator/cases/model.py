@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from generator.compat.analyzer import Verdict
 from generator.compat.outcome import ReplayOutcome
 from generator.tls.records import WireClientHello
+
 
 @dataclass(frozen=True, slots=True)
 class Status:
