@@ -174,8 +174,8 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_ERROR
     if report.problems:
         bad_files = len({p.file for p in report.problems})
-        print(f"tlskb: {len(report.problems)} problem(s) in {bad_files} of {report.files} case "
-              "file(s)", file=err)
+        print(f"tlskb: {len(report.problems)} problem(s) in {bad_files} file(s); "
+              f"{report.files} case file(s) checked", file=err)
         return EXIT_ERROR
     replayed = sum(len(c.samples) for c in report.cases)
     server = next((c.replayed_against for c in report.cases if c.replayed_against), None)
@@ -208,6 +208,27 @@ def cmd_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+#: stand in a help text for the catalogue's key type ids and its first preference, filled in
+#: only when help is printed: reading the catalogue costs more than most commands take
+KEY_TYPES, PREFERRED = "{key types}", "{preferred key type}"
+
+
+class _CatalogueHelp(argparse.HelpFormatter):
+    """Help that names the key types of the catalogue, their one home."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = super()._get_help_string(action)
+        if text and (KEY_TYPES in text or PREFERRED in text):
+            from generator.compat.keytypes import catalogue
+            try:
+                catalog = catalogue()
+                ids, preferred = " ".join(catalog.ids), catalog.preference[0]
+            except CatalogueError:
+                ids = preferred = "(the key-type catalogue has problems: `tlskb check` lists them)"
+            text = text.replace(KEY_TYPES, ids).replace(PREFERRED, preferred)
+        return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     from generator.stacks.openssl.replay import OpenSSLBuild
     parser = argparse.ArgumentParser(
@@ -236,6 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     analyze = commands.add_parser(
         "analyze", help="which certificate key types each ClientHello can use",
+        formatter_class=_CatalogueHelp,
         description="For every ClientHello in FILE (any input `decode` reads), tell which "
                     "certificate key types the reference server (the pinned OpenSSL, every "
                     "version and suite) could serve, and why the others fail. --replay proves "
@@ -247,7 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="input file, or - for standard input (the default)")
     analyze.add_argument("--key-type", "-k", action="append", metavar="K",
                          help="only these key types (repeat, or comma-separate); default: all of "
-                              "rsa2048 rsa3072 rsa4096 rsa8192 ec256 ec384 ec521 ed25519")
+                              f"{KEY_TYPES}")
     analyze.add_argument("--replay", action="store_true",
                          help="also replay each hello against the reference server (the pinned "
                               "OpenSSL) and show what it answered")
@@ -289,6 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
     protocols = ("smtp", "imap", "pop3")
     capture = commands.add_parser(
         "capture", help="listen and record the ClientHello of every client that connects",
+        formatter_class=_CatalogueHelp,
         description="Listen on HOST:PORT (plain TLS, or SMTP/IMAP/POP3 up to STARTTLS), save "
                     "each client's ClientHello as a hex file with its provenance (ready for "
                     "`tlskb new ID --from FILE`), and print which key types it can use as it "
@@ -308,8 +331,9 @@ def build_parser() -> argparse.ArgumentParser:
     capture.add_argument("--handshake", action="store_true",
                          help="complete the handshake with a throwaway certificate instead of "
                               "refusing it")
-    capture.add_argument("--key-type", "-k", default="ec256", metavar="K",
-                         help="the certificate's key type with --handshake (default: ec256)")
+    capture.add_argument("--key-type", "-k", metavar="K",
+                         help=f"the certificate's key type with --handshake, one of {KEY_TYPES} "
+                              f"(default: {PREFERRED}, the first the catalogue prefers)")
     capture.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
                          help="for each line before STARTTLS, the ClientHello, the handshake "
                               "(default: 10)")

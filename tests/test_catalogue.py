@@ -173,3 +173,22 @@ def test_a_bad_catalogue_fails_check_and_every_command_with_its_lines(tmp_path):
         assert main(["analyze", str(hello)], out, err) == 1
         assert err.getvalue().splitlines() == [
             "tlskb: error: the key-type catalogue has 5 problem(s):", *lines]
+
+
+def test_the_preference_ranks_every_key_type_and_tags_are_slugs(tmp_path):
+    """`tlskb new` recommends by the preference, so it must rank every key type and nothing
+    else; tags become the schema's and MkDocs' allow-lists, so each is a plain slug."""
+    ranked = "preference: [ec256, rsa2048, ec384, rsa3072, rsa4096, ec521, rsa8192, ed25519]"
+    text = edited((ranked, ranked.replace("ed25519", "ec999")))
+    assert problems_of(tmp_path, text) == [
+        f"catalogue.yaml:{position(text, '[ec256')}: preference does not list ed25519 (list "
+        "every key type once, in the order tlskb new should recommend them)",
+        f"catalogue.yaml:{position(text, 'ec999')}: unknown key type 'ec999' (the key types: "
+        "rsa2048, rsa3072, rsa4096, rsa8192, ec256, ec384, ec521, ed25519)"]
+    text = edited(("  - tls-1.2\n", "  - TLS 1.2\n"), ("  - smtp\n", "  - smtp\n  - cdn\n"))
+    assert problems_of(tmp_path, text) == [
+        f"catalogue.yaml:{position(text, '- rsa', 'tags:')}: tags lists an item twice (remove "
+        "the repetition)",
+        f"catalogue.yaml:{position(text, 'TLS 1.2')}: tags.{CATALOGUE.tags.index('tls-1.2') + 1}:"
+        " 'TLS 1.2' is not in the required form (Lowercase words or numbers joined by '-' or "
+        "'.', like tls-1.3)"]

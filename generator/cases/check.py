@@ -22,11 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from generator.cases import model
+from generator.cases.lists import stale_schema_problems
 from generator.cases.schema import find_schema, schema_problems
 from generator.cases.textrules import address_problem, located_text_problems
-from generator.cases.yamlpos import MAX_BYTES, Located, Problem, load, oversized
+from generator.cases.yamlpos import MAX_BYTES, Located, Problem, load, oversized, shown_path
 from generator.compat.analyzer import analyze
-from generator.compat.keytypes import CatalogueError, catalogue
+from generator.compat.keytypes import Catalogue, CatalogueError, catalogue
 from generator.compat.proof import disagreements
 from generator.errors import DecodeError, TlskbError, UsageError
 from generator.site.layout import RESERVED_IDS
@@ -88,11 +89,11 @@ def check_paths(paths: Iterable[str | Path], *, replay: bool = True,
                 progress: Progress | None = None) -> Report:
     files = case_files(paths)
     try:
-        catalogue()
+        catalog = catalogue()
     except CatalogueError as error:
         return Report((), error.problems, len(files), catalogue_ok=False)
     cases: list[model.Case] = []
-    problems: list[Problem] = []
+    problems: list[Problem] = schema_copy_problems(files, catalog)
     seen_ids: dict[str, str] = {}
     for index, path in enumerate(files):
         if progress:
@@ -109,6 +110,18 @@ def check_paths(paths: Iterable[str | Path], *, replay: bool = True,
     if progress:
         progress(len(files), len(files), "")
     return Report(tuple(cases), tuple(problems), len(files))
+
+
+def schema_copy_problems(files: Iterable[Path], catalog: Catalogue) -> list[Problem]:
+    """The lists of the schemas these case files use (their copies of the catalogue's key
+    types, ACME clients and tags, for editors and pre-commit) that are not the catalogue's."""
+    schemas = sorted({find_schema(path) for path in files
+                      if not path.is_symlink() and path.is_file()})
+    problems: list[Problem] = []
+    for schema in schemas:
+        source = shown_path(schema)
+        problems += stale_schema_problems(schema.read_text(encoding="utf-8"), source, catalog)
+    return problems
 
 
 def read_case_file(path: Path) -> tuple[str | None, Problem | None]:
@@ -173,7 +186,7 @@ def check_text(text: str, path: Path, *, replay: bool = True
     if not isinstance(located.data, dict):
         return None, [Problem(source, 1, 1, "a case file is a mapping of fields",
                               "start from `tlskb new ID`")]
-    problems = schema_problems(located, source, find_schema(path))
+    problems = schema_problems(located, source, find_schema(path), lists=catalogue())
     checker = _Semantics(located, source, path)
     problems += checker.run(schema_ok=not problems, replay=replay)
     if problems:
@@ -306,7 +319,7 @@ class _Semantics:
         key_types = {k.id: k for k in catalogue().key_types}
         has_samples = bool(self.data.get("samples"))
         outcomes = {k: model.outcome_from(k, self.data["outcomes"][k], has_samples)
-                    for k in model.KEY_TYPE_IDS}
+                    for k in key_types}
         if replay and self.samples:
             self.replayed_against = replayer.reference_label()
         for key_id, claim in outcomes.items():
@@ -351,7 +364,7 @@ class _Semantics:
         fix = self.data["fix"]
         has_samples = bool(self.data.get("samples"))
         outcomes = {k: model.outcome_from(k, self.data["outcomes"][k], has_samples)
-                    for k in model.KEY_TYPE_IDS}
+                    for k in catalogue().ids}
         for path, key_id in [(("fix", "recommended"), fix["recommended"])] + [
                 (("fix", "alternatives", i), k) for i, k in enumerate(fix.get("alternatives", []))]:
             if outcomes[key_id].result != "works":
@@ -370,5 +383,5 @@ class _Semantics:
         return value
 
     def case(self) -> model.Case:
-        return model.case_from(self.data, self.source, tuple(self.samples), tuple(self.results),
-                               self.replayed_against)
+        return model.case_from(self.data, self.source, catalogue().ids, tuple(self.samples),
+                               tuple(self.results), self.replayed_against)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from generator.compat.analyzer import Verdict
 from generator.compat.outcome import ReplayOutcome
 from generator.tls.records import WireClientHello
-
-KEY_TYPE_IDS = ("rsa2048", "rsa3072", "rsa4096", "rsa8192", "ec256", "ec384", "ec521", "ed25519")
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,8 +142,11 @@ def outcome_from(key_type: str, raw: Any, has_samples: bool) -> Outcome:
     return Outcome(key_type, raw["result"], basis, raw.get("note"))
 
 
-def case_from(data: dict[str, Any], path: str, samples: tuple[Sample, ...],
-              results: tuple[SampleResult, ...], replayed_against: str | None) -> Case:
+def case_from(data: dict[str, Any], path: str, key_types: Sequence[str],
+              samples: tuple[Sample, ...], results: tuple[SampleResult, ...],
+              replayed_against: str | None) -> Case:
+    """The case in schema-valid `data`, with an outcome for each of `key_types` (the
+    catalogue's ids, which the schema made `data` give)."""
     status = data["status"]
     platform = data["platform"]
     side = data.get("your_side", {})
@@ -158,7 +160,7 @@ def case_from(data: dict[str, Any], path: str, samples: tuple[Sample, ...],
         symptoms=tuple(Symptom(s["where"], s["text"], s.get("note")) for s in data["symptoms"]),
         cause=data["cause"].strip(),
         samples=samples,
-        outcomes=tuple(outcome_from(k, data["outcomes"][k], bool(samples)) for k in KEY_TYPE_IDS),
+        outcomes=tuple(outcome_from(k, data["outcomes"][k], bool(samples)) for k in key_types),
         fix=Fix(fix["recommended"], fix["summary"].strip(), tuple(fix.get("alternatives", ())),
                 tuple(sorted(fix.get("acme_clients", {}).items())), fix.get("server")),
         references=tuple(Reference(r.get("url"), r["title"], str(r["date"]), r.get("note"),

@@ -21,8 +21,6 @@ from generator.tls.registry import (cipher_suite_name, group_name, signature_sch
                                     version_name)
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-#: the order in which key types are recommended when several work: small and widely accepted first
-PREFERENCE = ("ec256", "rsa2048", "ec384", "rsa3072", "rsa4096", "ec521", "rsa8192", "ed25519")
 
 
 def check_id(case_id: str) -> None:
@@ -66,10 +64,18 @@ def _comment_lines(found: Found) -> list[str]:
     return lines
 
 
+def recommended(preference: tuple[str, ...], works: dict[str, bool]) -> str:
+    """The first key type of the catalogue's preference that works with every sample; the
+    first of all when none does or nothing is known (`tlskb check` then says the fix
+    recommends a key type that does not work)."""
+    return next((k for k in preference if works.get(k)), preference[0])
+
+
 def scaffold(case_id: str, found: list[Found]) -> str:
     check_id(case_id)
     today = datetime.date.today().isoformat()
-    key_types = catalogue().key_types
+    catalog = catalogue()
+    key_types = catalog.key_types
     samples, verdict_notes = "", []
     works: dict[str, bool] = {}
     if found:
@@ -95,11 +101,9 @@ def scaffold(case_id: str, found: list[Found]) -> str:
     if found:
         outcomes += "".join(f"{note}\n" for note in verdict_notes)
         outcomes += "".join(f"  {k.id}: {'works' if works[k.id] else 'fails'}\n" for k in key_types)
-        recommended = next((k for k in PREFERENCE if works.get(k)), "rsa2048")
     else:
         outcomes += "".join(f"  {k.id}: {{result: untested, note: \"TODO works or fails, and the "
                             f"source that says so\"}}\n" for k in key_types)
-        recommended = "rsa2048"
     role = "client" if found else "TODO client | upload | authority | server-setting"
     return f"""# yaml-language-server: $schema=case.schema.json
 id: {case_id}
@@ -121,7 +125,7 @@ symptoms:
 cause: |
   TODO why it happens. Separate what the sources say from what you infer.
 {samples}{outcomes}fix:
-  recommended: {recommended}
+  recommended: {recommended(catalog.preference, works)}
   summary: TODO the fix in a sentence or two.
 references:
   - url: https://TODO.example/source

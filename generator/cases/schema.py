@@ -9,14 +9,18 @@ import json
 import re
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from generator.cases.lists import with_catalogue_lists
 from generator.cases.yamlpos import Located, Problem
 from generator.errors import UsageError
+
+if TYPE_CHECKING:
+    from generator.compat.keytypes import Catalogue
 
 SCHEMA_NAME = "case.schema.json"
 
@@ -42,8 +46,10 @@ def load_schema(schema_path: Path) -> dict:
 
 
 @cache
-def _validator(schema_path: str) -> Draft202012Validator:
+def _validator(schema_path: str, lists: Catalogue | None) -> Draft202012Validator:
     schema = load_schema(Path(schema_path))
+    if lists is not None:
+        schema = with_catalogue_lists(schema, lists)
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
 
@@ -145,9 +151,11 @@ def _problems_for(error: ValidationError, located: Located, source: str,
 
 
 def schema_problems(located: Located, source: str, schema_path: Path,
-                    whole: str = "the case") -> list[Problem]:
-    """Every violation of the schema at `schema_path`; `whole` names the document in them."""
-    validator = _validator(str(schema_path.resolve()))
+                    whole: str = "the case", lists: Catalogue | None = None) -> list[Problem]:
+    """Every violation of the schema at `schema_path` — with the key types, ACME clients and
+    tags of `lists` in place of its own copies, when given (generator/cases/lists.py);
+    `whole` names the document in them."""
+    validator = _validator(str(schema_path.resolve()), lists)
     problems: list[Problem] = []
     errors = sorted(validator.iter_errors(located.data),
                     key=lambda e: located.where(tuple(e.absolute_path)))

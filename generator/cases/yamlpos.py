@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path as FilePath
 from typing import Any
 
 import yaml
@@ -47,6 +48,14 @@ class Problem:
         interpret is escaped (generator/printable.py)."""
         hint = f" ({self.hint})" if self.hint else ""
         return printable_line(f"{self.file}:{self.line}:{self.column}: {self.message}{hint}")
+
+
+def shown_path(path: FilePath) -> str:
+    """`path` as messages name it: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(FilePath.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 @dataclass

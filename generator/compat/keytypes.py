@@ -4,6 +4,7 @@ as it is loaded: its text is published like a case's, so it is held to the same 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import cache
 from pathlib import Path
 
@@ -19,11 +20,23 @@ CURVES = {"secp256r1": (0x0017, 0x0403), "secp384r1": (0x0018, 0x0503),
           "secp521r1": (0x0019, 0x0603)}
 
 
+class Algorithm(StrEnum):
+    """The key algorithms the analyzer and the replayer know; the catalogue's schema lists the
+    same values (a test holds them equal)."""
+    RSA = "rsa"
+    ECDSA = "ecdsa"
+    ED25519 = "ed25519"
+
+
+#: the parameter each algorithm's key types give besides it
+PARAMETER = {Algorithm.RSA: "size", Algorithm.ECDSA: "curve", Algorithm.ED25519: None}
+
+
 @dataclass(frozen=True, slots=True)
 class KeyType:
     id: str
     label: str
-    algorithm: str            # "rsa", "ecdsa" or "ed25519"
+    algorithm: Algorithm
     size: int | None = None   # RSA modulus bits
     curve: str | None = None  # ECDSA named curve
 
@@ -38,17 +51,17 @@ class KeyType:
         return CURVES[self.curve][1] if self.curve else None
 
 
-def key_parameters(key) -> tuple[str, int | None, str | None] | None:
+def key_parameters(key) -> tuple[Algorithm, int | None, str | None] | None:
     """(algorithm, size, curve) of a `cryptography` key, public or private, in the catalogue's
     terms — ("rsa", 2048, None), ("ecdsa", None, "secp384r1"), ("ed25519", None, None) — or
     None for any other kind of key."""
     from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
     if isinstance(key, (rsa.RSAPublicKey, rsa.RSAPrivateKey)):
-        return "rsa", key.key_size, None
+        return Algorithm.RSA, key.key_size, None
     if isinstance(key, (ec.EllipticCurvePublicKey, ec.EllipticCurvePrivateKey)):
-        return "ecdsa", None, key.curve.name
+        return Algorithm.ECDSA, None, key.curve.name
     if isinstance(key, (ed25519.Ed25519PublicKey, ed25519.Ed25519PrivateKey)):
-        return "ed25519", None, None
+        return Algorithm.ED25519, None, None
     return None
 
 
@@ -83,10 +96,16 @@ class AcmeClient:
 
 @dataclass(frozen=True, slots=True)
 class Catalogue:
+    """The one home of the knowledge base's vocabularies: its key types, ACME clients and
+    tags (the case schema and mkdocs.yml hold copies made by tools/sync_lists.py)."""
     key_types: tuple[KeyType, ...]
     authorities: tuple[Authority, ...]
     clients: tuple[AcmeClient, ...]
     sources: tuple[Source, ...]
+    #: every key type id, in the order `tlskb new` recommends them when several work
+    preference: tuple[str, ...]
+    #: the tags a case may carry
+    tags: tuple[str, ...]
 
     def key_type(self, key_id: str) -> KeyType:
         for key_type in self.key_types:
@@ -103,6 +122,10 @@ class Catalogue:
     @property
     def ids(self) -> tuple[str, ...]:
         return tuple(k.id for k in self.key_types)
+
+    @property
+    def client_ids(self) -> tuple[str, ...]:
+        return tuple(c.id for c in self.clients)
 
 
 class CatalogueError(TlskbError):
@@ -129,8 +152,8 @@ def load_catalogue(path: Path) -> Catalogue:
     to); CatalogueError lists every problem."""
     from generator.cases.schema import schema_problems
     from generator.cases.textrules import located_text_problems
-    from generator.cases.yamlpos import load
-    source = _shown(path)
+    from generator.cases.yamlpos import load, shown_path
+    source = shown_path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
@@ -147,26 +170,20 @@ def load_catalogue(path: Path) -> Catalogue:
     return _catalogue_from(located.data)
 
 
-def _shown(path: Path) -> str:
-    """`path` as messages name it: relative to the working directory when inside it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
 def _markdown_field(path: tuple) -> bool:
     """Whether the catalogue text at `path` is held to every text rule: all but options (shown
     verbatim, as code) and what a pattern limits (ids, addresses), which only may not hold
     control characters."""
     return not (path[-1] in ("id", "url", "default") or "options" in path
+                or path[0] in ("preference", "tags")
                 or (len(path) == 4 and path[2] in ("issues", "sources")))
 
 
 def _reference_problems(located, source: str) -> list:
     """What the schema cannot say: addresses the site links, unique ids that take no other
-    page's place, references that resolve, each key type's parameters for its algorithm, and
-    every client answering for every key type, its default one it can request."""
+    page's place, references that resolve, each key type's parameters for its algorithm,
+    every client answering for every key type, its default one it can request, and the
+    preference naming every key type."""
     from generator.cases.textrules import address_problem
     from generator.cases.yamlpos import Problem
     from generator.site.layout import RESERVED_IDS
@@ -193,9 +210,8 @@ def _reference_problems(located, source: str) -> list:
                 problem((section, index, "id"), f"id '{item['id']}' is reserved: the site has "
                         "a page or folder of that name", f"reserved: {', '.join(RESERVED_IDS)}")
             seen.add(item["id"])
-    needs = {"rsa": "size", "ecdsa": "curve", "ed25519": None}
     for index, key_type in enumerate(data["key_types"]):
-        needed = needs[key_type["algorithm"]]
+        needed = PARAMETER[Algorithm(key_type["algorithm"])]
         for field in ("size", "curve"):
             if field == needed and field not in key_type:
                 problem(("key_types", index), f"key type '{key_type['id']}' ({key_type['algorithm']}"
@@ -214,6 +230,12 @@ def _reference_problems(located, source: str) -> list:
                 problem(path + (number,), f"unknown source '{name}'",
                         "add it under sources, or name one that is there")
 
+    for number, key_id in enumerate(data["preference"]):
+        known(("preference", number), key_id)
+    unranked = [k for k in key_ids if k not in data["preference"]]
+    if unranked:
+        problem(("preference",), f"preference does not list {', '.join(unranked)}",
+                "list every key type once, in the order tlskb new should recommend them")
     for index, authority in enumerate(data["authorities"]):
         for number, key_id in enumerate(authority["issues"]):
             known(("authorities", index, "issues", number), key_id)
@@ -238,8 +260,8 @@ def _reference_problems(located, source: str) -> list:
 
 
 def _catalogue_from(raw: dict) -> Catalogue:
-    key_types = tuple(KeyType(k["id"], k["label"], k["algorithm"], k.get("size"), k.get("curve"))
-                      for k in raw["key_types"])
+    key_types = tuple(KeyType(k["id"], k["label"], Algorithm(k["algorithm"]), k.get("size"),
+                              k.get("curve")) for k in raw["key_types"])
     authorities = tuple(Authority(a["id"], a["name"], tuple(a["issues"]),
                                   tuple(sorted(a.get("refuses", {}).items())), tuple(a["sources"]))
                         for a in raw["authorities"])
@@ -248,4 +270,5 @@ def _catalogue_from(raw: dict) -> Catalogue:
                                tuple(c["sources"]))
                     for c in raw["acme_clients"])
     sources = tuple(Source(key, s["title"], s["url"]) for key, s in raw["sources"].items())
-    return Catalogue(key_types, authorities, clients, sources)
+    return Catalogue(key_types, authorities, clients, sources, tuple(raw["preference"]),
+                     tuple(raw["tags"]))

@@ -55,7 +55,8 @@ def cmd_capture(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     catalog = catalogue()
     if args.count is not None and args.count < 1:
         raise UsageError("--count must be at least 1")
-    handshake_key = catalog.key_type(args.key_type) if args.handshake else None
+    handshake_key = (catalog.key_type(args.key_type or catalog.preference[0])
+                     if args.handshake else None)
     for option, value in (("--max-connections", args.max_connections),
                           ("--max-per-peer", args.max_per_peer)):
         if value < 1:

@@ -19,6 +19,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
 from generator.cases.check import check_paths
+from generator.cases.lists import SYNC_COMMAND, difference
 from generator.compat.keytypes import catalogue
 from generator.compat.openssl.facts import VERSIONED
 from generator.errors import TlskbError
@@ -46,6 +47,19 @@ REFERENCE_SERVER_MARKER = "<!-- tlskb:reference-server -->"
 CATALOGUE_PATH = "generator/compat/data/catalogue.yaml"
 
 
+def _stale_tags_allowed(config, tags: tuple[str, ...]) -> str | None:
+    """What is wrong with the tags plugin's allow-list, a copy of the catalogue's tags (a
+    stale one would let Material refuse a case's new tag, or allow a removed one)."""
+    plugin = config.plugins.get("material/tags")
+    if plugin is None:
+        return None
+    allowed = sorted(tag.name for tag in plugin.config.tags_allowed)
+    if set(allowed) == set(tags):
+        return None
+    return (f"the tags plugin's tags_allowed is not the catalogue's list of tags: "
+            f"{difference(allowed, list(tags))}; run `{SYNC_COMMAND}`")
+
+
 class TlskbConfig(Config):
     cases_dir = config_options.Type(str, default="cases")
     edit_branch = config_options.Type(str, default="main")
@@ -66,6 +80,7 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
         cases_dir = self._cases_dir(config)
         if not cases_dir.is_dir():
             raise _failure(f"tlskb: cases directory {cases_dir} does not exist")
+        catalogue.cache_clear()  # `mkdocs serve` rebuilds in this process when it changes
         try:
             report = check_paths([cases_dir])
         except TlskbError as error:
@@ -73,6 +88,9 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
         if not report.catalogue_ok:
             raise _failure(f"tlskb: {len(report.problems)} problem(s) in the key-type catalogue; "
                            "the site is not built from it:", *map(str, report.problems))
+        stale_tags = _stale_tags_allowed(config, catalogue().tags)
+        if stale_tags:
+            raise _failure(f"tlskb: {config.config_file_path}: {stale_tags}")
         if report.problems:
             raise _failure(f"tlskb: {len(report.problems)} problem(s) in the cases; the site is "
                            "not built from invalid cases:", *map(str, report.problems))

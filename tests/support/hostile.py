@@ -23,7 +23,7 @@ from unittest import mock
 import yaml
 
 from support.hellos import client_hello, record
-from support.site import ROOT, build_site, project_copy
+from support.site import ROOT, build_site, project_copy, sync_lists
 
 SCHEMA = ROOT / "cases" / "case.schema.json"
 CATALOGUE = ROOT / "generator" / "compat" / "data" / "catalogue.yaml"
@@ -354,6 +354,7 @@ def build_hostile_site_and_catalogue(tmp_path_factory
         project = project_copy(tmp_path_factory.mktemp("hostile"), base.cases)
         (project / "catalogue.yaml").write_text(hostile.text, encoding="utf-8")
         with text_rules_off(), catalogue_file(project / "catalogue.yaml"):
+            sync_lists(project)  # the catalogue has ACME clients of its own
             site = build_site(project / "site", project)
         _BUILT["site"] = (site, base, hostile)
     return _BUILT["site"]

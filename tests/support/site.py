@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import importlib.util
 import os
 import shutil
 import threading
@@ -42,6 +43,24 @@ def project_copy(target: Path, cases: dict[str, str] | None = None) -> Path:
         for name, text in cases.items():
             (target / "cases" / name).write_text(text, encoding="utf-8")
     return target
+
+
+def sync_tool():
+    """tools/sync_lists.py as a module."""
+    spec = importlib.util.spec_from_file_location("sync_lists", ROOT / "tools" / "sync_lists.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def sync_lists(project: Path) -> None:
+    """Write the lists of the catalogue in use into the project copy's schema and mkdocs.yml,
+    as tools/sync_lists.py does for the real ones."""
+    from generator.compat.keytypes import catalogue
+    tool = sync_tool()
+    for path, render in ((project / "cases" / "case.schema.json", tool.render_schema),
+                         (project / "mkdocs.yml", tool.render_mkdocs)):
+        path.write_text(render(path.read_text(encoding="utf-8"), catalogue()), encoding="utf-8")
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
