@@ -18,7 +18,7 @@ from markdown.extensions.toc import slugify
 
 from generator.cases.model import Case, Outcome
 from generator.compat.keytypes import AcmeClient, Catalogue, KeyType
-from generator.compat.openssl.facts import VersionedFact
+from generator.stacks.openssl.facts import VersionedFact
 from generator.site.fragments import Fragments, GeneratedPage
 from generator.site.safe import (code_block, inline_prose, plain, prose, web_address,
                                  without_controls)

@@ -21,7 +21,7 @@ from mkdocs.utils import get_relative_url
 from generator.cases.check import check_paths
 from generator.cases.lists import SYNC_COMMAND, difference
 from generator.compat.keytypes import catalogue
-from generator.compat.openssl.facts import VERSIONED
+from generator.stacks.openssl.facts import VERSIONED
 from generator.errors import TlskbError
 from generator.printable import printable_line
 from generator.site import pages
