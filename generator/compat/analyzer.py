@@ -5,11 +5,11 @@ checker, the site and the probe call."""
 from __future__ import annotations
 
 from generator.compat.keytypes import KeyType
-from generator.compat.verdict import Verdict, VerdictKind
+from generator.compat.verdict import Caveat, Verdict, VerdictKind
 from generator.stacks import DEFAULT, StackId, analyzer
 from generator.tls.messages import ClientHello
 
-__all__ = ["Verdict", "VerdictKind", "analyze"]
+__all__ = ["Caveat", "Verdict", "VerdictKind", "analyze"]
 
 
 def analyze(hello: ClientHello, key_type: KeyType, stack: StackId = DEFAULT) -> Verdict:

@@ -25,6 +25,16 @@ class VerdictKind(enum.Enum):
     FAIL = "fail"          # the server refuses (alert) or says nothing
 
 
+class Caveat(str, enum.Enum):
+    """Why a server that answers may still lose the client (`Verdict.caveat_code`)."""
+    #: an ECDSA certificate on a curve the client's supported_groups does not list: RFC 8422
+    #: §5.1 (TLS 1.2) lets the client refuse it
+    CURVE_NOT_OFFERED = "curve_not_offered"
+    #: the certificate chain is signed with an algorithm the client's signature_algorithms(_cert)
+    #: does not list (RFC 8446 §4.2.3, RFC 5246 §7.4.2)
+    CERTIFICATE_SIGNATURE_NOT_OFFERED = "certificate_signature_not_offered"
+
+
 @dataclass(frozen=True, slots=True)
 class Verdict:
     """Whether a server holding a certificate of `key_type` answers this ClientHello with a
@@ -43,7 +53,7 @@ class Verdict:
     fixable: bool = True                     # False: no certificate key type can fix it
     fields: tuple[str, ...] = ()             # the ClientHello fields that decided
     after_server_hello: bool = False         # a failure only after the ServerHello was sent
-    caveat_code: str | None = None           # set: the server proceeds with a certificate the
+    caveat_code: Caveat | None = None        # set: the server proceeds with a certificate the
     caveat: str | None = None                # client did not offer, and this says why
 
     @property
