@@ -101,63 +101,91 @@ def _selected_key_types(requested: list[str] | None):
 
 def cmd_analyze(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from generator.compat.analyzer import analyze
-    from generator.stacks.openssl.facts import PINNED_OPENSSL
-    from generator.stacks.openssl.replay import OpenSSLBuild, replayer
     from generator.compat.report import Row, conclusion, rows_json, rows_text
     from generator.ingest.find import find_client_hellos
+    from generator.stacks import DEFAULT, StackId, parse_stacks, replayer, stack
     from generator.tls.fingerprint import fingerprints
 
     key_types = _selected_key_types(args.key_type)
+    chosen = parse_stacks(args.stack) if args.stack else (DEFAULT,)
+    if args.openssl is not None and StackId.OPENSSL not in chosen:
+        raise UsageError("--openssl picks the OpenSSL build to replay against; add openssl to "
+                         "--stack")
     data, source = _read_input(args.file)
     ingested = find_client_hellos(data, source, skip_invalid=args.skip_invalid)
-    server = None
+    servers = {}
     if args.replay or args.openssl is not None:
-        server = replayer(OpenSSLBuild(args.openssl or "pinned"))
-    results = []
+        servers = {s: replayer(s, args.openssl if s is StackId.OPENSSL else None)
+                   for s in chosen}
+    results = []   # (found, {stack: rows})
     for found in ingested.hellos:
-        rows = []
-        for key_type in key_types:
-            verdict = analyze(found.wire.hello, key_type)
-            outcome = server.replay(found.wire.raw, key_type) if server else None
-            rows.append(Row(key_type.label, verdict, outcome,
-                            server.is_reference if server else True))
-        results.append((found, rows))
+        by_stack = {}
+        for stack_id in chosen:
+            server = servers.get(stack_id)
+            by_stack[stack_id] = [
+                Row(key_type.label, analyze(found.wire.hello, key_type, stack_id),
+                    server.replay(found.wire.raw, key_type) if server else None,
+                    server.is_reference if server else True)
+                for key_type in key_types]
+        results.append((found, by_stack))
     _report_side_notes(ingested, err)
-    differing = sum(1 for _, rows in results for row in rows if row.differences)
+    differing = {s: sum(1 for _, by_stack in results for row in by_stack[s] if row.differences)
+                 for s in chosen}
     if args.json:
         objects = []
-        for found, rows in results:
-            obj = rows_json(rows)
-            obj["conclusion"] = conclusion(rows)
+        for found, by_stack in results:
+            if len(chosen) == 1:
+                obj = _stack_json(chosen[0], by_stack[chosen[0]], servers.get(chosen[0]))
+            else:
+                obj = {"stacks": {s.value: _stack_json(s, rows, servers.get(s))
+                                  for s, rows in by_stack.items()}}
             obj["ja4"] = fingerprints(found.wire).ja4
             obj["source"] = _origin_json(found.origin)
-            if server:
-                obj["openssl"] = server.library
-                obj["replayed_against"] = server.as_json()
             objects.append(obj)
         _emit_json(objects, out)
     else:
         colour = _use_colour(args.color, out)
         chunks = []
-        for index, (found, rows) in enumerate(results, 1):
+        for index, (found, by_stack) in enumerate(results, 1):
             title = printable_line(f"ClientHello {index} of {len(results)}: "
                                    f"{found.origin.describe()}")
-            chunks.append(f"{title}\n{rows_text(rows, colour)}")
-        if server:
+            parts = [title]
+            for stack_id, rows in by_stack.items():
+                if len(chosen) > 1:
+                    parts.append(f"{stack(stack_id).label} ({stack(stack_id).library}):")
+                parts.append(rows_text(rows, colour))
+            chunks.append("\n".join(parts))
+        for stack_id, server in servers.items():
             chunks.append(f"Replayed against {server.label}."
                           + ("" if server.is_reference else
-                             f" The verdicts model the reference server, OpenSSL "
-                             f"{PINNED_OPENSSL}."))
+                             f" The verdicts model {stack(stack_id).library}."))
         out.write("\n\n".join(chunks) + "\n")
-    if differing and server.is_reference:
-        print(f"tlskb: error: {differing} verdict(s) disagree with the replay: an analyzer bug; "
-              "please report it with this input", file=err)
-        return EXIT_DISAGREEMENT
-    if differing:
-        print(f"tlskb: note: {differing} answer(s) of this machine's {server.label.split(' (')[0]} "
-              f"differ from the analyzer's verdicts, which model the reference server (OpenSSL "
-              f"{PINNED_OPENSSL}): here this machine's library decides", file=err)
-    return EXIT_OK
+    status = EXIT_OK
+    for stack_id, count in differing.items():
+        server = servers.get(stack_id)
+        if count and server.is_reference:
+            print(f"tlskb: error: {count} {stack(stack_id).label} verdict(s) disagree with the "
+                  "replay: an analyzer bug; please report it with this input", file=err)
+            status = EXIT_DISAGREEMENT
+        elif count:
+            print(f"tlskb: note: {count} answer(s) of {server.label} differ from the analyzer's "
+                  f"verdicts, which model {stack(stack_id).library}: here this machine's "
+                  "library decides", file=err)
+    return status
+
+
+def _stack_json(stack_id, rows, server) -> dict[str, Any]:
+    """One stack's verdicts for one hello (`analyze --json`): today's shape, plus the stack."""
+    from generator.compat.report import conclusion, rows_json
+    from generator.stacks import stack
+    obj = rows_json(rows)
+    obj["conclusion"] = conclusion(rows)
+    obj["stack"] = {"id": stack_id.value, "label": stack(stack_id).label,
+                    "library": stack(stack_id).library}
+    if server:
+        obj["stack"]["version"] = server.version
+        obj["replayed_against"] = server.as_json()
+    return obj
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -230,7 +258,7 @@ class _CatalogueHelp(argparse.HelpFormatter):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from generator.stacks.openssl.replay import OpenSSLBuild
+    from generator.stacks import StackId, stacks, variants
     parser = argparse.ArgumentParser(
         prog="tlskb",
         description="Which certificate key type can this TLS client really use? Decode and "
@@ -255,25 +283,32 @@ def build_parser() -> argparse.ArgumentParser:
                              "failing")
     decode.set_defaults(handler=cmd_decode)
 
+    stack_ids = ", ".join(s.id.value for s in stacks())
     analyze = commands.add_parser(
         "analyze", help="which certificate key types each ClientHello can use",
         formatter_class=_CatalogueHelp,
         description="For every ClientHello in FILE (any input `decode` reads), tell which "
-                    "certificate key types the reference server (the pinned OpenSSL, every "
-                    "version and suite) could serve, and why the others fail. --replay proves "
-                    "each verdict by handing the recorded bytes to that OpenSSL; a disagreement "
-                    "exits with 3. --openssl system replays against this machine's own libssl "
-                    "instead, configured like the reference; where it answers otherwise than the "
-                    "analyzer predicts for the reference, that is reported, not an error.")
+                    "certificate key types a server stack (--stack; default: OpenSSL, every "
+                    "version and suite) could serve, and why the others fail. A verdict is ok, "
+                    "fail, or proceeds: the server answers although the certificate is one the "
+                    "client did not offer, so the client may refuse it. --replay proves each "
+                    "verdict by handing the recorded bytes to the stack's own library; a "
+                    "disagreement exits with 3. --openssl system replays against this "
+                    "machine's own libssl instead, configured like the reference; where it "
+                    "answers otherwise than the analyzer predicts, that is reported, not an "
+                    "error.")
     analyze.add_argument("file", nargs="?", default="-", metavar="FILE",
                          help="input file, or - for standard input (the default)")
     analyze.add_argument("--key-type", "-k", action="append", metavar="K",
                          help="only these key types (repeat, or comma-separate); default: all of "
                               f"{KEY_TYPES}")
+    analyze.add_argument("--stack", metavar="S",
+                         help=f"the server stacks to answer for, comma-separated, or all: "
+                              f"{stack_ids} (default: {StackId.OPENSSL.value})")
     analyze.add_argument("--replay", action="store_true",
-                         help="also replay each hello against the reference server (the pinned "
-                              "OpenSSL) and show what it answered")
-    analyze.add_argument("--openssl", choices=[b.value for b in OpenSSLBuild], default=None,
+                         help="also replay each hello against each stack's library and show "
+                              "what it answered")
+    analyze.add_argument("--openssl", choices=variants(StackId.OPENSSL), default=None,
                          help="which OpenSSL to replay against (implies --replay): pinned, the "
                               "reference inside the cryptography wheel (default), or system, "
                               "this machine's libssl")

@@ -13,6 +13,7 @@ import pytest
 
 from generator.cli import main
 from generator.compat.keytypes import catalogue
+from generator.stacks import StackId, stack
 from generator.stacks.openssl.facts import PINNED_CRYPTOGRAPHY, PINNED_OPENSSL
 from generator.stacks.openssl.system import label as system_label
 from generator.stacks.openssl.system import replay as system_replay
@@ -165,10 +166,15 @@ def test_analyze_json_shape(exchange_hex):
     assert ec256["ok"] is True and ec256["version"] == "TLS 1.2"
     assert ec256["cipher_suite"] == 0xC02C and 0xC02C in ec256["cipher_suites"]
     assert ec256["group"] == 23 and ec256["signature_scheme"] == 0x0403
-    assert document["openssl"].startswith(f"OpenSSL {PINNED_OPENSSL} ")
+    assert ec384["verdict"] == "fail" and ec256["verdict"] == "ok"
+    assert ec384["after_server_hello"] is False and "caveat" not in ec256
+    library = document["replayed_against"]["library"]
+    assert library.startswith(f"OpenSSL {PINNED_OPENSSL} ")
+    assert document["stack"] == {"id": "openssl", "label": "OpenSSL", "version": PINNED_OPENSSL,
+                                 "library": stack(StackId.OPENSSL).library}
     assert document["replayed_against"] == {
         "stack": "openssl", "version": PINNED_OPENSSL,
-        "build": "pinned", "openssl": PINNED_OPENSSL, "library": document["openssl"],
+        "build": "pinned", "openssl": PINNED_OPENSSL, "library": library,
         "label": f"OpenSSL {PINNED_OPENSSL} (pinned reference, cryptography "
                  f"{PINNED_CRYPTOGRAPHY})", "reference": True}
 
@@ -178,15 +184,15 @@ def test_analyze_against_this_machines_openssl(exchange_hex):
     where it differs from the reference that is reported, not an error."""
     code, out, err = run("analyze", "--openssl", "system", "-k", "ec384", str(exchange_hex))
     assert code == 0, err
-    assert (f"Replayed against {system_label()}. The verdicts model the reference server, "
-            f"OpenSSL {PINNED_OPENSSL}.") in out
+    assert (f"Replayed against {system_label()}. The verdicts model "
+            f"{stack(StackId.OPENSSL).library}.") in out
     code, out, _ = run("analyze", "--json", "--openssl", "system", "-k", "ec384",
                        str(exchange_hex))
     document = json.loads(out)
     assert document["replayed_against"]["build"] == "system"
     assert document["replayed_against"]["label"] == system_label()
     assert document["replayed_against"]["reference"] is False
-    assert document["openssl"] == ssl.OPENSSL_VERSION
+    assert document["replayed_against"]["library"] == ssl.OPENSSL_VERSION
 
 
 def test_a_difference_on_this_machines_openssl_is_a_note_not_an_error(tmp_path):
@@ -203,8 +209,8 @@ def test_a_difference_on_this_machines_openssl_is_a_note_not_an_error(tmp_path):
     assert code == 0, err
     outcome = system_replay(hello, catalogue().key_type("ec256"))
     if outcome.ok:  # OpenSSL 3.0.22+, 4.0.2+: the check is gone
-        assert "this machine's OpenSSL answers otherwise: TLS 1.2" in out
-        assert "answer(s) of this machine's OpenSSL" in err and "which model the reference" in err
+        assert "this machine's library answers otherwise: TLS 1.2" in out
+        assert "answer(s) of OpenSSL " in err and f"which model OpenSSL {PINNED_OPENSSL}" in err
     else:
         assert "answers otherwise" not in out, ssl.OPENSSL_VERSION
 
@@ -223,3 +229,16 @@ def test_analyze_says_when_no_certificate_can_help(tmp_path):
     code, out, _ = run("analyze", str(path))
     assert code == 0
     assert "No key type works, and no certificate can fix it: legacy_version is SSL 3.0" in out
+
+
+def test_stack_choice_is_checked(exchange_hex):
+    """--stack names stacks of generator/stacks/data/stacks.yaml (or all); anything else, and
+    --openssl without the OpenSSL stack, is a usage error in one line."""
+    code, _, err = run("analyze", "--stack", "openssl,nginx", str(exchange_hex))
+    assert code == 1 and err.strip().startswith("tlskb: error: unknown stack 'nginx': choose "
+                                                "from openssl, ")
+    code, _, err = run("analyze", "--stack", "gnutls", "--openssl", "system", str(exchange_hex))
+    assert code == 1 and "add openssl to --stack" in err
+    code, out, _ = run("analyze", "--json", "--stack", "openssl", "-k", "ec384",
+                       str(exchange_hex))
+    assert code == 0 and json.loads(out)["stack"]["id"] == "openssl"

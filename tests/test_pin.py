@@ -96,7 +96,7 @@ def test_the_same_verdicts_without_the_systems_ssl_at_all():
         capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert normal.returncode == blocked.returncode == 0, blocked.stderr
     assert blocked.stdout == normal.stdout
-    assert f'"openssl": "OpenSSL {PINNED_OPENSSL} ' in normal.stdout
+    assert f'"library": "OpenSSL {PINNED_OPENSSL} ' in normal.stdout
 
 
 def test_without_pyopenssl_replay_is_one_line_not_a_traceback():

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from generator.compat.analyzer import Verdict
-from generator.compat.proof import disagreements
 from generator.compat.outcome import ReplayOutcome
+from generator.compat.proof import disagreements
+from generator.compat.verdict import Verdict, VerdictKind
 from generator.tls.registry import cipher_suite_name, group_name, signature_scheme_name, version_name
 
 
@@ -18,7 +18,8 @@ class Row:
     label: str              # "ECDSA P-384"
     verdict: Verdict
     outcome: ReplayOutcome | None = None
-    reference: bool = True  # replayed against the reference server (else: another OpenSSL)
+    reference: bool = True  # replayed against the library the analyzer models (else: another
+    #                         build of it, such as this machine's)
 
     @property
     def differences(self) -> tuple[str, ...]:
@@ -26,11 +27,17 @@ class Row:
 
 
 def verdict_json(verdict: Verdict) -> dict[str, Any]:
+    """"verdict" is ok, proceeds or fail; "ok" stays what it always was, the server answers
+    (so a "proceeds" verdict has "ok": true and says why the client may still refuse)."""
     if not verdict.ok:
-        return {"ok": False, "reason_code": verdict.reason_code, "reason": verdict.reason,
-                "alert": verdict.alert, "fixable": verdict.fixable,
+        return {"verdict": verdict.kind.value, "ok": False, "reason_code": verdict.reason_code,
+                "reason": verdict.reason, "alert": verdict.alert,
+                "after_server_hello": verdict.after_server_hello, "fixable": verdict.fixable,
                 "fields": list(verdict.fields)}
-    return {"ok": True, "version": version_name(verdict.version),
+    caveat = ({"caveat_code": verdict.caveat_code.value, "caveat": verdict.caveat}
+              if verdict.caveat_code else {})
+    return {"verdict": verdict.kind.value, **caveat, "ok": True,
+            "version": version_name(verdict.version),
             "version_code": verdict.version,
             "cipher_suite": verdict.cipher_suite,
             "cipher_suite_name": cipher_suite_name(verdict.cipher_suite),
@@ -44,10 +51,11 @@ def verdict_json(verdict: Verdict) -> dict[str, Any]:
 
 
 def outcome_json(outcome: ReplayOutcome, differences: Sequence[str]) -> dict[str, Any]:
-    return {"kind": outcome.kind, "ok": outcome.ok, "version": outcome.version,
+    return {"kind": outcome.kind.value, "ok": outcome.ok, "version": outcome.version,
             "cipher_suite": outcome.cipher_suite, "group": outcome.group,
             "signature_scheme": outcome.signature_scheme, "alert": outcome.alert,
             "alert_level": outcome.alert_level,
+            "leading_warnings": list(outcome.leading_warnings),
             "library_reason": outcome.library_reason, "description": outcome.describe(),
             "agrees": not differences, "disagreements": list(differences)}
 
@@ -64,16 +72,23 @@ def rows_json(rows: Sequence[Row]) -> dict[str, Any]:
 
 def conclusion(rows: Sequence[Row]) -> str:
     """One sentence a reader acts on: which key types work, or why none can."""
-    works = [r.verdict.key_type for r in rows if r.verdict.ok]
+    works = [r.verdict.key_type for r in rows if r.verdict.kind is VerdictKind.OK]
+    proceeds = [r.verdict.key_type for r in rows if r.verdict.kind is VerdictKind.PROCEEDS]
     failing = [r for r in rows if not r.verdict.ok]
-    if not failing:
+    if not failing and not proceeds:
         return "Every key type works."
-    if not works:
+    if not works and not proceeds:
         unfixable = [r for r in failing if not r.verdict.fixable]
         if unfixable and len(unfixable) == len(failing):
             return f"No key type works, and no certificate can fix it: {unfixable[0].verdict.reason}"
         return "No key type works."
-    return f"Works: {', '.join(works)}. Fails: {', '.join(r.verdict.key_type for r in failing)}."
+    parts = [f"Works: {', '.join(works)}." if works else "No key type surely works."]
+    if proceeds:
+        parts.append(f"The server proceeds, but the client may refuse the certificate: "
+                     f"{', '.join(proceeds)}.")
+    if failing:
+        parts.append(f"Fails: {', '.join(r.verdict.key_type for r in failing)}.")
+    return " ".join(parts)
 
 
 def rows_text(rows: Sequence[Row], colour: bool = False) -> str:
@@ -83,14 +98,15 @@ def rows_text(rows: Sequence[Row], colour: bool = False) -> str:
     lines = []
     for row in rows:
         verdict = row.verdict
-        mark = f"{green}ok  {reset}" if verdict.ok else f"{red}FAIL{reset}"
+        mark = {VerdictKind.OK: f"{green}ok  {reset}", VerdictKind.FAIL: f"{red}FAIL{reset}",
+                VerdictKind.PROCEEDS: f"{yellow}ok? {reset}"}[verdict.kind]
         lines.append(f"  {verdict.key_type:<{width}}  {mark}  {verdict.summary()}")
         if row.outcome is not None:
             if row.differences and row.reference:
                 lines.append(f"  {'':<{width}}  {yellow}!! replay disagrees: "
                              f"{'; '.join(row.differences)}{reset}")
             elif row.differences:
-                lines.append(f"  {'':<{width}}  {yellow}this machine's OpenSSL answers otherwise: "
+                lines.append(f"  {'':<{width}}  {yellow}this machine's library answers otherwise: "
                              f"{row.outcome.describe()}{reset}")
             else:
                 lines.append(f"  {'':<{width}}  {dim}replay: {row.outcome.describe()}{reset}")

@@ -64,7 +64,33 @@ def analyzer(stack_id: StackId) -> Callable[[ClientHello, KeyType], Verdict]:
     return importlib.import_module(f"{__name__}.{stack_id.value}.analyzer").analyze
 
 
-def replayer(stack_id: StackId) -> Replayer:
+def replayer(stack_id: StackId, variant: str | None = None) -> Replayer:
     """The stack's replayer (its package's `replay.replayer()`): loading the library may fail
-    with ReplayUnavailable, which says what to install."""
-    return importlib.import_module(f"{__name__}.{stack_id.value}.replay").replayer()
+    with ReplayUnavailable, which says what to install. `variant` picks another build of the
+    library where the stack offers one (`variants`), such as OpenSSL's "system"."""
+    module = importlib.import_module(f"{__name__}.{stack_id.value}.replay")
+    return module.replayer() if variant is None else module.replayer(variant)
+
+
+def variants(stack_id: StackId) -> tuple[str, ...]:
+    """The builds a stack can replay against, its reference first (its package's
+    `replay.VARIANTS`; a stack without one has only its reference)."""
+    module = importlib.import_module(f"{__name__}.{stack_id.value}.replay")
+    return tuple(getattr(module, "VARIANTS", ()))
+
+
+def parse_stacks(text: str) -> tuple[StackId, ...]:
+    """`--stack` text: "all", or ids separated by commas, in the order given."""
+    if text.strip() == "all":
+        return tuple(s.id for s in stacks())
+    chosen: list[StackId] = []
+    for word in (w.strip() for w in text.split(",")):
+        try:
+            stack_id = StackId(word)
+        except ValueError:
+            from generator.errors import UsageError
+            raise UsageError(f"unknown stack '{word}': choose from "
+                             f"{', '.join(s.id.value for s in stacks())} or all") from None
+        if stack_id not in chosen:
+            chosen.append(stack_id)
+    return tuple(chosen)

@@ -17,6 +17,10 @@ class OpenSSLBuild(enum.Enum):
     SYSTEM = "system"   # this machine's libssl, through Python's ssl module
 
 
+#: the builds `tlskb analyze --openssl` offers, the reference first
+VARIANTS = tuple(build.value for build in OpenSSLBuild)
+
+
 def _server(build: OpenSSLBuild) -> ModuleType:
     """The module that drives `build`, imported on first use (so commands that replay nothing
     never load an OpenSSL)."""
@@ -40,10 +44,11 @@ def _version(library: str) -> str:
     return words[1] if len(words) > 1 and words[0] == "OpenSSL" else library
 
 
-def replayer(build: OpenSSLBuild = OpenSSLBuild.PINNED) -> Replayer:
+def replayer(build: OpenSSLBuild | str = OpenSSLBuild.PINNED) -> Replayer:
     """The replayer for `build`; the pinned one checks that it really is the pinned library
     (pinned.py raises ReferenceMismatch otherwise). Only the pinned library is what the
     analyzer models; elsewhere a difference is a fact about that library, not an analyzer bug."""
+    build = OpenSSLBuild(build)
     server = _server(build)
     library = server.library_version()
     return Replayer(StackId.OPENSSL, library, _version(library), server.label(), server.replay,
