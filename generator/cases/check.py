@@ -18,6 +18,7 @@ import os
 import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,8 @@ from generator.cases.yamlpos import MAX_BYTES, Located, Problem, load, oversized
 from generator.compat.analyzer import analyze
 from generator.compat.keytypes import Catalogue, CatalogueError, catalogue
 from generator.compat.proof import disagreements
+from generator.compat.replay import Replayer, ReplayUnavailable
+from generator.stacks import DEFAULT, StackId, replayer, stacks
 from generator.errors import DecodeError, TlskbError, UsageError
 from generator.site.layout import RESERVED_IDS
 from generator.tls import decode_client_hello
@@ -83,6 +86,25 @@ def case_files(paths: Iterable[str | Path]) -> list[Path]:
         else:
             raise UsageError(f"{path}: no such file or directory")
     return files
+
+
+@cache
+def available_replayer(stack: StackId) -> Replayer | None:
+    """The stack's replayer, or None when its library or toolchain is missing here (then its
+    verdicts stay the analyzer's; `unavailable_stacks` says what to install)."""
+    try:
+        return replayer(stack)
+    except ReplayUnavailable as error:
+        _UNAVAILABLE[stack] = str(error)
+        return None
+
+
+_UNAVAILABLE: dict[StackId, str] = {}
+
+
+def unavailable_stacks() -> dict[StackId, str]:
+    """The stacks whose replays were skipped in this process, and why (what to install)."""
+    return dict(_UNAVAILABLE)
 
 
 def check_paths(paths: Iterable[str | Path], *, replay: bool = True,
@@ -202,6 +224,7 @@ class _Semantics:
         self.samples: list[model.Sample] = []
         self.results: list[model.SampleResult] = []
         self.replayed_against: str | None = None
+        self.replayed_by_stack: tuple = ()
 
     def problem(self, path: tuple, message: str, hint: str | None = None,
                 key: bool = False, where: tuple[int, int] | None = None) -> None:
@@ -218,6 +241,7 @@ class _Semantics:
             return self.problems  # the rest relies on the schema's shapes
         self._samples()
         self._outcomes(replay)
+        self._other_stacks(replay)
         self._fix()
         return self.problems
 
@@ -360,6 +384,36 @@ class _Semantics:
                                  f"change the claim to {'works' if verdict.ok else 'fails'}, or "
                                  "check the sample")
 
+    def _other_stacks(self, replay: bool) -> None:
+        """Every sample against every other stack too, each verdict proven by that stack's
+        library where it can be loaded here: the site shows them beside the claims (which are
+        the default stack's). A disagreement is a tlskb bug, as for the default stack."""
+        from generator.compat import replay as replayer
+        if not self.samples:
+            return
+        by_stack = []
+        for stack in stacks():
+            if stack.id is DEFAULT:
+                continue
+            server = available_replayer(stack.id) if replay else None
+            if server is not None:
+                by_stack.append((stack.id, server.label))
+            for index, sample in enumerate(self.samples):
+                for key_type in catalogue().key_types:
+                    verdict = analyze(sample.wire.hello, key_type, stack.id)
+                    outcome = (replayer.replay_memoized(sample.raw, key_type, stack.id)
+                               if server is not None else None)
+                    self.results.append(model.SampleResult(sample.id, key_type.id, verdict,
+                                                           outcome, stack.id))
+                    differences = disagreements(verdict, outcome) if outcome is not None else ()
+                    if differences:
+                        self.problem(("samples", index, "hex"), f"for sample '{sample.id}', "
+                                     f"the {stack.label} analyzer and {server.label} disagree "
+                                     f"about {key_type.id}: {'; '.join(differences)}",
+                                     "this is a tlskb bug: please report it with this case")
+        if self.replayed_against:
+            self.replayed_by_stack = ((DEFAULT, self.replayed_against), *by_stack)
+
     def _fix(self) -> None:
         fix = self.data["fix"]
         has_samples = bool(self.data.get("samples"))
@@ -384,4 +438,5 @@ class _Semantics:
 
     def case(self) -> model.Case:
         return model.case_from(self.data, self.source, catalogue().ids, tuple(self.samples),
-                               tuple(self.results), self.replayed_against)
+                               tuple(self.results), self.replayed_against,
+                               self.replayed_by_stack)

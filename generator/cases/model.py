@@ -8,6 +8,7 @@ from typing import Any
 
 from generator.compat.analyzer import Verdict
 from generator.compat.outcome import ReplayOutcome
+from generator.stacks import DEFAULT, StackId
 from generator.tls.records import WireClientHello
 
 
@@ -98,11 +99,13 @@ class Reference:
 
 @dataclass(frozen=True, slots=True)
 class SampleResult:
-    """What the analyzer said and the reference server did for one sample and one key type."""
+    """What a stack's analyzer said and its library did for one sample and one key type (the
+    default stack's results are what the case's claims are checked against)."""
     sample: str
     key_type: str
     verdict: Verdict
     replay: ReplayOutcome | None
+    stack: StackId = DEFAULT
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +125,9 @@ class Case:
     references: tuple[Reference, ...]
     tags: tuple[str, ...]
     results: tuple[SampleResult, ...] = ()
-    replayed_against: str | None = None  # the reference server's label, when replayed
+    replayed_against: str | None = None  # the default stack's library label, when replayed
+    #: every stack whose library the samples were replayed against, and its label
+    replayed_by_stack: tuple[tuple[StackId, str], ...] = ()
 
     @property
     def replayed(self) -> bool:
@@ -131,8 +136,11 @@ class Case:
     def outcome(self, key_type: str) -> Outcome:
         return next(o for o in self.outcomes if o.key_type == key_type)
 
-    def results_for(self, sample: str) -> tuple[SampleResult, ...]:
-        return tuple(r for r in self.results if r.sample == sample)
+    def results_for(self, sample: str, stack: StackId = DEFAULT) -> tuple[SampleResult, ...]:
+        return tuple(r for r in self.results if r.sample == sample and r.stack is stack)
+
+    def stack_results(self, stack: StackId) -> tuple[SampleResult, ...]:
+        return tuple(r for r in self.results if r.stack is stack)
 
 
 def outcome_from(key_type: str, raw: Any, has_samples: bool) -> Outcome:
@@ -144,7 +152,8 @@ def outcome_from(key_type: str, raw: Any, has_samples: bool) -> Outcome:
 
 def case_from(data: dict[str, Any], path: str, key_types: Sequence[str],
               samples: tuple[Sample, ...], results: tuple[SampleResult, ...],
-              replayed_against: str | None) -> Case:
+              replayed_against: str | None,
+              replayed_by_stack: tuple[tuple[StackId, str], ...] = ()) -> Case:
     """The case in schema-valid `data`, with an outcome for each of `key_types` (the
     catalogue's ids, which the schema made `data` give)."""
     status = data["status"]
@@ -168,6 +177,7 @@ def case_from(data: dict[str, Any], path: str, key_types: Sequence[str],
         tags=tuple(data["tags"]),
         results=results,
         replayed_against=replayed_against,
+        replayed_by_stack=replayed_by_stack,
     )
 
 

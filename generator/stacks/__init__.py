@@ -29,10 +29,6 @@ if TYPE_CHECKING:
 class StackId(enum.Enum):
     """The stacks of data/stacks.yaml, in its order."""
     OPENSSL = "openssl"
-    GNUTLS = "gnutls"
-    GO = "go"
-    RUSTLS = "rustls"
-    JSSE = "jsse"
 
 
 #: the stack every verdict is given for when none is named
