@@ -390,3 +390,33 @@ def test_a_catalogue_source_is_linked_only_to_a_whole_web_address(url):
     assert "href" not in item and "A source" in item
     assert _source_item(Source("s", "t", "https://e.org/a")) == \
         '<li><a href="https://e.org/a">t</a></li>'
+
+
+# -- server stacks (issue 11) ---------------------------------------------------------------------
+
+def test_every_stack_has_a_page_and_a_column(site):
+    """Each stack of generator/stacks/data/stacks.yaml gets a page listing its programs, a
+    column in the home page's stack table and in each replayed case's "By server stack" table,
+    whose cells say what that stack's replay of the case's samples proved (checked against a
+    replay made here, independently of the build)."""
+    from generator.compat.keytypes import catalogue
+    from generator.compat.replay import replay
+    from generator.stacks import stacks
+    from generator.tls import decode_client_hello
+    from support.corpus import load_corpus
+    home = (site / "index.html").read_text(encoding="utf-8")
+    page = (site / "cases" / "exchange-online-p384.html").read_text(encoding="utf-8")
+    table = re.search(r'<table class="tlskb-stacks">(.*?)</table>', page, re.DOTALL).group(1)
+    exchange = next(s for s in load_corpus() if "exchange" in s.name).data
+    rows = {re.search(r"<td>(.*?)</td>", row).group(1): re.findall(r'<td class="[^"]*"[^>]*>'
+                                                                   r"(.*?)</td>", row)
+            for row in re.findall(r"<tr><td>.*?</tr>", table)}
+    for column, stack in enumerate(stacks()):
+        stack_page = (site / "stacks" / f"{stack.id.value}.html").read_text(encoding="utf-8")
+        assert f"Which certificate key types work with {stack.label}?" in stack_page
+        assert all(f"<li>{program}</li>" in stack_page for program in stack.programs)
+        assert f'href="stacks/{stack.id.value}.html">{stack.label}</a>' in home
+        for key_type in catalogue().key_types:
+            outcome = replay(decode_client_hello(exchange).raw, key_type, stack.id)
+            cell = rows[key_type.label][column]
+            assert cell.startswith("✗") != outcome.ok, (stack.id, key_type.id, cell)

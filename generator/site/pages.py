@@ -20,6 +20,8 @@ from generator.cases.model import Case, Outcome
 from generator.compat.keytypes import AcmeClient, Catalogue, KeyType
 from generator.stacks.openssl.facts import VersionedFact
 from generator.site.fragments import Fragments, GeneratedPage
+from generator.site.stackpages import case_stack_table, depends_on_stack
+from generator.stacks import DEFAULT
 from generator.site.safe import (code_block, inline_prose, plain, prose, web_address,
                                  without_controls)
 from generator.site.tree_html import decisive_keys, tree_html
@@ -121,7 +123,7 @@ def _key_type_rows(case: Case, catalogue: Catalogue, link: Link) -> str:
     first_sample = case.samples[0].id if case.samples else None
     for key_type in catalogue.key_types:
         outcome = case.outcome(key_type.id)
-        proof = next((r for r in case.results
+        proof = next((r for r in case.stack_results(DEFAULT)
                       if r.key_type == key_type.id and r.sample == first_sample), None)
         if outcome.basis == "replayed" and proof is not None:
             why = plain(proof.verdict.summary())
@@ -298,8 +300,8 @@ def _environment(case: Case, link: Link) -> str:
 
 def case_page(case: Case, catalogue: Catalogue, link: Link) -> GeneratedPage:
     f = Fragments()
-    ids = {"symptoms", "environment", "cause", "key-types", "the-clienthello", "fix",
-           "references"}   # the h2 below
+    ids = {"symptoms", "environment", "cause", "key-types", "by-server-stack",
+           "the-clienthello", "fix", "references"}   # the h2 below
     title_id = _heading_id(without_controls(case.title), ids)
     body = [front_matter(title=case.title, description=case.summary.split(". ")[0],
                          tags=list(case.tags), search={"boost": 4}),
@@ -310,6 +312,8 @@ def case_page(case: Case, catalogue: Catalogue, link: Link) -> GeneratedPage:
             "## Environment\n", f.block(_environment(case, link)),
             "## Cause\n", f.block(f'<div class="tlskb-prose">{prose(case.cause)}</div>'),
             "## Key types\n", f.block(_key_type_rows(case, catalogue, link))]
+    if case.samples:
+        body += ["## By server stack\n", f.block(case_stack_table(case, catalogue, link))]
     if case.samples:
         body.append("## The ClientHello\n")
         body.append("Decoded as tshark would; the fields that decide a failing verdict are "
@@ -393,6 +397,10 @@ def recommendation(cases: Sequence[Case], catalogue: Catalogue, link: Link,
             f"<li><strong>{plain(k.label)}</strong> fails in {len(failures[k.id])} of "
             f'{len(cases)} cases (<a href="{link(f"key-types/{k.id}.md")}">which</a>)</li>'
             for k in ranked) + "</ul>")
+    depends = depends_on_stack(cases, catalogue)
+    if depends:
+        parts.append(f'<p>{plain(depends)} (<a href="{link("stacks/index.md")}">by stack</a>)'
+                     "</p>")
     return ('!!! tip "What to request, by the numbers"\n'
             + _indent(f.block("\n".join(parts))) + "\n")
 
@@ -437,8 +445,8 @@ def key_type_page(key_type: KeyType, catalogue: Catalogue, cases: Sequence[Case]
     case_rows = []
     for case in cases:
         outcome = case.outcome(key_type.id)
-        reason = next((r.verdict.reason or r.verdict.summary() for r in case.results
-                       if r.key_type == key_type.id), None)
+        reason = next((r.verdict.reason or r.verdict.summary()
+                       for r in case.stack_results(DEFAULT) if r.key_type == key_type.id), None)
         why = plain(reason) if reason else (inline_prose(outcome.note) if outcome.note else "")
         case_rows.append(f'<tr><td><a href="{link(f"cases/{case.id}.md")}">{plain(case.title)}'
                          f"</a></td><td>{outcome_cell(outcome)}</td><td>{why}</td></tr>")

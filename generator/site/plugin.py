@@ -24,10 +24,11 @@ from generator.compat.keytypes import catalogue
 from generator.stacks.openssl.facts import VERSIONED
 from generator.errors import TlskbError
 from generator.printable import printable_line
-from generator.site import pages
+from generator.site import pages, stackpages
 from generator.site.fragments import Fragment, FragmentError, Fragments, insert, insert_in_toc
 from generator.site.layout import RESERVED_IDS
 from generator.site.safe import plain
+from generator.stacks import stacks
 
 log = get_plugin_logger("tlskb")
 
@@ -44,7 +45,9 @@ ASSETS = Path(__file__).resolve().parent / "assets"
 MATRIX_MARKER = "<!-- tlskb:matrix -->"
 RECOMMENDATION_MARKER = "<!-- tlskb:recommendation -->"
 REFERENCE_SERVER_MARKER = "<!-- tlskb:reference-server -->"
+STACKS_MARKER = "<!-- tlskb:stacks -->"
 CATALOGUE_PATH = "generator/compat/data/catalogue.yaml"
+STACKS_PATH = "generator/stacks/data/stacks.yaml"
 
 
 def _stale_tags_allowed(config, tags: tuple[str, ...]) -> str | None:
@@ -116,6 +119,7 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
                                    for k in catalog.key_types],
             "acme-clients/index.md": [{plain(c.name): f"acme-clients/{c.id}.md"}
                                       for c in catalog.clients],
+            "stacks/index.md": [{plain(s.label): f"stacks/{s.id.value}.md"} for s in stacks()],
         }
         expanded = []
         for item in nav:
@@ -134,10 +138,12 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
             "cases/index.md": lambda link: pages.cases_index(self.cases, link),
             "key-types/index.md": lambda link: pages.key_types_index(catalog, self.cases, link),
             "acme-clients/index.md": lambda link: pages.clients_index(catalog, link),
+            "stacks/index.md": stackpages.stacks_index,
         }
         self.sources = {"cases/index.md": self.config.cases_dir,
                         "key-types/index.md": CATALOGUE_PATH,
-                        "acme-clients/index.md": CATALOGUE_PATH}
+                        "acme-clients/index.md": CATALOGUE_PATH,
+                        "stacks/index.md": STACKS_PATH}
 
         def plan(src: str, render, source: str) -> None:
             # check refuses ids that name another page (pages.RESERVED_IDS); should one get
@@ -160,6 +166,10 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
             plan(f"acme-clients/{client.id}.md",
                  lambda link, c=client: pages.client_page(c, catalog, self.cases, link),
                  CATALOGUE_PATH)
+        for stack in stacks():
+            plan(f"stacks/{stack.id.value}.md",
+                 lambda link, s=stack: stackpages.stack_page(s, catalog, self.cases, link),
+                 STACKS_PATH)
         for src in planned:
             if files.get_file_from_path(src) is not None:
                 raise _failure(f"tlskb: {config.docs_dir}/{src} exists, but tlskb generates "
@@ -193,6 +203,10 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
             server = next((c.replayed_against for c in self.cases if c.replayed_against), None)
             markdown = markdown.replace(REFERENCE_SERVER_MARKER, fragments.block(
                 pages.reference_server_html(server, VERSIONED)))
+        if STACKS_MARKER in markdown:
+            markdown = markdown.replace(STACKS_MARKER, fragments.block(
+                stackpages.stack_summary_html(self.cases, catalogue(),
+                                              self._linker(files, page.file.src_uri))))
         if MATRIX_MARKER in markdown or RECOMMENDATION_MARKER in markdown:
             link = self._linker(files, page.file.src_uri)
             markdown = markdown.replace(MATRIX_MARKER, fragments.block(
