@@ -34,6 +34,11 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.register_profile("slow", max_examples=5000, deadline=None, print_blob=True,
                               suppress_health_check=[HealthCheck.too_slow])
     settings.load_profile("slow" if config.getoption("--slow") else "default")
+    # replays remembered on disk (compat/replaycache.py) go to a directory of this run's own,
+    # never the user's cache: every run replays against the libraries it has
+    import os
+    import tempfile
+    os.environ["TLSKB_CACHE_DIR"] = tempfile.mkdtemp(prefix="tlskb-test-cache-")
 
 
 def require_tool(name: str, package: str | None = None) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from generator.compat.keytypes import KeyType
@@ -37,8 +37,9 @@ class ReplayUnavailable(TlskbError):
     """The library a replay needs cannot be loaded."""
 
 
+@cache
 def replayer(stack: StackId = DEFAULT) -> Replayer:
-    """The reference replayer of `stack`."""
+    """The reference replayer of `stack` (loaded once per process)."""
     from generator.stacks import replayer as stack_replayer
     return stack_replayer(stack)
 
@@ -56,7 +57,15 @@ def replay(raw: bytes, key_type: KeyType, stack: StackId = DEFAULT) -> ReplayOut
 
 @lru_cache(maxsize=16384)
 def replay_memoized(raw: bytes, key_type: KeyType, stack: StackId = DEFAULT) -> ReplayOutcome:
-    """`replay`, remembered for the life of the process: cases that quote the same client's
-    ClientHello (a site has many) cost one handshake per key type. A reference replay depends
-    only on the ClientHello, the key type and the stack, never on random values."""
-    return replay(raw, key_type, stack)
+    """`replay`, remembered for the life of the process and on disk (compat/replaycache.py):
+    cases that quote the same client's ClientHello (a site has many) cost one handshake per
+    key type and stack, and a warm build none. A reference replay depends only on the
+    ClientHello, the key type and the stack's library, never on random values."""
+    from generator.compat import replaycache
+    server = replayer(stack)
+    key = replaycache.cache_key(raw, key_type, stack.value, server.library)
+    outcome = replaycache.load(key)
+    if outcome is None:
+        outcome = server.replay(raw, key_type)
+        replaycache.store(key, outcome)
+    return outcome
