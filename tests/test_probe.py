@@ -136,6 +136,9 @@ def test_the_blog_posts_failure_end_to_end_with_postfix(tmp_path):
     assert "case exchange-online-p384" in done.stdout
     # Postfix answers every recorded client as the reference server with P-384 would
     assert "Every answer is what the reference server gives with: ECDSA P-384." in done.stdout
+    # ... and the stacks tlskb knows that behave like Postfix's OpenSSL include OpenSSL
+    behaves = next(line for line in done.stdout.splitlines() if line.startswith("With ECDSA"))
+    assert behaves.startswith("With ECDSA P-384, every answer is what OpenSSL")
     assert "no shared cipher" in logged and "lost connection after STARTTLS" in logged
     # smtpd_tls_loglevel = 3 dumps what Postfix read: tlskb decodes that log to exactly the
     # ClientHellos the probe sent, one stream per connection

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.compat.analyzer import Verdict, analyze
-from generator.compat.keytypes import Catalogue
+from generator.compat.keytypes import Catalogue, KeyType
 from generator.compat.replay import reference_label
 from generator.compat.report import verdict_json
 from generator.ingest.packets import endpoint
@@ -16,6 +16,7 @@ from generator.net.capture import CapturedHello, ConnectionProblem, utc_stamp
 from generator.net.answer import ProbeResult
 from generator.net.store import shown_server_name
 from generator.printable import printable_line
+from generator.stacks import Stack, stacks
 from generator.tls.fingerprint import Fingerprints
 from generator.tls.jsonview import client_hello_json
 from generator.tls.records import decode_client_hello
@@ -97,6 +98,37 @@ def findings(results: Sequence[ProbeResult], catalogue: Catalogue) -> list[Probe
     return [ProbeFinding(r, tuple(verdicts_for(decode_client_hello(r.sample.raw).hello,
                                                catalogue)))
             for r in results]
+
+
+def stack_matches(found: Sequence[ProbeFinding], key_type: KeyType
+                  ) -> list[tuple[Stack, int, tuple[ProbeFinding, ...]]]:
+    """For each server stack holding a `key_type` certificate: how many answered probes its
+    analyzer predicts wrongly (whether a ServerHello comes), fewest first — which library the
+    live server behaves like."""
+    answered = [f for f in found if f.result.answered]
+    ranked = []
+    for stack in stacks():
+        wrong = tuple(f for f in answered
+                      if analyze(decode_client_hello(f.result.sample.raw).hello, key_type,
+                                 stack.id).ok != f.result.ok)
+        ranked.append((stack, len(answered), wrong))
+    return sorted(ranked, key=lambda entry: len(entry[2]))
+
+
+def stack_text(found: Sequence[ProbeFinding], key_type: KeyType) -> str | None:
+    """One line: the stacks whose analyzer predicts every answer, or the closest ones."""
+    ranked = stack_matches(found, key_type)
+    if not ranked or not ranked[0][1]:
+        return None
+    exact = [stack.label for stack, _, wrong in ranked if not wrong]
+    others = "; ".join(f"{stack.label}: {len(wrong)} of {total} differ"
+                       for stack, total, wrong in ranked if wrong)
+    if exact:
+        return (f"With {key_type.label}, every answer is what {', '.join(exact)} would give"
+                + (f" ({others})." if others else "."))
+    stack, total, wrong = ranked[0]
+    return (f"With {key_type.label}, no stack tlskb knows predicts every answer; closest: "
+            f"{others}.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +219,10 @@ def probe_text(target: str, found: Sequence[ProbeFinding], catalogue: Catalogue,
                      f"{len(best.mismatches)} client(s) ({others}): the server's configuration "
                      "(versions, suites, groups) differs from the reference server's there.")
     key_type = certificate or (exact[0] if len(exact) == 1 else None)
+    if key_type is not None:
+        behaves = stack_text(found, catalogue.key_type(key_type))
+        if behaves:
+            lines.append(behaves)
     broken = [f for f in found if not f.result.ok]
     if broken:
         lines.append(f"Would break: {len(broken)} of {len(found)} clients.")
