@@ -88,6 +88,11 @@ def case_files(paths: Iterable[str | Path]) -> list[Path]:
     return files
 
 
+def _answer(outcome) -> tuple:
+    """What decides a verdict in an outcome (not the library's wording)."""
+    return (outcome.kind, outcome.version, outcome.cipher_suite, outcome.group, outcome.alert)
+
+
 @cache
 def available_replayer(stack: StackId) -> Replayer | None:
     """The stack's replayer, or None when its library or toolchain is missing here (then its
@@ -225,6 +230,7 @@ class _Semantics:
         self.results: list[model.SampleResult] = []
         self.replayed_against: str | None = None
         self.replayed_by_stack: tuple = ()
+        self.placeholder_effects: tuple[str, ...] = ()
 
     def problem(self, path: tuple, message: str, hint: str | None = None,
                 key: bool = False, where: tuple[int, int] | None = None) -> None:
@@ -413,6 +419,32 @@ class _Semantics:
                                      "this is a tlskb bug: please report it with this case")
         if self.replayed_against:
             self.replayed_by_stack = ((DEFAULT, self.replayed_against), *by_stack)
+        if replay:
+            self._placeholder_effects()
+
+    def _placeholder_effects(self) -> None:
+        """Samples with placeholder bytes are also replayed with those bytes changed (and a
+        placeholder ticket emptied), against every stack that loads here: a stack whose answer
+        moves is named, since its verdict rests on bytes nobody recorded."""
+        from generator.compat import replay as replayer
+        from generator.compat.placeholders import Span, variants
+        effects = []
+        for sample in self.samples:
+            spans = [Span(p.offset, p.length, p.field) for p in sample.provenance.placeholders]
+            changed = variants(sample.raw, spans)
+            for stack in stacks():
+                if available_replayer(stack.id) is None:
+                    continue
+                for key_type in catalogue().key_types:
+                    original = replayer.replay_memoized(sample.raw, key_type, stack.id)
+                    for variant in changed:
+                        other = replayer.replay_memoized(variant.raw, key_type, stack.id)
+                        if _answer(other) != _answer(original):
+                            effects.append(f"{stack.label}, {key_type.id}, sample "
+                                           f"'{sample.id}' with {variant.description}: "
+                                           f"{other.describe()} instead of "
+                                           f"{original.describe()}")
+        self.placeholder_effects = tuple(effects)
 
     def _fix(self) -> None:
         fix = self.data["fix"]
@@ -439,4 +471,4 @@ class _Semantics:
     def case(self) -> model.Case:
         return model.case_from(self.data, self.source, catalogue().ids, tuple(self.samples),
                                tuple(self.results), self.replayed_against,
-                               self.replayed_by_stack)
+                               self.replayed_by_stack, self.placeholder_effects)

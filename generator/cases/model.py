@@ -128,6 +128,8 @@ class Case:
     replayed_against: str | None = None  # the default stack's library label, when replayed
     #: every stack whose library the samples were replayed against, and its label
     replayed_by_stack: tuple[tuple[StackId, str], ...] = ()
+    #: answers that change when a sample's placeholder bytes do (stack, key type, how)
+    placeholder_effects: tuple[str, ...] = ()
 
     @property
     def replayed(self) -> bool:
@@ -153,7 +155,8 @@ def outcome_from(key_type: str, raw: Any, has_samples: bool) -> Outcome:
 def case_from(data: dict[str, Any], path: str, key_types: Sequence[str],
               samples: tuple[Sample, ...], results: tuple[SampleResult, ...],
               replayed_against: str | None,
-              replayed_by_stack: tuple[tuple[StackId, str], ...] = ()) -> Case:
+              replayed_by_stack: tuple[tuple[StackId, str], ...] = (),
+              placeholder_effects: tuple[str, ...] = ()) -> Case:
     """The case in schema-valid `data`, with an outcome for each of `key_types` (the
     catalogue's ids, which the schema made `data` give)."""
     status = data["status"]
@@ -178,6 +181,7 @@ def case_from(data: dict[str, Any], path: str, key_types: Sequence[str],
         results=results,
         replayed_against=replayed_against,
         replayed_by_stack=replayed_by_stack,
+        placeholder_effects=placeholder_effects,
     )
 
 

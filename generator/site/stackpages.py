@@ -68,6 +68,12 @@ def case_stack_table(case: Case, catalogue: Catalogue, link) -> str:
              "client did not offer the certificate's curve or signature, and the client may "
              "still refuse it.</p>")
     footer = f"<p>Replayed against: {proven}.</p>" if proven else ""
+    if any(s.provenance.placeholders for s in case.samples):
+        effects = "".join(f"<li>{plain(e)}</li>" for e in case.placeholder_effects)
+        footer += ("<p>The sample holds placeholder bytes (see its provenance); it was also "
+                   "replayed with them changed. "
+                   + (f"These answers move with them, so they are not evidence:</p><ul>{effects}"
+                      "</ul>" if effects else "No stack's answer changes with them.</p>"))
     return intro + _table("tlskb-stacks", headers, rows) + footer
 
 
