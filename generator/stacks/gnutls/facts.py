@@ -102,3 +102,21 @@ PRE_SHARED_KEY = 41
 ALERT_HANDSHAKE_FAILURE, ALERT_ILLEGAL_PARAMETER, ALERT_DECODE_ERROR = 40, 47, 50
 ALERT_PROTOCOL_VERSION, ALERT_INAPPROPRIATE_FALLBACK = 70, 86
 ALERT_MISSING_EXTENSION, ALERT_UNSUPPORTED_EXTENSION = 109, 110
+
+#: Known limits of the analyzer (each documented, none met by the corpus or the generated
+#: hellos): the 256-suite cap (MAX_SUITES) counts only suites GnuTLS recognises, and the
+#: analyzer does not list the recognised-but-disabled ones, so a hello with more than 256
+#: recognised suites before a usable one is predicted wrongly; likewise the 128-scheme cap
+#: (MAX_SCHEMES). The DHE group is not compared (the ServerKeyExchange carries a prime; the
+#: verdict's group is None, as for OpenSSL). The HelloRetryRequest is decided after the suite
+#: and the certificate's signature scheme (the key_share pass runs after
+#: _gnutls_server_select_suite()), so an HRR verdict already accounts for the certificate;
+#: the second ClientHello is not replayed.
+#: Where GnuTLS differs from OpenSSL 3.5.6 pinned (observed, GnuTLS 3.7.9): TLS <= 1.2 ECDSA
+#: schemes are hash-only and the certificate's curve is never compared with supported_groups
+#: (Exchange Online 2019 × ec384 proceeds, signing ecdsa_secp256r1_sha256 with the P-384 key);
+#: without supported_groups P-256 is assumed; TLS_RSA_* needs no signature scheme; a TLS 1.3
+#: key share counts only for the client's first supported group (else HelloRetryRequest); no
+#: signature_algorithms in TLS 1.3 gives handshake_failure, not missing_extension; legacy
+#: SSL 3.0 is refused before supported_versions is read; a non-empty renegotiation_info fails
+#: only after the suite is chosen (and never before a HelloRetryRequest).
