@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 class StackId(enum.Enum):
     """The stacks of data/stacks.yaml, in its order."""
     OPENSSL = "openssl"
+    GNUTLS = "gnutls"
 
 
 #: the stack every verdict is given for when none is named
