@@ -66,3 +66,18 @@ ISSUER_SCHEME = {"rsa": 0x0401, "ecdsa": 0x0503, "ed25519": 0x0807}
 #: Alerts rustls sends (RFC 8446 §6.2).
 ALERT_HANDSHAKE_FAILURE, ALERT_ILLEGAL_PARAMETER = 40, 47
 ALERT_DECODE_ERROR, ALERT_PROTOCOL_VERSION = 50, 70
+
+#: How rustls fails, by stage (observed, rustls 0.23.45): before its ServerHello with a fatal
+#: alert; in TLS 1.2 with NO bytes at all when the key cannot sign with an offered scheme
+#: ("incompatible signing key": the flight is written only after signing); in TLS 1.3 with an
+#: encrypted handshake_failure after ServerHello, EncryptedExtensions and Certificate.
+#:
+#: Known limit: rustls decides a HelloRetryRequest (no key share for the client's first usable
+#: group) before it looks at the signature schemes, so an HRR verdict says nothing yet about
+#: the certificate; tlskb, as for OpenSSL, treats the HRR as the answer and sends no second
+#: ClientHello.
+#:
+#: Stalwart mail server (the flagship program) differs: ring provider (no P-521 key can be
+#: loaded, no X25519MLKEM768), ignore_client_order = true (the server's suite order), one
+#: certificate per SNI name. Its certificate verdicts equal these for every key type but
+#: ec521, which it cannot serve at all.
