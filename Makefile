@@ -13,13 +13,14 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # --only-binary: the reference server is the OpenSSL inside cryptography's wheel; a source
-# build would link this machine's libssl instead (tlskb refuses that at run time too)
+# build would link this machine's libssl instead (tlskb refuses that at run time too); rtls's
+# wheel carries rustls 0.23.45 + aws-lc-rs prebuilt, its sdist would need cargo
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet --only-binary=cryptography -e .
+	$(BIN)/pip install --quiet --only-binary=cryptography,rtls -e .
 	touch $@
 
 $(TSTAMP): $(STAMP)
-	$(BIN)/pip install --quiet --only-binary=cryptography -e '.[test]'
+	$(BIN)/pip install --quiet --only-binary=cryptography,rtls -e '.[test]'
 	touch $@
 
 # the tlskb plugin checks every case first: an invalid case fails the build

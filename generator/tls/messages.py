@@ -55,6 +55,9 @@ class ClientHello(_WithExtensions):
     `extensions_present` is False when the message ends after compression_methods, which
     RFC 5246 §7.4.1.2 allows ("the presence of extensions can be detected by determining whether
     there are bytes following the compression_methods"); such a hello has no extensions at all.
+    `sslv2_format` is True for the equivalent of an SSL 2.0-format CLIENT-HELLO
+    (SSLv2ClientHello.as_client_hello): the same fields, but a server that reads only TLS
+    records refuses the bytes before it sees them. Not part of equality: the hello is the same.
     """
     legacy_version: int
     random: bytes
@@ -63,6 +66,7 @@ class ClientHello(_WithExtensions):
     compression_methods: tuple[int, ...]
     extensions: tuple[ext.Extension, ...] = ()
     extensions_present: bool = True
+    sslv2_format: bool = field(default=False, compare=False)
 
     # -- convenient views of the extensions the analyzer and fingerprints use --------------------
     @property
@@ -236,7 +240,7 @@ class SSLv2ClientHello:
         right-aligned in a zero-padded random, null compression, no extensions."""
         random = bytes(32 - len(self.challenge)) + self.challenge
         return ClientHello(self.version, random, self.session_id, self.tls_cipher_suites, (0,), (),
-                           False)
+                           False, sslv2_format=True)
 
     @classmethod
     def parse(cls, r: Reader) -> "SSLv2ClientHello":
