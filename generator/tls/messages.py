@@ -63,6 +63,9 @@ class ClientHello(_WithExtensions):
     compression_methods: tuple[int, ...]
     extensions: tuple[ext.Extension, ...] = ()
     extensions_present: bool = True
+    #: True when the hello came in the SSL 2.0-compatible format (SSLv2ClientHello
+    #: .as_client_hello): a stack that refuses that record format refuses it whatever it offers
+    sslv2_format: bool = False
 
     # -- convenient views of the extensions the analyzer and fingerprints use --------------------
     @property
@@ -236,7 +239,7 @@ class SSLv2ClientHello:
         right-aligned in a zero-padded random, null compression, no extensions."""
         random = bytes(32 - len(self.challenge)) + self.challenge
         return ClientHello(self.version, random, self.session_id, self.tls_cipher_suites, (0,), (),
-                           False)
+                           False, sslv2_format=True)
 
     @classmethod
     def parse(cls, r: Reader) -> "SSLv2ClientHello":
