@@ -30,6 +30,7 @@ class StackId(enum.Enum):
     """The stacks of data/stacks.yaml, in its order."""
     OPENSSL = "openssl"
     GNUTLS = "gnutls"
+    GO = "go"
     RUSTLS = "rustls"
 
 

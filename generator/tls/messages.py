@@ -66,6 +66,8 @@ class ClientHello(_WithExtensions):
     compression_methods: tuple[int, ...]
     extensions: tuple[ext.Extension, ...] = ()
     extensions_present: bool = True
+    #: True when the hello came in the SSL 2.0-compatible format (SSLv2ClientHello
+    #: .as_client_hello): a stack that reads TLS records only refuses it whatever it offers
     sslv2_format: bool = field(default=False, compare=False)
 
     # -- convenient views of the extensions the analyzer and fingerprints use --------------------
