@@ -63,6 +63,9 @@ class ClientHello(_WithExtensions):
     compression_methods: tuple[int, ...]
     extensions: tuple[ext.Extension, ...] = ()
     extensions_present: bool = True
+    #: True when the client sent an SSL 2.0 CLIENT-HELLO (RFC 5246 E.2) that this message stands
+    #: for (SSLv2ClientHello.as_client_hello): some servers refuse that format outright (JSSE)
+    sslv2_format: bool = False
 
     # -- convenient views of the extensions the analyzer and fingerprints use --------------------
     @property
@@ -236,7 +239,7 @@ class SSLv2ClientHello:
         right-aligned in a zero-padded random, null compression, no extensions."""
         random = bytes(32 - len(self.challenge)) + self.challenge
         return ClientHello(self.version, random, self.session_id, self.tls_cipher_suites, (0,), (),
-                           False)
+                           False, True)
 
     @classmethod
     def parse(cls, r: Reader) -> "SSLv2ClientHello":
