@@ -131,12 +131,27 @@ def _check_signature_algorithms(hello: ClientHello, version: int) -> None:
 
 
 def _client_groups(hello: ClientHello) -> list[int] | None:
-    """clientRequestedNamedGroups: the client's supported_groups the server knows, in the
-    client's order; None without the extension."""
+    """clientRequestedNamedGroups: the client's supported_groups JSSE knows (enabled or not),
+    in the client's order; None without the extension (SupportedGroupsExtension)."""
     groups = hello.supported_groups
     if groups is None:
         return None
-    return [g for g in groups if g in facts.GROUP_CODES]
+    return [g for g in groups if g in facts.KNOWN_GROUPS]
+
+
+def _check_tls13_extensions(hello: ClientHello) -> None:
+    """Without a pre_shared_key, TLS 1.3 needs supported_groups and signature_algorithms, and
+    key_share with supported_groups (RFC 8446 §9.2; ClientHello / KeyShareExtension absence
+    handlers)."""
+    if hello.supported_groups is None:
+        raise _Stop("missing_supported_groups",
+                    "TLS 1.3 without a pre-shared key needs supported_groups, and the client "
+                    "sent none (RFC 8446 §9.2)", ALERT_MISSING_EXTENSION, ("supported_groups",),
+                    False)
+    if hello.typed(ext.KeyShare) is None:
+        raise _Stop("missing_key_share",
+                    "TLS 1.3 needs key_share alongside supported_groups, and the client sent "
+                    "none (RFC 8446 §9.2)", ALERT_MISSING_EXTENSION, ("key_share",), False)
 
 
 def _tls13_suite(hello: ClientHello) -> int:
@@ -161,9 +176,9 @@ def _tls13_key_share(hello: ClientHello) -> int | None:
 
 
 def _hello_retry_group(hello: ClientHello) -> int:
-    groups = _client_groups(hello)
-    if groups:
-        return groups[0]
+    for group in _client_groups(hello) or ():
+        if group in facts.GROUP_CODES:
+            return group
     what = ("supported_groups is absent" if hello.supported_groups is None else
             f"supported_groups lists {_names(hello.supported_groups, group_name)}, none of "
             "which the server knows")
@@ -174,10 +189,11 @@ def _hello_retry_group(hello: ClientHello) -> int:
 
 
 def _ecdhe_group(hello: ClientHello) -> int | None:
-    """TLS 1.2 ECDHE group: the client's first EC or XDH group the server knows, or the
-    server's first (x25519) when the client sends no supported_groups (ECDHKeyExchange)."""
+    """TLS 1.2 ECDHE group: the client's first EC or XDH group the server enables, or the
+    server's first (x25519) when the client lists no group JSSE knows (ECDHKeyExchange.
+    ECDHEPossessionGenerator)."""
     groups = _client_groups(hello)
-    if groups is None:
+    if not groups:
         return facts.GROUP_CODES_ECDHE[0]
     for group in groups:
         if group in facts.GROUP_CODES_ECDHE:
@@ -334,13 +350,16 @@ def analyze(hello: ClientHello, key_type: KeyType) -> Verdict:
                             "(RFC 8446 §4.2.3)", ALERT_MISSING_EXTENSION,
                             ("signature_algorithms",), False)
             share = _tls13_key_share(hello)
-            if share is None:
+            if share is None and hello.typed(ext.KeyShare) is not None:
+                # a HelloRetryRequest is decided as the extensions load, before the signature
+                # schemes are weighed (T13ClientHelloConsumer.goHelloRetryRequest)
                 suite = _tls13_suite(hello)
                 group = _hello_retry_group(hello)
                 return Verdict(key_type.id, True, TLS13, suite,
                                tuple(s for s in facts.TLS13_SUITES if s in hello.cipher_suites),
                                group, None, True)
             _check_signature_algorithms(hello, version)
+            _check_tls13_extensions(hello)
             suite = _tls13_suite(hello)
             _check_tls13_certificate(hello, key_type)
             scheme = _signature_scheme(hello, key_type, version)

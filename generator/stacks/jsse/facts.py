@@ -120,6 +120,10 @@ SUITE_KEY_EXCHANGE = {code: ("ecdhe" if name.startswith("TLS_ECDHE_") else "dhe"
 #: NAMED_GROUPS as code points; the EC and XDH ones serve ECDHE in TLS 1.2.
 GROUP_CODES = (0x001D, 0x0017, 0x0018, 0x0019, 0x001E, 0x0100, 0x0101, 0x0102, 0x0103, 0x0104)
 GROUP_CODES_ECDHE = GROUP_CODES[:5]
+#: Every group JSSE knows by code (NamedGroup.java), enabled or not: the client's
+#: supported_groups, less unknown codes, is what it reasons with (clientRequestedNamedGroups).
+KNOWN_GROUPS = frozenset(range(0x0001, 0x001A)) | {0x001D, 0x001E, 0x0100, 0x0101, 0x0102,
+                                                   0x0103, 0x0104, 0xFF01, 0xFF02}
 
 #: SignatureScheme -> the key algorithm it signs with (SignatureScheme.java's enum).
 SCHEME_KEY = {
