@@ -162,7 +162,6 @@ class Helper:
         classes = compiled()
         properties = [f"-D{key}={value}" for key, value in facts.SYSTEM_PROPERTIES.items()]
         return [self.java or _tool("java"), "-Xss4m", "-XX:+UseSerialGC", "-Xmx512m",
-                "-XX:TieredStopAtLevel=1",
                 f"-Djava.security.properties={classes / 'security.properties'}",
                 "-Djavax.net.debug=",   # JSSE's log -> java.util.logging, read in-process
                 *properties, "-cp", str(classes), MAIN_CLASS]
