@@ -32,6 +32,7 @@ class StackId(enum.Enum):
     GNUTLS = "gnutls"
     GO = "go"
     RUSTLS = "rustls"
+    JSSE = "jsse"
 
 
 #: the stack every verdict is given for when none is named
