@@ -155,10 +155,12 @@ def cmd_analyze(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     parts.append(f"{stack(stack_id).label} ({stack(stack_id).library}):")
                 parts.append(rows_text(rows, colour))
             chunks.append("\n".join(parts))
-        for stack_id, server in servers.items():
-            chunks.append(f"Replayed against {server.label}."
-                          + ("" if server.is_reference else
-                             f" The verdicts model {stack(stack_id).library}."))
+        proofs = [f"Replayed against {server.label}."
+                  + ("" if server.is_reference else
+                     f" The verdicts model {stack(stack_id).library}.")
+                  for stack_id, server in servers.items()]
+        if proofs:
+            chunks.append("\n".join(proofs))
         out.write("\n\n".join(chunks) + "\n")
     status = EXIT_OK
     for stack_id, count in differing.items():
