@@ -191,13 +191,15 @@ def _stack_json(stack_id, rows, server) -> dict[str, Any]:
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from generator.cases.check import check_paths
+    from generator.cases.check import check_paths, skipped_replays
 
     progress = progress_printer(err, lambda done, total, current: printable_line(
         f"checking {done + 1}/{total}: {current} (decoding, analyzing, replaying)"))
     report = check_paths(args.paths or ["cases"], progress=progress)
     for problem in report.problems:
         out.write(f"{problem}\n")
+    for note in skipped_replays():
+        print(printable_line(f"tlskb: note: {note}"), file=err)
     if not report.catalogue_ok:
         print(f"tlskb: {len(report.problems)} problem(s) in the key-type catalogue; no case was "
               "checked", file=err)

@@ -105,11 +105,32 @@ def available_replayer(stack: StackId) -> Replayer | None:
 
 
 _UNAVAILABLE: dict[StackId, str] = {}
+_NO_REPLAY_KEY: dict[str, str] = {}
 
 
 def unavailable_stacks() -> dict[StackId, str]:
     """The stacks whose replays were skipped in this process, and why (what to install)."""
     return dict(_UNAVAILABLE)
+
+
+def skipped_replays() -> list[str]:
+    """Every replay this process left to the analyzer, and why: a stack whose library does not
+    load here, a key type without its committed replay key."""
+    return ([f"replays against {stack.value} skipped: {why}" for stack, why in
+             _UNAVAILABLE.items()]
+            + [f"replays with {key} skipped: {why}" for key, why in _NO_REPLAY_KEY.items()])
+
+
+def _other_stack_replay(raw: bytes, key_type, stack: StackId):
+    """A replay for the per-stack tables, or None when the key type has no replay key yet (a
+    key type just added to the catalogue: its claims are documented until the key is made)."""
+    from generator.compat import replay as replayer
+    from generator.compat.certs import MissingReplayKey
+    try:
+        return replayer.replay_memoized(raw, key_type, stack)
+    except MissingReplayKey as error:
+        _NO_REPLAY_KEY[key_type.id] = str(error)
+        return None
 
 
 def check_paths(paths: Iterable[str | Path], *, replay: bool = True,
@@ -407,7 +428,7 @@ class _Semantics:
             for index, sample in enumerate(self.samples):
                 for key_type in catalogue().key_types:
                     verdict = analyze(sample.wire.hello, key_type, stack.id)
-                    outcome = (replayer.replay_memoized(sample.raw, key_type, stack.id)
+                    outcome = (_other_stack_replay(sample.raw, key_type, stack.id)
                                if server is not None else None)
                     self.results.append(model.SampleResult(sample.id, key_type.id, verdict,
                                                            outcome, stack.id))
@@ -436,10 +457,10 @@ class _Semantics:
                 if available_replayer(stack.id) is None:
                     continue
                 for key_type in catalogue().key_types:
-                    original = replayer.replay_memoized(sample.raw, key_type, stack.id)
-                    for variant in changed:
-                        other = replayer.replay_memoized(variant.raw, key_type, stack.id)
-                        if _answer(other) != _answer(original):
+                    original = _other_stack_replay(sample.raw, key_type, stack.id)
+                    for variant in changed if original is not None else ():
+                        other = _other_stack_replay(variant.raw, key_type, stack.id)
+                        if other is not None and _answer(other) != _answer(original):
                             effects.append(f"{stack.label}, {key_type.id}, sample "
                                            f"'{sample.id}' with {variant.description}: "
                                            f"{other.describe()} instead of "

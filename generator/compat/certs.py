@@ -47,6 +47,19 @@ KEY_DIRECTORY = Path(__file__).resolve().parent / "data" / "replay-keys"
 ISSUER_KEYS = {"rsa": ("rsa", 2048, None), "ecdsa": ("ecdsa", None, "secp384r1")}
 
 
+#: what each kind of replay leaf is signed with (its issuer below; Ed25519 leaves sign
+#: themselves) — known without loading a key, so analyzers stay pure; a test holds it equal to
+#: the certificates certified_key makes
+CHAIN_SIGNATURES = {"rsa": "sha256WithRSAEncryption", "ecdsa": "ecdsa-with-SHA384",
+                    "ed25519": "ed25519"}
+
+
+def chain_signature(algorithm: str) -> str:
+    """The signature algorithm on a replay certificate of `algorithm` ("rsa", "ecdsa",
+    "ed25519"), as certified_key's `issuer_signature` names it."""
+    return CHAIN_SIGNATURES[algorithm]
+
+
 class MissingReplayKey(TlskbError):
     """A committed replay key is absent or is not the key its file name promises."""
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from generator.compat.certs import certified_key
+from generator.compat.certs import chain_signature
 from generator.compat.keyshare import agreement_valid, encoding_valid
 from generator.compat.keytypes import KeyType
 from generator.compat.verdict import Caveat, Verdict
@@ -408,8 +408,7 @@ def _caveat(hello: ClientHello, key_type: KeyType, version: int) -> tuple[Caveat
                 f"supported_groups lists {_names(groups, group_name)}, not {key_type.curve}, "
                 f"the curve of the {key_type.label} certificate; GnuTLS does not compare them, "
                 "and RFC 8422 §5.1 lets the client refuse the certificate")
-    signature = g.CHAIN_SIGNATURE.get(certified_key(key_type.algorithm, key_type.size,
-                                                    key_type.curve).issuer_signature)
+    signature = g.CHAIN_SIGNATURE.get(chain_signature(key_type.algorithm))
     allowed = hello.signature_algorithms_cert
     which = "signature_algorithms_cert"
     if allowed is None:

@@ -49,6 +49,9 @@ from generator.tls.registry import (cipher_suite_name, group_name, is_grease,
 
 ALERT_UNEXPECTED_MESSAGE, ALERT_HANDSHAKE_FAILURE, ALERT_PROTOCOL_VERSION = 10, 40, 70
 ALERT_INTERNAL_ERROR, ALERT_MISSING_EXTENSION = 80, 109
+ALERT_ILLEGAL_PARAMETER = 47
+#: what IDN.toASCII treats as label separators (RFC 3490 §3.1)
+_LABEL_DOTS = ".\u3002\uff0e\uff61"
 TLS12, TLS13 = 0x0303, 0x0304
 
 
@@ -329,6 +332,60 @@ def _caveat(hello: ClientHello, key_type: KeyType) -> tuple[Caveat | None, str |
             "RFC 5246 §7.4.2)")
 
 
+def _host_name_valid(encoded: bytes) -> bool:
+    """Whether `new SNIHostName(encoded)` accepts a host_name (java/javax/net/ssl/SNIHostName
+    .java, JDK 17): strict UTF-8, then IDN.toASCII with USE_STD3_ASCII_RULES — every label
+    letters, digits and '-' once converted (RFC 3490 §4.1 step 3), not starting or ending
+    with '-', at most 63 octets, none empty — and no trailing dot (checkHostName). Python's `idna` codec
+    is the same IDNA 2003 ToASCII (nameprep, punycode); observed against OpenJDK 17.0.21.1."""
+    import encodings.idna
+    try:
+        text = encoded.decode("utf-8")
+        labels = []
+        start = 0
+        for index, character in enumerate(text):
+            if character in _LABEL_DOTS:
+                labels.append(text[start:index])
+                start = index + 1
+        labels.append(text[start:])
+        if "" in labels:
+            return False  # an empty label (observed), or checkHostName's trailing dot
+        for label in labels:
+            ascii_label = encodings.idna.ToASCII(label).decode("ascii")
+            if any(not (c.isascii() and (c.isalnum() or c == "-")) for c in ascii_label):
+                return False
+            if ascii_label.startswith("-") or ascii_label.endswith("-"):
+                return False
+            if len(ascii_label) > 63:
+                return False
+    except (UnicodeError, ValueError):
+        return False
+    return bool(text)
+
+
+def _check_server_name(hello: ClientHello) -> None:
+    """server_name as JSSE loads it, right after the version (ServerNameExtension
+    .CHServerNameSpec): a host_name SNIHostName refuses, or a name type given twice, is
+    illegal_parameter (RFC 6066 §3 allows one name per type)."""
+    server_name = hello.typed(ext.ServerName)
+    if server_name is None:
+        return
+    seen: set[int] = set()
+    for entry in server_name.names:
+        if entry.name_type == 0 and not _host_name_valid(entry.name):
+            raise _Stop("illegal_server_name",
+                        f"server_name holds '{entry.text}', which is not a host name JSSE "
+                        "accepts (letters, digits and hyphens per label, IDNA 2003, no "
+                        "trailing dot; RFC 6066 §3)", ALERT_ILLEGAL_PARAMETER,
+                        ("server_name",), False)
+        if entry.name_type in seen:
+            raise _Stop("duplicate_server_name_type",
+                        f"server_name lists name type {entry.name_type} twice; RFC 6066 §3 "
+                        "allows one name of each type", ALERT_ILLEGAL_PARAMETER,
+                        ("server_name",), False)
+        seen.add(entry.name_type)
+
+
 def analyze(hello: ClientHello, key_type: KeyType) -> Verdict:
     """The JSSE server's answer to `hello` with a `key_type` certificate, predicted."""
     try:
@@ -338,6 +395,7 @@ def analyze(hello: ClientHello, key_type: KeyType) -> Verdict:
                         "with SSLv2Hello enabled, and it is not by default (RFC 6176)",
                         ALERT_HANDSHAKE_FAILURE, ("legacy_version",), False)
         version = negotiate_version(hello)
+        _check_server_name(hello)
         if version == TLS13:
             if hello.legacy_version != TLS12:
                 raise _Stop("bad_legacy_version",
