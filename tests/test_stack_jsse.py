@@ -150,6 +150,12 @@ COUNTEREXAMPLES = [
     client_hello([0xCCA9, 0xCCA8], groups=[26]),
     # an ECDSA certificate's curve must be listed (RFC 8422 §5.1), the group only JSSE knows
     client_hello([0xC02C, 0xC030], groups=[0x0017, 0x0018], sigalgs=[0x0403, 0x0401, 0x0303]),
+    # server names (found by the hostile site build and make fuzz): an empty label is refused
+    # like a trailing dot; the TLS 1.3 legacy_version check comes before the names are read
+    client_hello([0x1301], extra=(ext.ServerName((ext.ServerNameEntry(0, b"a..b"),)),)),
+    client_hello([0x1301], version=0x0301, versions=[0x0304], extra=(ext.ServerName((
+        ext.ServerNameEntry(0, b"mail.example.org"),
+        ext.ServerNameEntry(0, b"mail.example.org"))),)),
 ]
 
 
@@ -162,6 +168,8 @@ COUNTEREXAMPLES = [
 @example(COUNTEREXAMPLES[4], 0x0301)
 @example(COUNTEREXAMPLES[5], 0x0303)
 @example(COUNTEREXAMPLES[6], 0x0301)
+@example(COUNTEREXAMPLES[7], 0x0303)
+@example(COUNTEREXAMPLES[8], 0x0301)
 def test_generated_hellos(hello, record_version):
     assert_agree(record(hello, record_version), hello, repr(hello))
 

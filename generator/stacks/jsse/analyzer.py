@@ -364,7 +364,7 @@ def _host_name_valid(encoded: bytes) -> bool:
 
 
 def _check_server_name(hello: ClientHello) -> None:
-    """server_name as JSSE loads it, right after the version (ServerNameExtension
+    """server_name as JSSE loads it, right after the version checks (ServerNameExtension
     .CHServerNameSpec): a host_name SNIHostName refuses, or a name type given twice, is
     illegal_parameter (RFC 6066 §3 allows one name per type)."""
     server_name = hello.typed(ext.ServerName)
@@ -395,13 +395,13 @@ def analyze(hello: ClientHello, key_type: KeyType) -> Verdict:
                         "with SSLv2Hello enabled, and it is not by default (RFC 6176)",
                         ALERT_HANDSHAKE_FAILURE, ("legacy_version",), False)
         version = negotiate_version(hello)
+        if version == TLS13 and hello.legacy_version != TLS12:
+            raise _Stop("bad_legacy_version",
+                        f"legacy_version is 0x{hello.legacy_version:04x} alongside "
+                        "supported_versions; RFC 8446 §4.1.2 requires 0x0303 and JSSE "
+                        "enforces it", ALERT_PROTOCOL_VERSION, ("legacy_version",), False)
         _check_server_name(hello)
         if version == TLS13:
-            if hello.legacy_version != TLS12:
-                raise _Stop("bad_legacy_version",
-                            f"legacy_version is 0x{hello.legacy_version:04x} alongside "
-                            "supported_versions; RFC 8446 §4.1.2 requires 0x0303 and JSSE "
-                            "enforces it", ALERT_PROTOCOL_VERSION, ("legacy_version",), False)
             if hello.signature_algorithms is None:
                 raise _Stop("missing_signature_algorithms",
                             "TLS 1.3 needs signature_algorithms and the client sent none "
