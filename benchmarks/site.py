@@ -1,13 +1,15 @@
 """Site build time: the tlskb plugin generating 1,000 cases versus MkDocs building the very
 same pages written out beforehand as plain Markdown, in one run. The difference is the
-generator's overhead: checking every case (schema, sample decoding, analyzer verdicts and
-OpenSSL replays) and writing its pages.
+generator's overhead: checking every case (schema, sample decoding, every stack's analyzer
+verdicts and replays, placeholder variants) and writing its pages.
 
     python benchmarks/site.py [--cases 1000] [--runs 3] [--keep DIR]
 
 The synthetic cases are the project's real cases, copied round-robin under new ids and titles,
-so they quote the real recorded ClientHellos; replays are memoized per (ClientHello, key type),
-as in any build, and the number of distinct replays is printed. Each build is a separate
+so they quote the real recorded ClientHellos; replays are memoized per (ClientHello, key type,
+stack), in the process and on disk (compat/replaycache.py), as in any build — so the timed
+builds are warm, the case the 1.2× target is about — and the number of distinct replays is
+printed. Each build is a separate
 `mkdocs build --strict` process (interpreter start and imports included); the figure is the
 median of the runs, alternating the two builds, as wall time and as CPU time.
 """
