@@ -13,7 +13,6 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,18 +25,10 @@ from generator.stacks import parse_stacks, replayer, stack  # noqa: E402
 from generator.tls import decode_client_hello  # noqa: E402
 from support.corpus import load_corpus  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from rates import per_second  # noqa: E402
 
-def per_second(work, items, seconds: float) -> float:
-    """The best of three rounds of `work` over `items`, each about seconds/3 long."""
-    best = 0.0
-    for _ in range(3):
-        count, start = 0, time.perf_counter()
-        while time.perf_counter() - start < seconds / 3:
-            for item in items:
-                work(item)
-            count += len(items)
-        best = max(best, count / (time.perf_counter() - start))
-    return best
+
 
 
 def main() -> int:

@@ -101,7 +101,7 @@ def _selected_key_types(requested: list[str] | None):
 
 def cmd_analyze(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from generator.compat.analyzer import analyze
-    from generator.compat.report import Row, conclusion, rows_json, rows_text
+    from generator.compat.report import Row, rows_text
     from generator.ingest.find import find_client_hellos
     from generator.stacks import DEFAULT, StackId, parse_stacks, replayer, stack
     from generator.tls.fingerprint import fingerprints

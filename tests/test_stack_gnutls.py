@@ -11,10 +11,8 @@ import pytest
 from hypothesis import example, given, strategies as st
 
 from conftest import missing
-from generator.compat.analyzer import analyze
 from generator.compat.keytypes import catalogue
 from generator.compat.outcome import AnswerKind
-from generator.compat.proof import disagreements
 from generator.compat.replay import ReplayUnavailable, replay, replayer
 from generator.compat.verdict import Caveat, VerdictKind
 from generator.errors import TlskbError
@@ -27,6 +25,7 @@ from generator.tls.messages import SSLv2ClientHello
 from support.corpus import load_corpus
 from support.hellos import client_hello, record
 from support.strategies import LEGACY_SUITES, as_records, reference_hellos
+from support.agreement import verdicts_agreeing
 
 GNUTLS = StackId.GNUTLS
 KEY_TYPES = catalogue().key_types
@@ -41,16 +40,8 @@ def gnutls_library():
         missing(str(error))
 
 
-def assert_agree(raw: bytes, hello, label: str) -> dict:
-    verdicts = {}
-    for key_type in KEY_TYPES:
-        verdict = analyze(hello, key_type, GNUTLS)
-        outcome = replay(raw, key_type, GNUTLS)
-        differences = disagreements(verdict, outcome)
-        assert not differences, (f"{label} × {key_type.id}: {differences}; analyzer: "
-                                 f"{verdict.reason_code} {verdict.summary()}")
-        verdicts[key_type.id] = verdict
-    return verdicts
+def assert_agree(raw: bytes, hello, label: str):
+    return verdicts_agreeing(raw, hello, label, GNUTLS)
 
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=[s.name for s in SAMPLES])

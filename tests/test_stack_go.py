@@ -17,7 +17,6 @@ from conftest import missing
 from generator.compat.certs import certified_key
 from generator.compat.keytypes import catalogue
 from generator.compat.outcome import AnswerKind
-from generator.compat.proof import disagreements
 from generator.compat.replay import ReplayUnavailable, replay
 from generator.compat.verdict import Caveat, VerdictKind
 from generator.errors import TlskbError
@@ -30,6 +29,7 @@ from generator.tls.messages import SSLv2ClientHello
 from support.corpus import load_corpus
 from support.hellos import client_hello, record
 from support.strategies import LEGACY_SUITES, as_records, reference_hellos
+from support.agreement import verdicts_agreeing
 
 KEY_TYPES = catalogue().key_types
 SAMPLES = load_corpus()
@@ -45,16 +45,8 @@ def go_stack():
         missing(str(error))
 
 
-def assert_agree(raw: bytes, hello, label: str) -> dict:
-    verdicts = {}
-    for key_type in KEY_TYPES:
-        verdict = analyze(hello, key_type)
-        outcome = replay(raw, key_type, StackId.GO)
-        differences = disagreements(verdict, outcome)
-        assert not differences, (f"{label} × {key_type.id}: {differences}; analyzer: "
-                                 f"{verdict.reason_code} {verdict.summary()}")
-        verdicts[key_type.id] = verdict
-    return verdicts
+def assert_agree(raw: bytes, hello, label: str):
+    return verdicts_agreeing(raw, hello, label, StackId.GO)
 
 
 # -- (1) the corpus ----------------------------------------------------------------------------------

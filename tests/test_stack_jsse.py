@@ -16,7 +16,6 @@ from conftest import missing
 from generator.compat.analyzer import analyze
 from generator.compat.keytypes import catalogue
 from generator.compat.outcome import AnswerKind, ReplayOutcome
-from generator.compat.proof import disagreements
 from generator.compat.replay import ReplayUnavailable, replay
 from generator.stacks import StackId
 from generator.stacks.jsse import facts
@@ -28,6 +27,7 @@ from support.corpus import load_corpus
 from support.hellos import client_hello, record
 from support.strategies import (GROUPS, LEGACY_SUITES, SCHEMES, SIGNALLING, TLS13_SUITES,
                                 VERSIONS, _maybe, _ordered_subset)
+from support.agreement import verdicts_agreeing
 
 KEY_TYPES = catalogue().key_types
 SAMPLES = load_corpus()
@@ -44,13 +44,8 @@ def jsse_available():
 needs_jsse = pytest.mark.usefixtures("jsse_available")
 
 
-def assert_agree(raw: bytes, hello, label: str) -> None:
-    for key_type in KEY_TYPES:
-        verdict = analyze(hello, key_type, StackId.JSSE)
-        outcome = replay(raw, key_type, StackId.JSSE)
-        found = disagreements(verdict, outcome)
-        assert not found, (f"{label} × {key_type.id}: {found}; analyzer: {verdict.reason_code} "
-                           f"{verdict.summary()}")
+def assert_agree(raw: bytes, hello, label: str):
+    return verdicts_agreeing(raw, hello, label, StackId.JSSE)
 
 
 @needs_jsse

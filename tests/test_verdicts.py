@@ -7,9 +7,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import example, given, strategies as st
 
-from generator.compat.analyzer import analyze
 from generator.compat.keytypes import catalogue
-from generator.compat.proof import disagreements
 from generator.compat.replay import replay
 from generator.tls import decode_client_hello
 from generator.tls.messages import SSLv2ClientHello
@@ -17,21 +15,15 @@ from support.corpus import load_corpus
 from generator.tls import extensions as ext
 from support.hellos import client_hello, record
 from support.strategies import LEGACY_SUITES, reference_hellos
+from support.agreement import verdicts_agreeing
+from generator.stacks import DEFAULT
 
 KEY_TYPES = catalogue().key_types
 SAMPLES = load_corpus()
 
 
-def assert_agree(raw: bytes, hello, label: str) -> dict:
-    verdicts = {}
-    for key_type in KEY_TYPES:
-        verdict = analyze(hello, key_type)
-        outcome = replay(raw, key_type)
-        differences = disagreements(verdict, outcome)
-        assert not differences, (f"{label} × {key_type.id}: {differences}; analyzer: "
-                                 f"{verdict.reason_code} {verdict.summary()}")
-        verdicts[key_type.id] = verdict
-    return verdicts
+def assert_agree(raw: bytes, hello, label: str):
+    return verdicts_agreeing(raw, hello, label, DEFAULT)
 
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=[s.name for s in SAMPLES])

@@ -415,7 +415,6 @@ class _Semantics:
         """Every sample against every other stack too, each verdict proven by that stack's
         library where it can be loaded here: the site shows them beside the claims (which are
         the default stack's). A disagreement is a tlskb bug, as for the default stack."""
-        from generator.compat import replay as replayer
         if not self.samples:
             return
         by_stack = []
@@ -447,7 +446,6 @@ class _Semantics:
         """Samples with placeholder bytes are also replayed with those bytes changed (and a
         placeholder ticket emptied), against every stack that loads here: a stack whose answer
         moves is named, since its verdict rests on bytes nobody recorded."""
-        from generator.compat import replay as replayer
         from generator.compat.placeholders import Span, variants
         effects = []
         for sample in self.samples:

@@ -16,7 +16,7 @@ from generator.tls.messages import Alert, ServerHello, ServerKeyExchange
 from generator.tls.protection import open_records
 from generator.tls.reader import Reader
 from generator.tls.records import (CONTENT_ALERT, CONTENT_APPLICATION_DATA, CONTENT_HANDSHAKE,
-                                   NeedMoreData, read_record_header)
+                                   read_record_header)
 
 HANDSHAKE_SERVER_HELLO, HANDSHAKE_SERVER_KEY_EXCHANGE = 2, 12
 HANDSHAKE_CERTIFICATE_VERIFY = 15

@@ -13,7 +13,6 @@ by replay are marked "observed, 17.0.21.1".
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 #: The Java feature release the replayer accepts (java.specification.version).
 JAVA_FEATURE = "17"
