@@ -78,3 +78,21 @@ class Verdict:
             parts.append(signature_scheme_name(self.signature_scheme))
         text = ", ".join(parts)
         return f"{text}; but {self.caveat}" if self.caveat else text
+
+
+class Refusal(Exception):
+    """Raised inside an analyzer by the step that finds the obstacle; carries the failing
+    verdict's details (`verdict`). `alert` None: the stack sends nothing at all."""
+
+    def __init__(self, code: str, reason: str, alert: int | None, fields,
+                 fixable: bool, after_server_hello: bool = False) -> None:
+        super().__init__(reason)
+        self.code, self.reason, self.alert = code, reason, alert
+        self.fields, self.fixable = tuple(fields), fixable
+        self.after_server_hello = after_server_hello
+
+    def verdict(self, key_type: str) -> Verdict:
+        return Verdict(key_type, False, reason_code=self.code, reason=self.reason,
+                       alert=self.alert, fixable=self.fixable, fields=self.fields,
+                       after_server_hello=self.after_server_hello)
+

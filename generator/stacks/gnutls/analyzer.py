@@ -31,22 +31,13 @@ from collections.abc import Iterable
 from generator.compat.certs import chain_signature
 from generator.compat.keyshare import agreement_valid, encoding_valid
 from generator.compat.keytypes import KeyType
-from generator.compat.verdict import Caveat, Verdict
+from generator.compat.verdict import Refusal as _Stop, Caveat, Verdict
 from generator.stacks.gnutls import facts as g
 from generator.tls import extensions as ext
 from generator.tls.messages import ClientHello
 from generator.tls.registry import (cipher_suite_name, extension_name, group_name, is_grease,
                                     signature_scheme_name, version_name)
 
-
-class _Stop(Exception):
-    """A step found the obstacle; carries the failing verdict's details."""
-
-    def __init__(self, code: str, reason: str, alert: int, fields: Iterable[str],
-                 fixable: bool) -> None:
-        super().__init__(reason)
-        self.code, self.reason, self.alert = code, reason, alert
-        self.fields, self.fixable = tuple(fields), fixable
 
 
 def _unfixable(code: str, reason: str, alert: int, *fields: str) -> _Stop:

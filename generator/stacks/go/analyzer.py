@@ -43,20 +43,13 @@ from collections.abc import Iterable
 
 from generator.compat.keyshare import agreement_valid, encoding_valid
 from generator.compat.keytypes import Algorithm, KeyType
-from generator.compat.verdict import Caveat, Verdict
+from generator.compat.verdict import Refusal as _Stop, Caveat, Verdict
 from generator.stacks.go import facts as go
 from generator.stacks.go.clienthello import GoClientHello, Refused, unmarshal
 from generator.tls.messages import ClientHello
 from generator.tls.registry import (cipher_suite_name, extension_name, group_name, is_grease,
                                     signature_scheme_name, version_name)
 
-
-class _Stop(Exception):
-    def __init__(self, code: str, reason: str, alert: int, fields: Iterable[str],
-                 fixable: bool, after_server_hello: bool = False) -> None:
-        super().__init__(reason)
-        self.code, self.reason, self.alert = code, reason, alert
-        self.fields, self.fixable, self.after = tuple(fields), fixable, after_server_hello
 
 
 def _unfixable(code: str, reason: str, alert: int, *fields: str) -> _Stop:
@@ -387,4 +380,4 @@ def analyze(hello: ClientHello, key_type: KeyType) -> Verdict:
     except _Stop as stop:
         return Verdict(key_type.id, False, reason_code=stop.code, reason=stop.reason,
                        alert=stop.alert, fixable=stop.fixable, fields=stop.fields,
-                       after_server_hello=stop.after)
+                       after_server_hello=stop.after_server_hello)

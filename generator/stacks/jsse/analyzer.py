@@ -40,7 +40,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from generator.compat.keytypes import KeyType
-from generator.compat.verdict import Caveat, Verdict
+from generator.compat.verdict import Refusal as _Stop, Caveat, Verdict
 from generator.stacks.jsse import facts
 from generator.tls import extensions as ext
 from generator.tls.messages import ClientHello
@@ -54,16 +54,6 @@ ALERT_ILLEGAL_PARAMETER = 47
 _LABEL_DOTS = ".\u3002\uff0e\uff61"
 TLS12, TLS13 = 0x0303, 0x0304
 
-
-class _Stop(Exception):
-    """A step found the obstacle; carries the failing verdict's details."""
-
-    def __init__(self, code: str, reason: str, alert: int | None, fields: Iterable[str],
-                 fixable: bool, after_server_hello: bool = False) -> None:
-        super().__init__(reason)
-        self.code, self.reason, self.alert = code, reason, alert
-        self.fields, self.fixable = tuple(fields), fixable
-        self.after_server_hello = after_server_hello
 
 
 def _names(values: Iterable[int], namer, limit: int = 6) -> str:

@@ -32,7 +32,7 @@ from collections.abc import Iterable
 from generator.compat.keyshare import agreement_valid, encoding_valid
 from generator.stacks.openssl import facts as ref
 from generator.compat.keytypes import KeyType
-from generator.compat.verdict import Verdict
+from generator.compat.verdict import Refusal as _Stop, Verdict
 from generator.tls import extensions as ext
 from generator.tls.messages import ClientHello
 from generator.tls.registry import (cipher_suite_name, extension_name, group_name, is_grease,
@@ -43,15 +43,6 @@ ALERT_UNRECOGNIZED_NAME = 112
 ALERT_PROTOCOL_VERSION, ALERT_INAPPROPRIATE_FALLBACK, ALERT_MISSING_EXTENSION = 70, 86, 109
 TLS10, TLS12, TLS13 = 0x0301, 0x0303, 0x0304
 
-
-class _Stop(Exception):
-    """A step found the obstacle; carries the failing verdict's details."""
-
-    def __init__(self, code: str, reason: str, alert: int, fields: Iterable[str],
-                 fixable: bool) -> None:
-        super().__init__(reason)
-        self.code, self.reason, self.alert = code, reason, alert
-        self.fields, self.fixable = tuple(fields), fixable
 
 
 def _names(values: Iterable[int], namer, limit: int = 6) -> str:

@@ -37,7 +37,7 @@ from collections.abc import Iterable
 
 from generator.compat.keyshare import agreement_valid, encoding_valid
 from generator.compat.keytypes import KeyType
-from generator.compat.verdict import Caveat, Verdict
+from generator.compat.verdict import Refusal as _Stop, Caveat, Verdict
 from generator.stacks.rustls import facts as ref
 from generator.tls import extensions as ext
 from generator.tls.messages import ClientHello
@@ -46,17 +46,6 @@ from generator.tls.registry import (cipher_suite_name, extension_name, group_nam
 
 TLS12, TLS13 = ref.TLS12, ref.TLS13
 
-
-class _Stop(Exception):
-    """A step found the obstacle; carries the failing verdict's details. `alert` None: rustls
-    sends nothing at all."""
-
-    def __init__(self, code: str, reason: str, alert: int | None, fields: Iterable[str],
-                 fixable: bool, after_server_hello: bool = False) -> None:
-        super().__init__(reason)
-        self.code, self.reason, self.alert = code, reason, alert
-        self.fields, self.fixable = tuple(fields), fixable
-        self.after_server_hello = after_server_hello
 
 
 def _names(values: Iterable[int], namer, limit: int = 6) -> str:
