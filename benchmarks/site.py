@@ -77,6 +77,7 @@ def plain_copy(generated: Path, target: Path) -> int:
         content = file.content_string
         if src == "index.md":
             content = plugin.on_page_markdown(content, SimpleNamespace(file=file), config, files)
+        content = with_fragments(content, plugin.fragments.get(src, {}))
         (target / "kb" / src).parent.mkdir(parents=True, exist_ok=True)
         (target / "kb" / src).write_text(content, encoding="utf-8")
         written += 1
@@ -91,6 +92,19 @@ def plain_copy(generated: Path, target: Path) -> int:
     (target / "mkdocs.yml").write_text(yaml.safe_dump(settings, sort_keys=False,
                                                       allow_unicode=True), encoding="utf-8")
     return written
+
+
+def with_fragments(markdown: str, fragments) -> str:
+    """The page as plain Markdown carrying the same HTML: each fragment's token replaced by its
+    HTML (raw HTML to MkDocs; blank lines inside a block are dropped so that Markdown keeps it
+    as one HTML block). The plugin inserts the same HTML after rendering instead, so both builds
+    publish pages of the same size."""
+    for token, fragment in fragments.items():
+        html = fragment.html
+        if fragment.block:
+            html = "\n".join(line for line in html.split("\n") if line.strip())
+        markdown = markdown.replace(token, html)
+    return markdown
 
 
 def timed_build(project: Path, site: Path) -> tuple[float, float]:

@@ -18,7 +18,7 @@ import os
 import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +86,14 @@ def case_files(paths: Iterable[str | Path]) -> list[Path]:
         else:
             raise UsageError(f"{path}: no such file or directory")
     return files
+
+
+@lru_cache(maxsize=65536)
+def sample_verdict(raw: bytes, key_type, stack: StackId):
+    """A sample's verdict, remembered per (bytes, key type, stack): a knowledge base quotes the
+    same client's hello in many cases (the analyzers are pure, so this changes nothing but
+    time)."""
+    return analyze(decode_client_hello(raw).hello, key_type, stack)
 
 
 def _answer(outcome) -> tuple:
@@ -391,7 +399,7 @@ class _Semantics:
                              "run `tlskb analyze --replay` on the sample and write what it says")
                 continue
             for sample in self.samples:
-                verdict = analyze(sample.wire.hello, key_types[key_id])
+                verdict = sample_verdict(sample.raw, key_types[key_id], DEFAULT)
                 outcome = replayer.replay_memoized(sample.raw, key_types[key_id]) if replay else None
                 self.results.append(model.SampleResult(sample.id, key_id, verdict, outcome))
                 differences = disagreements(verdict, outcome) if outcome is not None else ()
@@ -426,7 +434,7 @@ class _Semantics:
                 by_stack.append((stack.id, server.label))
             for index, sample in enumerate(self.samples):
                 for key_type in catalogue().key_types:
-                    verdict = analyze(sample.wire.hello, key_type, stack.id)
+                    verdict = sample_verdict(sample.raw, key_type, stack.id)
                     outcome = (_other_stack_replay(sample.raw, key_type, stack.id)
                                if server is not None else None)
                     self.results.append(model.SampleResult(sample.id, key_type.id, verdict,

@@ -23,7 +23,7 @@ import enum
 import html
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
@@ -307,8 +307,27 @@ def _over_budget(text: str) -> list[Neutralised]:
     return found
 
 
+#: texts up to this size are rendered once per process (check renders each to find what it
+#: would neutralise, then the site renders it again); the cache holds at most
+#: _REMEMBERED texts, so it stays under about 64 MB whatever the cases hold
+_REMEMBER_UP_TO, _REMEMBERED = 4096, 16384
+
+
 def full_prose(text: str) -> tuple[str, list[Neutralised]]:
     """`render_prose` without the plain-prose shortcut."""
+    if len(text) <= _REMEMBER_UP_TO:
+        rendered, found = _full_prose_remembered(text)
+        return rendered, list(found)
+    return _full_prose(text)
+
+
+@lru_cache(maxsize=_REMEMBERED)
+def _full_prose_remembered(text: str) -> tuple[str, tuple[Neutralised, ...]]:
+    rendered, found = _full_prose(text)
+    return rendered, tuple(found)
+
+
+def _full_prose(text: str) -> tuple[str, list[Neutralised]]:
     text = without_controls(text)
     over = _over_budget(text)
     if over:
