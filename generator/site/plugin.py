@@ -18,7 +18,7 @@ from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
-from generator.cases.check import check_paths
+from generator.cases.check import check_paths, skipped_replays
 from generator.cases.lists import SYNC_COMMAND, difference
 from generator.compat.keytypes import catalogue
 from generator.stacks.openssl.facts import VERSIONED
@@ -100,6 +100,8 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
         self.cases = tuple(sorted(report.cases, key=lambda c: c.title.lower()))
         log.info(f"{len(self.cases)} cases checked, "
                  f"{sum(len(c.samples) for c in self.cases)} samples replayed")
+        for note in skipped_replays():  # info, not a warning: --strict builds without them
+            log.info(printable_line(note))
         config.nav = self._expand_nav(config.nav)
         polyfills = config.extra.get("polyfills", [])
         if WORKER_SHIM not in polyfills:
