@@ -420,3 +420,24 @@ def test_every_stack_has_a_page_and_a_column(site):
             outcome = replay(decode_client_hello(exchange).raw, key_type, stack.id)
             cell = rows[key_type.label][column]
             assert cell.startswith("✗") != outcome.ok, (stack.id, key_type.id, cell)
+
+
+def test_the_site_shows_the_issues_table(site):
+    """Issue 11's "done when", on the site: the Exchange case's By-server-stack table has
+    ec384 failing on OpenSSL and JSSE and proceeding on GnuTLS, Go and rustls, each cell saying
+    why on hover; the stack pages list the case under fails or proceeds accordingly."""
+    page = (site / "cases" / "exchange-online-p384.html").read_text(encoding="utf-8")
+    table = re.search(r'<table class="tlskb-stacks">(.*?)</table>', page, re.DOTALL).group(1)
+    headers = re.findall(r'\.html">([^<]+)</a></th>', table)
+    assert headers == ["OpenSSL", "GnuTLS", "Go crypto/tls", "rustls", "Java JSSE"]
+    row = re.search(r"<tr><td>ECDSA P-384</td>(.*?)</tr>", table).group(1)
+    cells = re.findall(r'<td class="([^"]+)" title="([^"]*)">([^<]+)</td>', row)
+    assert [(css, mark) for css, _, mark in cells] == [
+        ("tlskb-fails", "✗ fails"), ("tlskb-proceeds", "~ proceeds"),
+        ("tlskb-proceeds", "~ proceeds"), ("tlskb-proceeds", "~ proceeds"),
+        ("tlskb-fails", "✗ fails")]
+    assert all("RFC 8422 §5.1" in title for _, title, _ in cells)
+    gnutls = (site / "stacks" / "gnutls.html").read_text(encoding="utf-8")
+    row = re.search(r'ECDSA P-384</a></td>(.*?)</tr>', gnutls).group(1)
+    fails, proceeds = re.findall(r"<td>(.*?)</td>", row)
+    assert "exchange-online-p384" in proceeds and "exchange-online-p384" not in fails
