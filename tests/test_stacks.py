@@ -72,3 +72,33 @@ def test_the_issues_table_stack_by_stack():
         assert ec384[stack_id]["caveat_code"] == "curve_not_offered"
         assert ec384[stack_id]["replay"]["kind"] == "server_hello"
         assert ec384[stack_id]["group"] == 23  # secp256r1, the only group offered
+
+
+def test_a_case_claims_per_stack_and_check_holds_it_to_the_replay():
+    """stack_claims (the Exchange case claims ec384 proceeds on GnuTLS, Go and rustls and fails
+    on JSSE): a claim the stack's replay contradicts is a problem at its line and column with
+    what the sample does; the default stack's claims belong under outcomes; claims need
+    samples."""
+    from generator.cases.check import check_text
+    case_file = ROOT / "cases" / "exchange-online-p384.yaml"
+    text = case_file.read_text(encoding="utf-8")
+    case, problems = check_text(text, case_file)
+    assert problems == [] and case is not None
+    wrong = text.replace("  gnutls: {ec384: proceeds,", "  gnutls: {ec384: fails,").replace(
+        "  jsse: {ec384: fails, ec521: fails}", "  jsse: {ec384: fails, ec521: fails}\n"
+        "  openssl: {ec384: fails}")
+    _, problems = check_text(wrong, case_file)
+    line = wrong[:wrong.index("ec384: fails,")].count("\n") + 1
+    column = wrong.index("ec384: fails,") - wrong.rfind("\n", 0, wrong.index("ec384: fails,"))
+    claim = next(p for p in problems if "on GnuTLS" in p.message)
+    assert (claim.line, claim.column) == (line, column + len("ec384: "))
+    assert claim.message.startswith("claims ec384 fails on GnuTLS, but sample "
+                                    "'exchange-online-2019' proceeds: supported_groups lists")
+    assert "replayed against GnuTLS 3.7.9" in claim.message and claim.hint == (
+        "change the claim to proceeds, or check the sample")
+    assert any(p.message.startswith("openssl is the default stack") for p in problems)
+    documented = ROOT / "cases" / "gitlab-pages-rsa-only.yaml"
+    text = documented.read_text(encoding="utf-8")
+    text = text.replace("\nfix:", "\nstack_claims:\n  gnutls: {ec384: fails}\nfix:", 1)
+    _, problems = check_text(text, documented)
+    assert [p.message for p in problems] == ["stack_claims need samples to be checked against"]

@@ -32,6 +32,8 @@ from generator.compat.keytypes import Catalogue, CatalogueError, catalogue
 from generator.compat.proof import disagreements
 from generator.compat.replay import Replayer, ReplayUnavailable
 from generator.stacks import DEFAULT, StackId, replayer, stacks
+from generator.stacks import stack as stack_info
+from generator.compat.verdict import VerdictKind
 from generator.errors import DecodeError, TlskbError, UsageError
 from generator.site.layout import RESERVED_IDS
 from generator.tls import decode_client_hello
@@ -277,6 +279,7 @@ class _Semantics:
         self._samples()
         self._outcomes(replay)
         self._other_stacks(replay)
+        self._stack_claims()
         self._fix()
         return self.problems
 
@@ -449,6 +452,42 @@ class _Semantics:
             self.replayed_by_stack = ((DEFAULT, self.replayed_against), *by_stack)
         if replay:
             self._placeholder_effects()
+
+    def _stack_claims(self) -> None:
+        """A case's claims for other stacks (`stack_claims`), each against that stack's verdict
+        for every sample (and so its replay, which the verdict was just checked against)."""
+        claims = self.data.get("stack_claims") or {}
+        labels = dict(self.replayed_by_stack)
+        words = {VerdictKind.OK: "works", VerdictKind.PROCEEDS: "proceeds",
+                 VerdictKind.FAIL: "fails"}
+        if claims and not self.samples:
+            self.problem(("stack_claims",), "stack_claims need samples to be checked against",
+                         "add a sample, or remove stack_claims")
+            return
+        for stack_name, by_key_type in claims.items():
+            stack_id = StackId(stack_name)
+            if stack_id is DEFAULT:
+                self.problem(("stack_claims", stack_name), f"{stack_name} is the default stack: "
+                             "its claims are the outcomes", "write them under outcomes",
+                             key=True)
+                continue
+            label = stack_info(stack_id).label
+            for key_id, claimed in by_key_type.items():
+                for result in self.results:
+                    if (result.stack, result.key_type) != (stack_id, key_id):
+                        continue
+                    said = words[result.verdict.kind]
+                    if said == claimed:
+                        continue
+                    why = (result.verdict.caveat or result.verdict.reason
+                           or result.verdict.summary())
+                    proof = (f"; replayed against {labels[stack_id]}: "
+                             f"{result.replay.describe()}" if result.replay is not None
+                             and stack_id in labels else "")
+                    self.problem(("stack_claims", stack_name, key_id),
+                                 f"claims {key_id} {claimed} on {label}, but sample "
+                                 f"'{result.sample}' {said}: {why}{proof}",
+                                 f"change the claim to {said}, or check the sample")
 
     def _placeholder_effects(self) -> None:
         """Samples with placeholder bytes are also replayed with those bytes changed (and a

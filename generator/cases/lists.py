@@ -32,7 +32,14 @@ PLACES: tuple[tuple[tuple[str, ...], Callable[[Catalogue], Any]], ...] = (
     (("$defs", "key_type", "enum"), lambda c: list(c.ids)),
     (("$defs", "acme_client", "enum"), lambda c: list(c.client_ids)),
     (("$defs", "tag", "enum"), lambda c: list(c.tags)),
+    # not the catalogue's: the server stacks (generator/stacks/data/stacks.yaml)
+    (("$defs", "stack", "enum"), lambda c: _stack_ids()),
 )
+
+
+def _stack_ids() -> list[str]:
+    from generator.stacks import stacks
+    return [stack.id.value for stack in stacks()]
 
 
 def with_catalogue_lists(schema: dict, catalogue: Catalogue) -> dict:
