@@ -72,6 +72,7 @@ def cmd_decode(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         for found in ingested.hellos:
             obj = wire_client_hello_json(found.wire)
             obj["source"] = _origin_json(found.origin)
+            obj["looks_like"] = _looks_like_json(found.wire)
             objects.append(obj)
         _report_side_notes(ingested, err)
         if objects:
@@ -84,7 +85,8 @@ def cmd_decode(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         title = printable_line(f"ClientHello {index} of {total}: {found.origin.describe()}")
         if colour:
             title = f"\x1b[1;4m{title}\x1b[0m"
-        chunks.append(f"{title}\n{render(client_hello_tree(found.wire), colour)}")
+        looks = _looks_like_line(found.wire)
+        chunks.append(f"{title}\n{looks}{render(client_hello_tree(found.wire), colour)}")
     _report_side_notes(ingested, err)
     out.write("\n\n".join(chunks) + ("\n" if chunks else ""))
     return EXIT_OK
@@ -140,6 +142,7 @@ def cmd_analyze(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 obj = {"stacks": {s.value: _stack_json(s, rows, servers.get(s))
                                   for s, rows in by_stack.items()}}
             obj["ja4"] = fingerprints(found.wire).ja4
+            obj["looks_like"] = _looks_like_json(found.wire)
             obj["source"] = _origin_json(found.origin)
             objects.append(obj)
         _emit_json(objects, out)
@@ -149,7 +152,8 @@ def cmd_analyze(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         for index, (found, by_stack) in enumerate(results, 1):
             title = printable_line(f"ClientHello {index} of {len(results)}: "
                                    f"{found.origin.describe()}")
-            parts = [title]
+            looks = _looks_like_line(found.wire).rstrip("\n")
+            parts = [title] + ([looks] if looks else [])
             for stack_id, rows in by_stack.items():
                 if len(chosen) > 1:
                     parts.append(f"{stack(stack_id).label} ({stack(stack_id).library}):")
@@ -174,6 +178,19 @@ def cmd_analyze(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                   f"verdicts, which model {stack(stack_id).library}: here this machine's "
                   "library decides", file=err)
     return status
+
+
+def _looks_like_line(wire) -> str:
+    """"looks like: …" and a newline, for a hello's text output (empty without a match)."""
+    from generator.compat.identify import identify
+    found = identify(wire)
+    return "" if found is None else printable_line(found.describe()) + "\n"
+
+
+def _looks_like_json(wire) -> dict[str, Any] | None:
+    from generator.compat.identify import identify
+    found = identify(wire)
+    return None if found is None else found.as_json()
 
 
 def _stack_json(stack_id, rows, server) -> dict[str, Any]:

@@ -99,6 +99,9 @@ def test_curl(tmp_path):
          f"https://www.example.org:{port}/"]))
     assert result["client_hello"]["server_name"] == "www.example.org"
     assert result["client_hello"]["alpn"][:1] in (["h2"], ["http/1.1"])
+    # the real curl looks like the curl tools/record_client_hellos.py recorded (the server name
+    # and the random values differ; the configuration does not)
+    assert "curl-7.88" in [c["id"] for c in result["looks_like"]["clients"]]
 
 
 def test_python_smtplib_starttls(tmp_path):

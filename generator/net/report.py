@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.compat.analyzer import Verdict, analyze
+from generator.compat.identify import identify
 from generator.compat.keytypes import Catalogue, KeyType
 from generator.compat.replay import reference_label
 from generator.compat.report import verdict_json
@@ -43,6 +44,9 @@ def capture_text(captured: CapturedHello, verdicts: Sequence[Verdict], prints: F
              f"   offers {offered}; {len(hello.cipher_suites)} cipher suites; groups "
              + (", ".join(group_name(g) for g in hello.supported_groups)
                 if hello.supported_groups else "(none sent)")]
+    looks = identify(captured.wire)
+    if looks is not None:
+        lines.append(f"   {looks.describe()}")
     works = [v.key_type for v in verdicts if v.ok]
     lines.append("   works with: " + (", ".join(works) if works else "no key type"))
     for verdict in verdicts:
@@ -65,8 +69,12 @@ def capture_json(captured: CapturedHello, verdicts: Sequence[Verdict], prints: F
         "ja3": prints.ja3, "ja3_hash": prints.ja3_hash, "ja4": prints.ja4,
         "hex": captured.wire.raw.hex(),
         "key_types": {v.key_type: verdict_json(v) for v in verdicts},
+        "looks_like": None,
         "handshake": None,
     }
+    looks = identify(captured.wire)
+    if looks is not None:
+        obj["looks_like"] = looks.as_json()
     if captured.handshake is not None:
         h = captured.handshake
         obj["handshake"] = {"completed": h.completed, "version": h.version, "cipher": h.cipher,
