@@ -10,6 +10,7 @@ from typing import Any
 from generator.compat.outcome import ReplayOutcome
 from generator.compat.proof import disagreements
 from generator.compat.verdict import Verdict, VerdictKind
+from generator.printable import printable_line
 from generator.tls.registry import cipher_suite_name, group_name, signature_scheme_name, version_name
 
 
@@ -100,15 +101,18 @@ def rows_text(rows: Sequence[Row], colour: bool = False) -> str:
         verdict = row.verdict
         mark = {VerdictKind.OK: f"{green}ok  {reset}", VerdictKind.FAIL: f"{red}FAIL{reset}",
                 VerdictKind.PROCEEDS: f"{yellow}ok? {reset}"}[verdict.kind]
-        lines.append(f"  {verdict.key_type:<{width}}  {mark}  {verdict.summary()}")
+        # a library's own words can quote the client's bytes (JSSE's "Illegal server name, ..."
+        # repeats the SNI): every text here is made printable before colour is added
+        lines.append(f"  {verdict.key_type:<{width}}  {mark}  {printable_line(verdict.summary())}")
         if row.outcome is not None:
             if row.differences and row.reference:
                 lines.append(f"  {'':<{width}}  {yellow}!! replay disagrees: "
-                             f"{'; '.join(row.differences)}{reset}")
+                             f"{printable_line('; '.join(row.differences))}{reset}")
             elif row.differences:
                 lines.append(f"  {'':<{width}}  {yellow}this machine's library answers otherwise: "
-                             f"{row.outcome.describe()}{reset}")
+                             f"{printable_line(row.outcome.describe())}{reset}")
             else:
-                lines.append(f"  {'':<{width}}  {dim}replay: {row.outcome.describe()}{reset}")
-    lines.append(f"  {conclusion(rows)}")
+                lines.append(f"  {'':<{width}}  {dim}replay: "
+                             f"{printable_line(row.outcome.describe())}{reset}")
+    lines.append(f"  {printable_line(conclusion(rows))}")
     return "\n".join(lines)
