@@ -118,14 +118,15 @@ def depends_on_stack(cases: Sequence[Case], catalogue: Catalogue) -> str | None:
     stacks (None when every stack agrees)."""
     replayed = [c for c in cases if c.samples]
     safe = {}
-    for stack in stacks():
+    for stack in stacks():  # safe: no replayed case fails it, nor only proceeds with it
         safe[stack.label] = tuple(k.label for k in catalogue.key_types
-                                  if not _counts(replayed, stack, k.id)[VerdictKind.FAIL])
+                                  if not _counts(replayed, stack, k.id)[VerdictKind.FAIL]
+                                  and not _counts(replayed, stack, k.id)[VerdictKind.PROCEEDS])
     if len(set(safe.values())) <= 1:
         return None
     parts = [f"{label}: {', '.join(labels) or 'none'}" for label, labels in safe.items()]
-    return ("It depends on the server stack. The key types no replayed case fails with, per "
-            f"stack — {'; '.join(parts)}. A lenient stack's ServerHello is not a working "
+    return ("It depends on the server stack. The key types every replayed case works with "
+            f"(neither fails nor only proceeds), per stack — {'; '.join(parts)}. A lenient stack's ServerHello is not a working "
             "connection: the client may still refuse a certificate it did not offer.")
 
 
