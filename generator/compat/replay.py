@@ -63,7 +63,7 @@ def replay_memoized(raw: bytes, key_type: KeyType, stack: StackId = DEFAULT) -> 
     ClientHello, the key type and the stack's library, never on random values."""
     from generator.compat import replaycache
     server = replayer(stack)
-    key = replaycache.cache_key(raw, key_type, stack.value, server.library)
+    key = replaycache.cache_key(raw, key_type, stack.value, server.library, server.label)
     outcome = replaycache.load(key)
     if outcome is None:
         outcome = server.replay(raw, key_type)

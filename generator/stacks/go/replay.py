@@ -31,6 +31,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from generator.cachedir import cache_root, private_directory, trusted_file
 from generator.compat.keytypes import KeyType
 from generator.compat.outcome import ReplayOutcome, outcome_from_flight
 from generator.compat.replay import Replayer, ReplayUnavailable
@@ -112,11 +113,6 @@ def aes_gcm_hardware() -> bool:
     return all(flag in flags for flag in wanted)
 
 
-def cache_root() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "tlskb"
-
-
 def _source() -> bytes:
     return resources.files(__package__).joinpath(SOURCE).read_bytes()
 
@@ -130,13 +126,14 @@ def helper_binary() -> Path:
     """The helper, built on first use into the cache (keyed by source, go.mod and release)."""
     go, release = toolchain()
     digest = hashlib.sha256(b"\0".join((release.encode(), _go_mod(), _source()))).hexdigest()
-    directory = cache_root() / f"go-{digest[:16]}"
+    directory = private_directory(f"go-{digest[:16]}")
     binary = directory / "tlsreplay"
     if binary.is_file():
-        return binary
+        return trusted_file(binary)
     source = directory / "src"
     try:
-        source.mkdir(parents=True, exist_ok=True)
+        source.mkdir(mode=0o700, exist_ok=True)
+        trusted_file(source)
         (source / "main.go").write_bytes(_source())
         (source / "go.mod").write_bytes(_go_mod())
         partial = directory / f"tlsreplay.{os.getpid()}.partial"

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 
+from generator.cachedir import private_directory, trusted_file
 from generator.compat.certs import certified_key
 from generator.compat.keytypes import KeyType
 from generator.compat.outcome import ReplayOutcome, outcome_from_flight
@@ -78,11 +79,6 @@ def _security_file() -> bytes:
                    for key, value in sorted(facts.SECURITY_PROPERTIES.items())).encode()
 
 
-def _cache_root() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "tlskb" / "jsse"
-
-
 @cache
 def compiled() -> Path:
     """The directory holding the compiled helper and the pinned security properties, built on
@@ -90,11 +86,12 @@ def compiled() -> Path:
     javac = _tool("javac")
     digest = hashlib.sha256(SOURCE.read_bytes() + b"\0" + javac.encode() + b"\0"
                             + _security_file()).hexdigest()[:20]
-    root = _cache_root()
+    root = private_directory("jsse")
     target = root / digest
     if (target / f"{MAIN_CLASS}.class").is_file():
+        for path in (target, *target.rglob("*")):  # every class file the JVM may load
+            trusted_file(path)
         return target
-    root.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="build-", dir=root))
     try:
         shutil.copyfile(SOURCE, work / SOURCE.name)
@@ -402,9 +399,17 @@ def answer_reason(answer: dict) -> str | None:
     return answer.get("error")
 
 
+#: how the helper's loop may end without the server's whole answer: an error, never an answer
+_INCOMPLETE = {"step_limit": "it took more steps than the input allows",
+               "overflow": "the server's flight outgrew the helper's buffer"}
+
+
 def to_outcome(key_type: KeyType, answer: dict) -> ReplayOutcome:
     if not answer.get("ok"):
         raise JsseError(f"the JSSE helper: {answer.get('error')}")
+    if answer.get("end") in _INCOMPLETE:
+        raise JsseError(f"the JSSE helper stopped before the server's answer was complete: "
+                        f"{_INCOMPLETE[answer['end']]}")
     reason = answer_reason(answer)
     return outcome_from_flight(key_type.id, bytes.fromhex(answer["flight"]), reason,
                                library_name="JSSE", library_failed=reason is not None)
