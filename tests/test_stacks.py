@@ -102,3 +102,24 @@ def test_a_case_claims_per_stack_and_check_holds_it_to_the_replay():
     text = text.replace("\nfix:", "\nstack_claims:\n  gnutls: {ec384: fails}\nfix:", 1)
     _, problems = check_text(text, documented)
     assert [p.message for p in problems] == ["stack_claims need samples to be checked against"]
+
+
+def test_a_hello_in_one_byte_records_gets_the_same_answers_on_every_stack():
+    """RFC 8446 §5.1 lets a client cut its hello into records of any size: the Exchange hello
+    in 342 one-byte records is answered by every stack's library as the whole one is (the JSSE
+    helper's step bound once cut it short and reported silence)."""
+    from generator.compat.analyzer import analyze
+    from generator.compat.clients import load_client
+    from generator.compat.keytypes import catalogue
+    from generator.compat.proof import disagreements
+    from generator.compat.replay import replay
+    from generator.tls.records import decode_client_hello, encode_records
+    wire = decode_client_hello(load_client(EXCHANGE).raw)
+    message = wire.hello.encode()
+    cut = b"".join(encode_records(22, 0x0303, message[i:i + 1]) for i in range(len(message)))
+    for stack in stacks():
+        for key_type in catalogue().key_types:
+            verdict = analyze(wire.hello, key_type, stack.id)
+            outcome = replay(cut, key_type, stack.id)
+            assert not disagreements(verdict, outcome), (stack.id, key_type.id,
+                                                         outcome.describe())

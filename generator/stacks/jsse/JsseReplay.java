@@ -395,7 +395,10 @@ public final class JsseReplay {
 
         try {
             engine.beginHandshake();   // server mode: NEED_UNWRAP, waiting for the ClientHello
-            for (int step = 0; step < MAX_STEPS && end == null; step++) {
+            // every record can take a few steps (unwrap, tasks): the bound grows with the
+            // input, so a hello cut into one-byte records is read to its end
+            final int maxSteps = MAX_STEPS + 3 * src.remaining();
+            for (int step = 0; step < maxSteps && end == null; step++) {
                 SSLEngineResult.HandshakeStatus hs = engine.getHandshakeStatus();
                 trail.append(abbrev(hs)).append(' ');
                 try {
