@@ -22,8 +22,7 @@ from generator.stacks.openssl.system import replay as system_replay
 from generator.net.probe import with_server_name
 from generator.net.samples import knowledge_base_samples
 from generator.tls.records import decode_client_hello
-from support.net import (ROOT, free_port, openssl_server, pinned_server, wait_for_port,
-                         write_credentials)
+from support.net import ROOT, free_port, openssl_server, pinned_server, write_credentials
 
 KEYS = {k.id: k for k in catalogue().key_types}
 SAMPLES = {s.id: s for s in knowledge_base_samples(ROOT / "cases")[0]}
@@ -242,38 +241,3 @@ def test_server_name_is_replaced_and_nothing_else(tshark_or_none=None):
         assert after.hello.cipher_suites == before.hello.cipher_suites
         assert after.records[0].version == before.records[0].version
     assert changed >= 5
-
-
-@pytest.mark.parametrize("key_id", ["ec384", "rsa2048"])
-def test_gnutls_serv_answers_as_the_gnutls_stack_and_probe_names_it(tmp_path, key_id):
-    """`gnutls-serv` (GnuTLS's own server program, priority NORMAL as Exim sets it) answers
-    every recorded ClientHello as the GnuTLS stack's analyzer predicts — an independent check
-    of that analyzer and replayer, through a real socket — and probe says the server behaves
-    like GnuTLS, not like OpenSSL (which refuses Exchange 2019 a P-384 certificate)."""
-    from generator.stacks import StackId
-    server = require_tool("gnutls-serv", "gnutls-bin")
-    chain, key = write_credentials(tmp_path, KEYS[key_id])
-    port = free_port()
-    process = subprocess.Popen([server, "--x509certfile", str(chain), "--x509keyfile", str(key),
-                                "--port", str(port), "--priority", "NORMAL"],
-                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    try:
-        wait_for_port(port)
-        done = probe(f"127.0.0.1:{port}", "--json", "--concurrency", "4")
-        text = probe(f"127.0.0.1:{port}", "--concurrency", "4").stdout
-    finally:
-        process.terminate()
-        process.wait(10)
-    results = json.loads(done.stdout)
-    assert {r["sample"] for r in results} == set(SAMPLES)
-    for result in results:
-        verdict = analyze(decode_client_hello(SAMPLES[result["sample"]].raw).hello, KEYS[key_id],
-                          StackId.GNUTLS)
-        assert result["ok"] is verdict.ok, (result, verdict.summary())
-        if verdict.ok:
-            assert (result["version_code"], result["cipher_suite"]) == (
-                verdict.version, verdict.cipher_suite), (result, verdict.summary())
-    behaves = next(line for line in text.splitlines() if line.startswith("With "))
-    named = behaves.split("would give")[0]
-    assert "GnuTLS" in named and ("OpenSSL" not in named) is (key_id == "ec384"), behaves
