@@ -15,7 +15,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from generator.tls.registry import cipher_suite_name, group_name, signature_scheme_name, version_name
+from generator.tls.registry import (cipher_suite_name, group_name, is_grease,
+                                    signature_scheme_name, version_name)
 
 
 class VerdictKind(enum.Enum):
@@ -96,3 +97,22 @@ class Refusal(Exception):
                        alert=self.alert, fixable=self.fixable, fields=self.fields,
                        after_server_hello=self.after_server_hello)
 
+
+def unfixable(code: str, reason: str, alert: int | None, *fields: str) -> Refusal:
+    """A refusal no certificate key type can fix."""
+    return Refusal(code, reason, alert, fields, False)
+
+
+def fixable(code: str, reason: str, *fields: str) -> Refusal:
+    """A refusal another key type may fix: handshake_failure (40), RFC 8446 §6."""
+    return Refusal(code, reason, 40, fields, True)
+
+
+def listed(values, namer, limit: int = 6) -> str:
+    """`values` named for a reason text, GREASE left out (RFC 8701): the first `limit`, then
+    how many more."""
+    shown = [f"{namer(v)}" for v in values if not is_grease(v)]
+    if not shown:
+        return "nothing but GREASE"
+    more = f" and {len(shown) - limit} more" if len(shown) > limit else ""
+    return ", ".join(shown[:limit]) + more

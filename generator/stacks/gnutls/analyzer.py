@@ -26,30 +26,16 @@ chain's signature, the verdict is "proceeds" with the caveat (RFC 8422 §5.1, RF
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 
 from generator.compat.certs import chain_signature
 from generator.compat.keyshare import agreement_valid, encoding_valid
 from generator.compat.keytypes import KeyType
-from generator.compat.verdict import Refusal as _Stop, Caveat, Verdict
+from generator.compat.verdict import (Caveat, listed as _names, Refusal as _Stop,
+                                      unfixable as _unfixable, Verdict)
 from generator.stacks.gnutls import facts as g
 from generator.tls import extensions as ext
 from generator.tls.messages import ClientHello
-from generator.tls.registry import (cipher_suite_name, extension_name, group_name, is_grease,
-                                    signature_scheme_name, version_name)
-
-
-
-def _unfixable(code: str, reason: str, alert: int, *fields: str) -> _Stop:
-    return _Stop(code, reason, alert, fields, False)
-
-
-def _names(values: Iterable[int], namer, limit: int = 6) -> str:
-    shown = [f"{namer(v)}" for v in values if not is_grease(v)]
-    if not shown:
-        return "nothing but GREASE"
-    more = f" and {len(shown) - limit} more" if len(shown) > limit else ""
-    return ", ".join(shown[:limit]) + more
+from generator.tls.registry import (cipher_suite_name, extension_name, group_name, signature_scheme_name, version_name)
 
 
 # -- 1. the legacy version ---------------------------------------------------------------------

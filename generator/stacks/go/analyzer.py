@@ -39,29 +39,19 @@ signature_algorithms_cert (Go never looks; RFC 8446 §4.2.3, RFC 5246 §7.4.2).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 
 from generator.compat.keyshare import agreement_valid, encoding_valid
 from generator.compat.keytypes import Algorithm, KeyType
-from generator.compat.verdict import Refusal as _Stop, Caveat, Verdict
+from generator.compat.verdict import (Caveat, listed, Refusal as _Stop, unfixable as _unfixable,
+                                      Verdict)
 from generator.stacks.go import facts as go
 from generator.stacks.go.clienthello import GoClientHello, Refused, unmarshal
 from generator.tls.messages import ClientHello
-from generator.tls.registry import (cipher_suite_name, extension_name, group_name, is_grease,
-                                    signature_scheme_name, version_name)
+from generator.tls.registry import (cipher_suite_name, extension_name, group_name, signature_scheme_name, version_name)
 
 
-
-def _unfixable(code: str, reason: str, alert: int, *fields: str) -> _Stop:
-    return _Stop(code, reason, alert, fields, False)
-
-
-def _names(values: Iterable[int], namer, limit: int = 6) -> str:
-    shown = [namer(v) for v in values if not is_grease(v)]
-    if not shown:
-        return "nothing but GREASE" if values else "nothing"
-    more = f" and {len(shown) - limit} more" if len(shown) > limit else ""
-    return ", ".join(shown[:limit]) + more
+def _names(values, namer, limit: int = 6) -> str:
+    return listed(values, namer, limit) if values else "nothing"
 
 
 # -- before the version --------------------------------------------------------------------------

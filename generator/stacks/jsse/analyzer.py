@@ -37,15 +37,13 @@ signature missing from signature_algorithms_cert) does: JSSE checks only the lea
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 
 from generator.compat.keytypes import KeyType
-from generator.compat.verdict import Refusal as _Stop, Caveat, Verdict
+from generator.compat.verdict import Caveat, Refusal as _Stop, Verdict, listed as _names
 from generator.stacks.jsse import facts
 from generator.tls import extensions as ext
 from generator.tls.messages import ClientHello
-from generator.tls.registry import (cipher_suite_name, group_name, is_grease,
-                                    signature_scheme_name, version_name)
+from generator.tls.registry import (cipher_suite_name, group_name, signature_scheme_name, version_name)
 
 ALERT_UNEXPECTED_MESSAGE, ALERT_HANDSHAKE_FAILURE, ALERT_PROTOCOL_VERSION = 10, 40, 70
 ALERT_INTERNAL_ERROR, ALERT_MISSING_EXTENSION = 80, 109
@@ -53,15 +51,6 @@ ALERT_ILLEGAL_PARAMETER = 47
 #: what IDN.toASCII treats as label separators (RFC 3490 §3.1)
 _LABEL_DOTS = ".\u3002\uff0e\uff61"
 TLS12, TLS13 = 0x0303, 0x0304
-
-
-
-def _names(values: Iterable[int], namer, limit: int = 6) -> str:
-    shown = [namer(v) for v in values if not is_grease(v)]
-    if not shown:
-        return "nothing but GREASE"
-    more = f" and {len(shown) - limit} more" if len(shown) > limit else ""
-    return ", ".join(shown[:limit]) + more
 
 
 def _key_algorithm(key_type: KeyType) -> str:

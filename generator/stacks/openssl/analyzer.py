@@ -27,12 +27,12 @@ verdict says so. The reasons name the ClientHello field and the rule (RFC sectio
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 
 from generator.compat.keyshare import agreement_valid, encoding_valid
 from generator.stacks.openssl import facts as ref
 from generator.compat.keytypes import KeyType
-from generator.compat.verdict import Refusal as _Stop, Verdict
+from generator.compat.verdict import (fixable as _fixable, listed as _names, Refusal as _Stop,
+                                      unfixable as _unfixable, Verdict)
 from generator.tls import extensions as ext
 from generator.tls.messages import ClientHello
 from generator.tls.registry import (cipher_suite_name, extension_name, group_name, is_grease,
@@ -42,23 +42,6 @@ ALERT_HANDSHAKE_FAILURE, ALERT_ILLEGAL_PARAMETER, ALERT_DECODE_ERROR = 40, 47, 5
 ALERT_UNRECOGNIZED_NAME = 112
 ALERT_PROTOCOL_VERSION, ALERT_INAPPROPRIATE_FALLBACK, ALERT_MISSING_EXTENSION = 70, 86, 109
 TLS10, TLS12, TLS13 = 0x0301, 0x0303, 0x0304
-
-
-
-def _names(values: Iterable[int], namer, limit: int = 6) -> str:
-    shown = [f"{namer(v)}" for v in values if not is_grease(v)]
-    if not shown:
-        return "nothing but GREASE"
-    more = f" and {len(shown) - limit} more" if len(shown) > limit else ""
-    return ", ".join(shown[:limit]) + more
-
-
-def _unfixable(code: str, reason: str, alert: int, *fields: str) -> _Stop:
-    return _Stop(code, reason, alert, fields, False)
-
-
-def _fixable(code: str, reason: str, *fields: str) -> _Stop:
-    return _Stop(code, reason, ALERT_HANDSHAKE_FAILURE, fields, True)
 
 
 # -- steps that do not depend on the certificate -----------------------------------------------------

@@ -33,35 +33,17 @@ client did not offer the certificate's curve (TLS 1.2) or the issuer's signature
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
 
 from generator.compat.keyshare import agreement_valid, encoding_valid
 from generator.compat.keytypes import KeyType
-from generator.compat.verdict import Refusal as _Stop, Caveat, Verdict
+from generator.compat.verdict import (Caveat, fixable as _fixable, listed as _names,
+                                      Refusal as _Stop, unfixable as _unfixable, Verdict)
 from generator.stacks.rustls import facts as ref
 from generator.tls import extensions as ext
 from generator.tls.messages import ClientHello
-from generator.tls.registry import (cipher_suite_name, extension_name, group_name, is_grease,
-                                    signature_scheme_name, version_name)
+from generator.tls.registry import (cipher_suite_name, extension_name, group_name, signature_scheme_name, version_name)
 
 TLS12, TLS13 = ref.TLS12, ref.TLS13
-
-
-
-def _names(values: Iterable[int], namer, limit: int = 6) -> str:
-    shown = [f"{namer(v)}" for v in values if not is_grease(v)]
-    if not shown:
-        return "nothing but GREASE"
-    more = f" and {len(shown) - limit} more" if len(shown) > limit else ""
-    return ", ".join(shown[:limit]) + more
-
-
-def _unfixable(code: str, reason: str, alert: int, *fields: str) -> _Stop:
-    return _Stop(code, reason, alert, fields, False)
-
-
-def _fixable(code: str, reason: str, *fields: str) -> _Stop:
-    return _Stop(code, reason, ref.ALERT_HANDSHAKE_FAILURE, fields, True)
 
 
 def _key(key_type: KeyType) -> str:
