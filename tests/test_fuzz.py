@@ -29,7 +29,7 @@ from generator.tls.tree import client_hello_tree
 from support import dumps
 from support.corpus import load_corpus
 from support.frames import write_pcapng
-from support.strategies import as_records
+from support.strategies import as_records, mutated
 
 SAMPLES = [s.data for s in load_corpus()]
 DATA = Path(__file__).parent / "data"
@@ -62,30 +62,7 @@ def decodes_or_reports(data: bytes) -> None:
     fingerprints(wire)
 
 
-@st.composite
-def mutated_samples(draw) -> bytes:
-    data = bytearray(draw(st.sampled_from(SAMPLES)))
-    for _ in range(draw(st.integers(1, 4))):
-        kind = draw(st.sampled_from(["flip", "byte", "u16", "cut", "insert", "delete"]))
-        position = draw(st.integers(0, len(data) - 1)) if data else 0
-        if not data:
-            break
-        if kind == "flip":
-            data[position] ^= 1 << draw(st.integers(0, 7))
-        elif kind == "byte":
-            data[position] = draw(st.integers(0, 255))
-        elif kind == "u16" and position + 1 < len(data):
-            data[position:position + 2] = draw(st.integers(0, 0xFFFF)).to_bytes(2, "big")
-        elif kind == "cut":
-            del data[position:]
-        elif kind == "insert":
-            data[position:position] = draw(st.binary(min_size=1, max_size=8))
-        else:
-            del data[position:position + draw(st.integers(1, 8))]
-    return bytes(data)
-
-
-@given(mutated_samples())
+@given(mutated(SAMPLES))
 def test_mutated_hellos(data):
     decodes_or_reports(data)
 

@@ -28,7 +28,7 @@ from generator.tls import extensions as ext
 from generator.tls.messages import SSLv2ClientHello
 from support.corpus import load_corpus
 from support.hellos import client_hello, record
-from support.strategies import LEGACY_SUITES, as_records, reference_hellos
+from support.strategies import LEGACY_SUITES, RECORD_MUTATIONS, mutated, reference_hellos
 from support.agreement import verdicts_agreeing
 
 KEY_TYPES = catalogue().key_types
@@ -206,36 +206,6 @@ def test_sslv2_hellos_are_refused(version, suites, challenge):
 
 # -- (4) hostile input -------------------------------------------------------------------------------
 
-@st.composite
-def mutated_flights(draw) -> bytes:
-    """A corpus hello, mutated: bit flips, bytes, length fields, cuts, inserts, deletions, a
-    re-fragmentation into small records, trailing records."""
-    data = bytearray(draw(st.sampled_from([s.data for s in SAMPLES])))
-    for _ in range(draw(st.integers(1, 4))):
-        kind = draw(st.sampled_from(["flip", "byte", "u16", "cut", "insert", "delete", "split",
-                                     "append"]))
-        if not data:
-            break
-        position = draw(st.integers(0, len(data) - 1))
-        if kind == "flip":
-            data[position] ^= 1 << draw(st.integers(0, 7))
-        elif kind == "byte":
-            data[position] = draw(st.integers(0, 255))
-        elif kind == "u16" and position + 1 < len(data):
-            data[position:position + 2] = draw(st.integers(0, 0xFFFF)).to_bytes(2, "big")
-        elif kind == "cut":
-            del data[position:]
-        elif kind == "insert":
-            data[position:position] = draw(st.binary(min_size=1, max_size=8))
-        elif kind == "delete":
-            del data[position:position + draw(st.integers(1, 8))]
-        elif kind == "split" and len(data) > 5:
-            data = bytearray(as_records(bytes(data[5:]), [draw(st.integers(1, 64))]))
-        else:
-            data += draw(st.sampled_from([b"\x15\x03\x03\x00\x02\x02\x28", b"\x14\x03\x03\x00\x01\x01",
-                                          b"\x17\x03\x03\x00\x00", bytes(data)]))
-    return bytes(data)
-
 
 HOSTILE = [b"", b"\x16", b"\x16\x03\x01\xff\xff", b"\x80\x03\x01", b"\x16\x03\x01\x00\x00" * 1000,
            b"\x14\x03\x03\x00\x01\x01" * 1000, b"\x16\x03\x01\x00\x04\x01\xff\xff\xff",
@@ -251,7 +221,7 @@ def replays_or_reports(data: bytes, key_type) -> None:
     assert outcome.kind in AnswerKind
 
 
-@given(mutated_flights(), st.sampled_from(KEY_TYPES))
+@given(mutated([s.data for s in SAMPLES], RECORD_MUTATIONS), st.sampled_from(KEY_TYPES))
 @settings(max_examples=max(20, settings().max_examples // 5))
 def test_mutated_hellos_get_an_answer_or_a_typed_error(data, key_type):
     replays_or_reports(data, key_type)

@@ -166,3 +166,40 @@ def reference_hellos(draw) -> ClientHello:
     order = draw(st.permutations(range(len(hello.extensions))))
     return ClientHello(hello.legacy_version, hello.random, hello.session_id, hello.cipher_suites,
                        hello.compression_methods, tuple(hello.extensions[i] for i in order), True)
+
+
+#: how `mutated` may change bytes; RECORD_MUTATIONS add a re-fragmentation into small records
+#: and trailing records (an alert, a ChangeCipherSpec, empty application data, the bytes again)
+BYTE_MUTATIONS = ("flip", "byte", "u16", "cut", "insert", "delete")
+RECORD_MUTATIONS = (*BYTE_MUTATIONS, "split", "append")
+_TRAILERS = (b"\x15\x03\x03\x00\x02\x02\x28", b"\x14\x03\x03\x00\x01\x01", b"\x17\x03\x03\x00\x00")
+
+
+@st.composite
+def mutated(draw, sources, kinds=BYTE_MUTATIONS) -> bytes:
+    """One of `sources`, changed one to four times: a bit flipped, a byte or a length field's
+    worth of bytes replaced, cut, bytes inserted or deleted (and with RECORD_MUTATIONS: split
+    into records of 1-64 bytes, a record appended)."""
+    data = bytearray(draw(st.sampled_from(list(sources))))
+    for _ in range(draw(st.integers(1, 4))):
+        kind = draw(st.sampled_from(kinds))
+        if not data:
+            break
+        position = draw(st.integers(0, len(data) - 1))
+        if kind == "flip":
+            data[position] ^= 1 << draw(st.integers(0, 7))
+        elif kind == "byte":
+            data[position] = draw(st.integers(0, 255))
+        elif kind == "u16" and position + 1 < len(data):
+            data[position:position + 2] = draw(st.integers(0, 0xFFFF)).to_bytes(2, "big")
+        elif kind == "cut":
+            del data[position:]
+        elif kind == "insert":
+            data[position:position] = draw(st.binary(min_size=1, max_size=8))
+        elif kind == "delete":
+            del data[position:position + draw(st.integers(1, 8))]
+        elif kind == "split" and len(data) > 5:
+            data = bytearray(as_records(bytes(data[5:]), [draw(st.integers(1, 64))]))
+        elif kind == "append":
+            data += draw(st.sampled_from([*_TRAILERS, bytes(data)]))
+    return bytes(data)
