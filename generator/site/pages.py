@@ -13,12 +13,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-import yaml
 from markdown.extensions.toc import slugify
 
 from generator.cases.model import Case, Outcome
 from generator.compat.keytypes import AcmeClient, Catalogue, KeyType
 from generator.stacks.openssl.facts import VersionedFact
+from generator.site.blocks import front_matter
+from generator.site.blocks import table as _table
 from generator.site.fragments import Fragments, GeneratedPage
 from generator.site.stackpages import case_stack_table, depends_on_stack
 from generator.stacks import DEFAULT
@@ -35,22 +36,8 @@ STATES = {"current": ("warning", "Still happens"), "fixed": ("success", "Fixed")
           "historical": ("info", "Historical")}
 MARKS = {"works": ("✓", "works"), "fails": ("✗", "fails"), "untested": ("?", "untested")}
 
-#: libyaml's emitter when PyYAML has it (every wheel does): the same YAML, several times faster
-_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
 #: maps a page's source path ("key-types/ec384.md") to the href from the page being written
 Link = Callable[[str], str]
-
-
-def front_matter(**fields: str | dict) -> str:
-    """YAML front matter for a generated page. MkDocs and the theme put `title` and
-    `description` into the HTML as they are (navigation, <title>, <meta content="...">, the
-    search index, the tags page), so text values are HTML text here: a case title with
-    `<script>` stays text, once escaped."""
-    escaped = {name: plain(value) if isinstance(value, str) else value
-               for name, value in fields.items()}
-    dumped = yaml.dump(escaped, Dumper=_DUMPER, allow_unicode=True, sort_keys=False)
-    return "---\n" + dumped + "---\n\n"
 
 
 def _fence(content: str, language: str = "text") -> str:
@@ -78,13 +65,6 @@ def outcome_cell(outcome: Outcome) -> str:
 
 
 # -- the case page ---------------------------------------------------------------------------------
-
-def _table(css_class: str, headers: Sequence[str], rows: Sequence[str]) -> str:
-    """A table Material styles (it styles only class-less tables), in a div that carries ours."""
-    head = "".join(f"<th>{h}</th>" for h in headers)
-    return (f'<div class="{css_class}"><table><thead><tr>{head}</tr></thead><tbody>'
-            + "".join(rows) + "</tbody></table></div>")
-
 
 def _lead(lead: str, prose_html: str) -> str:
     """Block HTML: `lead` (inline HTML) opening the first paragraph of `prose_html`."""

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from generator.cases.model import Case, SampleResult
 from generator.compat.keytypes import Catalogue
 from generator.compat.verdict import VerdictKind
+from generator.site.blocks import front_matter, table
 from generator.site.fragments import Fragments, GeneratedPage
 from generator.site.safe import plain
 from generator.stacks import Stack, stacks
@@ -24,10 +25,9 @@ CSS = {VerdictKind.OK: "tlskb-works", VerdictKind.PROCEEDS: "tlskb-proceeds",
        VerdictKind.FAIL: "tlskb-fails"}
 
 
-def _table(css_class: str, headers: Sequence[str], rows: Sequence[str]) -> str:
-    head = "".join(f"<th>{h}</th>" for h in headers)
-    return (f'<table class="{css_class}"><thead><tr>{head}</tr></thead><tbody>'
-            + "".join(rows) + "</tbody></table>")
+def _stack_headers(chosen: Sequence[Stack], link) -> list[str]:
+    """A column header per stack, linking to its page."""
+    return [f'<a href="{link(f"stacks/{s.id.value}.md")}">{plain(s.label)}</a>' for s in chosen]
 
 
 def result_cell(result: SampleResult) -> str:
@@ -53,8 +53,7 @@ def case_stack_table(case: Case, catalogue: Catalogue, link) -> str:
     if not case.samples:
         return ""
     chosen = stacks()
-    headers = ["Key type"] + [f'<a href="{link(f"stacks/{s.id.value}.md")}">{plain(s.label)}'
-                              "</a>" for s in chosen]
+    headers = ["Key type", *_stack_headers(chosen, link)]
     rows = []
     for key_type in catalogue.key_types:
         cells = []
@@ -74,7 +73,7 @@ def case_stack_table(case: Case, catalogue: Catalogue, link) -> str:
                    "replayed with them changed. "
                    + (f"These answers move with them, so they are not evidence:</p><ul>{effects}"
                       "</ul>" if effects else "No stack's answer changes with them.</p>"))
-    return intro + _table("tlskb-stacks", headers, rows) + footer
+    return intro + table("tlskb-stacks", headers, rows) + footer
 
 
 def _counts(cases: Sequence[Case], stack: Stack, key_type: str) -> dict[VerdictKind, list[Case]]:
@@ -92,8 +91,7 @@ def stack_summary_html(cases: Sequence[Case], catalogue: Catalogue, link) -> str
     fails or only proceeds."""
     chosen = stacks()
     replayed = [c for c in cases if c.samples]
-    headers = ["Key type"] + [f'<a href="{link(f"stacks/{s.id.value}.md")}">{plain(s.label)}'
-                              "</a>" for s in chosen]
+    headers = ["Key type", *_stack_headers(chosen, link)]
     rows = []
     for key_type in catalogue.key_types:
         cells = []
@@ -110,7 +108,7 @@ def stack_summary_html(cases: Sequence[Case], catalogue: Catalogue, link) -> str
     return (f"<p>The {len(replayed)} cases with recorded ClientHellos, replayed against each "
             "server stack. <em>Proceeds</em>: the server answers, but the client did not offer "
             "the certificate's curve or signature and may refuse it.</p>"
-            + _table("tlskb-stacks", headers, rows))
+            + table("tlskb-stacks", headers, rows))
 
 
 def depends_on_stack(cases: Sequence[Case], catalogue: Catalogue) -> str | None:
@@ -119,9 +117,10 @@ def depends_on_stack(cases: Sequence[Case], catalogue: Catalogue) -> str | None:
     replayed = [c for c in cases if c.samples]
     safe = {}
     for stack in stacks():  # safe: no replayed case fails it, nor only proceeds with it
+        counts = {k.id: _counts(replayed, stack, k.id) for k in catalogue.key_types}
         safe[stack.label] = tuple(k.label for k in catalogue.key_types
-                                  if not _counts(replayed, stack, k.id)[VerdictKind.FAIL]
-                                  and not _counts(replayed, stack, k.id)[VerdictKind.PROCEEDS])
+                                  if not counts[k.id][VerdictKind.FAIL]
+                                  and not counts[k.id][VerdictKind.PROCEEDS])
     if len(set(safe.values())) <= 1:
         return None
     parts = [f"{label}: {', '.join(labels) or 'none'}" for label, labels in safe.items()]
@@ -131,7 +130,6 @@ def depends_on_stack(cases: Sequence[Case], catalogue: Catalogue) -> str | None:
 
 
 def stacks_index(link) -> GeneratedPage:
-    from generator.site.pages import front_matter
     f = Fragments()
     rows = [f'<tr><td><a href="{link(f"stacks/{s.id.value}.md")}">{plain(s.label)}</a></td>'
             f"<td>{plain(s.library)}</td><td>{plain(', '.join(s.programs))}</td></tr>"
@@ -140,11 +138,10 @@ def stacks_index(link) -> GeneratedPage:
                   "Whether a certificate works depends on the TLS library of the server too: "
                   "every verdict is given per stack and proven by replaying the client's "
                   "recorded ClientHello against that library.\n"
-                  + f.block(_table("tlskb-sortable", ["Stack", "Library", "Used by"], rows)))
+                  + f.block(table("tlskb-sortable", ["Stack", "Library", "Used by"], rows)))
 
 
 def stack_page(stack: Stack, catalogue: Catalogue, cases: Sequence[Case], link) -> GeneratedPage:
-    from generator.site.pages import front_matter
     f = Fragments()
     replayed = [c for c in cases if c.samples]
     rows = []
@@ -165,5 +162,5 @@ def stack_page(stack: Stack, catalogue: Catalogue, cases: Sequence[Case], link) 
                   f"recorded ClientHellos against it ({len(replayed)} cases have some).</p>")
         + "\n## Server programs that use it\n" + f.block(f"<ul>{programs}</ul>")
         + "\n## Key types\n"
-        + f.block(_table("tlskb-sortable", ["Key type", "Fails in", "Proceeds in (the client "
+        + f.block(table("tlskb-sortable", ["Key type", "Fails in", "Proceeds in (the client "
                                                                      "may refuse)"], rows)))
