@@ -260,6 +260,8 @@ def cmd_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 #: stand in a help text for the catalogue's key type ids and its first preference, filled in
 #: only when help is printed: reading the catalogue costs more than most commands take
 KEY_TYPES, PREFERRED = "{key types}", "{preferred key type}"
+#: filled in when help is printed, so that no command loads the stacks to start
+STACKS, DEFAULT_STACK, OPENSSL_BUILDS = "{stacks}", "{default stack}", "{openssl builds}"
 
 
 class _CatalogueHelp(argparse.HelpFormatter):
@@ -275,11 +277,25 @@ class _CatalogueHelp(argparse.HelpFormatter):
             except CatalogueError:
                 ids = preferred = "(the key-type catalogue has problems: `tlskb check` lists them)"
             text = text.replace(KEY_TYPES, ids).replace(PREFERRED, preferred)
+        if text and (STACKS in text or OPENSSL_BUILDS in text):
+            from generator.stacks import DEFAULT, StackId, stacks, variants
+            text = (text.replace(STACKS, ", ".join(s.id.value for s in stacks()))
+                    .replace(DEFAULT_STACK, DEFAULT.value)
+                    .replace(OPENSSL_BUILDS, ", ".join(variants(StackId.OPENSSL))))
         return text
 
 
+def _openssl_build(text: str) -> str:
+    """--openssl's value, checked against the OpenSSL stack's builds only when it is given (a
+    usage error, exit 2, as argparse's own choices were)."""
+    from generator.stacks import StackId, variants
+    if text not in variants(StackId.OPENSSL):
+        raise argparse.ArgumentTypeError(
+            f"invalid choice: {text!r} (choose from {', '.join(variants(StackId.OPENSSL))})")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
-    from generator.stacks import StackId, stacks, variants
     parser = argparse.ArgumentParser(
         prog="tlskb",
         description="Which certificate key type can this TLS client really use? Decode and "
@@ -304,7 +320,6 @@ def build_parser() -> argparse.ArgumentParser:
                              "failing")
     decode.set_defaults(handler=cmd_decode)
 
-    stack_ids = ", ".join(s.id.value for s in stacks())
     analyze = commands.add_parser(
         "analyze", help="which certificate key types each ClientHello can use",
         formatter_class=_CatalogueHelp,
@@ -325,14 +340,14 @@ def build_parser() -> argparse.ArgumentParser:
                               f"{KEY_TYPES}")
     analyze.add_argument("--stack", metavar="S",
                          help=f"the server stacks to answer for, comma-separated, or all: "
-                              f"{stack_ids} (default: {StackId.OPENSSL.value})")
+                              f"{STACKS} (default: {DEFAULT_STACK})")
     analyze.add_argument("--replay", action="store_true",
                          help="also replay each hello against each stack's library and show "
                               "what it answered")
-    analyze.add_argument("--openssl", choices=variants(StackId.OPENSSL), default=None,
-                         help="which OpenSSL to replay against (implies --replay): pinned, the "
-                              "reference inside the cryptography wheel (default), or system, "
-                              "this machine's libssl")
+    analyze.add_argument("--openssl", default=None, metavar="BUILD", type=_openssl_build,
+                         help=f"which OpenSSL to replay against (implies --replay), one of "
+                              f"{OPENSSL_BUILDS}: pinned, the reference inside the cryptography "
+                              "wheel (default), or system, this machine's libssl")
     analyze.add_argument("--json", action="store_true", help="print JSON")
     analyze.add_argument("--color", "--colour", choices=("auto", "always", "never"),
                          default="auto", help="colour the table (default: auto)")
