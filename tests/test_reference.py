@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from generator.stacks.openssl import facts as ref
 from generator.tls import extensions as ext
 from generator.tls import ffdhe
-from generator.compat.certs import certified_key, chain_signature
+from generator.compat.certs import certified_key, chain_scheme, chain_signature
 from generator.compat.keytypes import catalogue
 from generator.compat.replay import replay
 from support.hellos import client_hello, record
@@ -118,6 +118,13 @@ def test_certificates_mirror_lets_encrypt_chains(key_id, issuer):
     credentials = certified_key(key_type.algorithm, key_type.size, key_type.curve)
     leaf = x509.load_pem_x509_certificates(credentials.chain_pem)[0]
     assert credentials.issuer_signature == issuer == chain_signature(key_type.algorithm)
+    # the scheme the analyzers compare with signature_algorithms(_cert), from the certificate
+    hash_name = leaf.signature_hash_algorithm.name if leaf.signature_hash_algorithm else None
+    assert chain_scheme(key_type.algorithm) == {"sha256WithRSAEncryption": 0x0401,
+                                                "ecdsa-with-SHA384": 0x0503,
+                                                "ed25519": 0x0807}[issuer]
+    assert hash_name == {"ed25519": None, "ecdsa-with-SHA384": "sha384",
+                         "sha256WithRSAEncryption": "sha256"}[issuer]
     assert leaf.signature_algorithm_oid._name == issuer
     public = leaf.public_key()
     if key_type.size:

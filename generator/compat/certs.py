@@ -48,16 +48,23 @@ ISSUER_KEYS = {"rsa": ("rsa", 2048, None), "ecdsa": ("ecdsa", None, "secp384r1")
 
 
 #: what each kind of replay leaf is signed with (its issuer below; Ed25519 leaves sign
-#: themselves) — known without loading a key, so analyzers stay pure; a test holds it equal to
-#: the certificates certified_key makes
-CHAIN_SIGNATURES = {"rsa": "sha256WithRSAEncryption", "ecdsa": "ecdsa-with-SHA384",
-                    "ed25519": "ed25519"}
+#: themselves), by name and as the SignatureScheme a client's signature_algorithms(_cert)
+#: lists for it (RFC 8446 §4.2.3) — known without loading a key, so analyzers stay pure; a
+#: test holds it equal to the certificates certified_key makes
+CHAIN_SIGNATURES = {"rsa": ("sha256WithRSAEncryption", 0x0401),
+                    "ecdsa": ("ecdsa-with-SHA384", 0x0503),
+                    "ed25519": ("ed25519", 0x0807)}
 
 
 def chain_signature(algorithm: str) -> str:
     """The signature algorithm on a replay certificate of `algorithm` ("rsa", "ecdsa",
     "ed25519"), as certified_key's `issuer_signature` names it."""
-    return CHAIN_SIGNATURES[algorithm]
+    return CHAIN_SIGNATURES[algorithm][0]
+
+
+def chain_scheme(algorithm: str) -> int:
+    """That signature as a SignatureScheme: rsa_pkcs1_sha256, ecdsa_secp384r1_sha384, ed25519."""
+    return CHAIN_SIGNATURES[algorithm][1]
 
 
 class MissingReplayKey(TlskbError):

@@ -27,7 +27,7 @@ chain's signature, the verdict is "proceeds" with the caveat (RFC 8422 §5.1, RF
 from __future__ import annotations
 
 
-from generator.compat.certs import chain_signature
+from generator.compat.certs import chain_scheme
 from generator.compat.keyshare import agreement_valid, encoding_valid
 from generator.compat.keytypes import KeyType
 from generator.compat.verdict import (Caveat, listed as _names, Refusal as _Stop,
@@ -385,7 +385,7 @@ def _caveat(hello: ClientHello, key_type: KeyType, version: int) -> tuple[Caveat
                 f"supported_groups lists {_names(groups, group_name)}, not {key_type.curve}, "
                 f"the curve of the {key_type.label} certificate; GnuTLS does not compare them, "
                 "and RFC 8422 §5.1 lets the client refuse the certificate")
-    signature = g.CHAIN_SIGNATURE.get(chain_signature(key_type.algorithm))
+    signature = chain_scheme(key_type.algorithm)
     allowed = hello.signature_algorithms_cert
     which = "signature_algorithms_cert"
     if allowed is None:

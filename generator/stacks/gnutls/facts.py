@@ -78,10 +78,6 @@ SHA1_SCHEME = {"rsa": 0x0201, "ecdsa": 0x0203}
 #: at most this many recognised signature_algorithms entries are kept (MAX_ALGOS)
 MAX_SCHEMES = 128
 
-#: the issuer's signature on each kind of leaf (generator/compat/certs.py), as the scheme a
-#: client's signature_algorithms(_cert) would list for it
-CHAIN_SIGNATURE = {"sha256WithRSAEncryption": 0x0401, "ecdsa-with-SHA384": 0x0503,
-                   "ed25519": 0x0807}
 
 #: extensions by the pass in which read_client_hello() parses them (server_parse_point of each
 #: lib/ext/*.c module): supported_versions first, then the MANDATORY, APPLICATION and TLS

@@ -40,6 +40,7 @@ signature_algorithms_cert (Go never looks; RFC 8446 §4.2.3, RFC 5246 §7.4.2).
 from __future__ import annotations
 
 
+from generator.compat.certs import chain_scheme, chain_signature
 from generator.compat.keyshare import agreement_valid, encoding_valid
 from generator.compat.keytypes import Algorithm, KeyType
 from generator.compat.verdict import (Caveat, listed, Refusal as _Stop, unfixable as _unfixable,
@@ -122,7 +123,7 @@ def _select_scheme(key_type: KeyType, version: int, offered: tuple[int, ...]) ->
 
 
 def _chain_caveat(hello: GoClientHello, key_type: KeyType) -> tuple[Caveat, str] | None:
-    scheme, name = go.CHAIN_SIGNATURE[key_type.algorithm]
+    scheme, name = chain_scheme(key_type.algorithm), chain_signature(key_type.algorithm)
     offered = hello.signature_algorithms_cert or hello.signature_algorithms
     field = ("signature_algorithms_cert" if hello.signature_algorithms_cert
              else "signature_algorithms")

@@ -119,13 +119,9 @@ def schemes_for(algorithm: Algorithm, curve_scheme: int | None, version: int) ->
     return (ED25519,)
 
 
-#: The signature on each kind of leaf certificate (generator/compat/certs.py, shaped like
-#: Let's Encrypt's chains), as the signature_algorithms(_cert) codepoint naming it. Go never
-#: compares the chain with the client's lists (auth.go, handshake_server*.go: no use of
+#: The signature on each kind of leaf certificate is compat/certs.py's (chain_scheme). Go
+#: never compares the chain with the client's lists (auth.go, handshake_server*.go: no use of
 #: supportedSignatureAlgorithmsCert on the server side); the analyzer's caveat does.
-CHAIN_SIGNATURE = {Algorithm.RSA: (0x0401, "sha256WithRSAEncryption"),
-                   Algorithm.ECDSA: (0x0503, "ecdsa-with-SHA384"),
-                   Algorithm.ED25519: (0x0807, "ed25519")}
 
 
 # -- what later Go releases change --------------------------------------------------------------

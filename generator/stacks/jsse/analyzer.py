@@ -38,6 +38,7 @@ signature missing from signature_algorithms_cert) does: JSSE checks only the lea
 from __future__ import annotations
 
 
+from generator.compat.certs import chain_scheme
 from generator.compat.keytypes import KeyType
 from generator.compat.verdict import Caveat, Refusal as _Stop, Verdict, listed as _names
 from generator.stacks.jsse import facts
@@ -301,12 +302,11 @@ def _caveat(hello: ClientHello, key_type: KeyType) -> tuple[Caveat | None, str |
         listed, name = hello.signature_algorithms, "signature_algorithms"
     if listed is None:
         return None, None
-    issuer = facts.ISSUER_SIGNATURE[key_type.algorithm]
-    if issuer & set(listed):
+    issuer = chain_scheme(key_type.algorithm)  # the replay chain's signature (certs.py)
+    if issuer in listed:
         return None, None
     return (Caveat.CERTIFICATE_SIGNATURE_NOT_OFFERED,
-            f"the certificate is signed with "
-            f"{'/'.join(signature_scheme_name(s) for s in sorted(issuer))}, which {name} does "
+            f"the certificate is signed with {signature_scheme_name(issuer)}, which {name} does "
             "not list; JSSE serves it anyway and the client may refuse it (RFC 8446 §4.2.3, "
             "RFC 5246 §7.4.2)")
 

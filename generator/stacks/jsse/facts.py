@@ -167,8 +167,3 @@ def share_decodes(group: int, value: bytes) -> bool:
     return encoding_valid(group, value)
 
 
-#: The certificate chains' signatures (generator/compat/certs.py): RSA leaves signed
-#: sha256WithRSAEncryption, ECDSA leaves ecdsa-with-SHA384 (by a P-384 issuer), Ed25519 leaves
-#: self-signed.
-ISSUER_SIGNATURE = {"rsa": frozenset({0x0401}), "ecdsa": frozenset({0x0503}),
-                    "ed25519": frozenset({0x0807})}

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import ipaddress
 
+from generator.compat.certs import chain_scheme
 from generator.compat.keyshare import agreement_valid, encoding_valid
 from generator.compat.keytypes import KeyType
 from generator.compat.verdict import (Caveat, fixable as _fixable, listed as _names,
@@ -353,7 +354,7 @@ def _caveat(hello: ClientHello, key_type: KeyType, version: int) -> tuple[Caveat
     which = "signature_algorithms_cert"
     if allowed is None:
         allowed, which = hello.signature_algorithms, "signature_algorithms"
-    issuer = ref.ISSUER_SCHEME[key_type.algorithm]
+    issuer = chain_scheme(key_type.algorithm)
     if allowed is not None and issuer not in allowed:
         rule = "RFC 8446 §4.2.3" if version == TLS13 else "RFC 5246 §7.4.2"
         return (Caveat.CERTIFICATE_SIGNATURE_NOT_OFFERED,

@@ -56,12 +56,9 @@ KEY_SCHEMES_TLS12 = {"secp256r1": (0x0403,), "secp384r1": (0x0503,), "secp521r1"
                      "ed25519": (0x0807,), "rsa": TLS12_RSA_SCHEMES}
 KEY_SCHEMES_TLS13 = {**KEY_SCHEMES_TLS12, "rsa": (0x0806, 0x0805, 0x0804)}
 
-#: The issuer's signature on each kind of leaf (generator/compat/certs.py mirrors Let's
-#: Encrypt: sha256WithRSAEncryption, ecdsa-with-SHA384; Ed25519 leaves are self-signed), as
-#: the signature_algorithms_cert codepoint that names it (RFC 8446 §4.2.3). rustls never looks
-#: at signature_algorithms_cert (the single-certificate resolver ignores it; observed, rustls
-#: 0.23.45): the analyzer only uses this for the caveat.
-ISSUER_SCHEME = {"rsa": 0x0401, "ecdsa": 0x0503, "ed25519": 0x0807}
+#: rustls never looks at signature_algorithms_cert (the single-certificate resolver ignores
+#: it; observed, rustls 0.23.45): the chain's signature (compat/certs.py chain_scheme) only
+#: decides the analyzer's caveat.
 
 #: Alerts rustls sends (RFC 8446 §6.2).
 ALERT_HANDSHAKE_FAILURE, ALERT_ILLEGAL_PARAMETER = 40, 47
