@@ -21,10 +21,9 @@ from generator.stacks.gnutls import facts
 from generator.stacks.gnutls.replay import check_version
 from generator.tls import decode_client_hello
 from generator.tls import extensions as ext
-from generator.tls.messages import SSLv2ClientHello
 from support.corpus import load_corpus
 from support.hellos import client_hello, record
-from support.strategies import LEGACY_SUITES, as_records, reference_hellos
+from support.strategies import as_records, reference_hellos, sslv2_hellos
 from support.agreement import verdicts_agreeing
 
 GNUTLS = StackId.GNUTLS
@@ -114,13 +113,8 @@ def test_generated_hellos(hello, record_version):
     assert_agree(record(hello, record_version), hello, repr(hello))
 
 
-@given(st.sampled_from([0x0300, 0x0301, 0x0302, 0x0303]),
-       st.lists(st.one_of(st.sampled_from(LEGACY_SUITES), st.sampled_from(
-           [0x010080, 0x020080, 0x030080, 0x0700C0, 0x060040, 0x0000FF])),
-           min_size=1, max_size=12, unique=True),
-       st.binary(min_size=16, max_size=32))
-def test_generated_sslv2_hellos(version, specs, challenge):
-    hello = SSLv2ClientHello(version, tuple(specs), b"", challenge)
+@given(sslv2_hellos())
+def test_generated_sslv2_hellos(hello):
     assert_agree(hello.encode(), hello.as_client_hello(), repr(hello))
 
 

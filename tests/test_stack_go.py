@@ -25,10 +25,10 @@ from generator.stacks.go import facts
 from generator.stacks.go import replay as go_replay
 from generator.tls import decode_client_hello
 from generator.tls import extensions as ext
-from generator.tls.messages import SSLv2ClientHello
 from support.corpus import load_corpus
 from support.hellos import client_hello, record
-from support.strategies import LEGACY_SUITES, RECORD_MUTATIONS, mutated, reference_hellos
+from support.strategies import (RECORD_MUTATIONS, mutated, reference_hellos,
+                                sslv2_hellos)
 from support.agreement import verdicts_agreeing
 
 KEY_TYPES = catalogue().key_types
@@ -193,13 +193,10 @@ def test_generated_hellos(hello, record_version):
     assert_agree(record(hello, record_version), hello, repr(hello))
 
 
-@given(st.sampled_from([0x0300, 0x0301, 0x0302, 0x0303]),
-       st.lists(st.sampled_from(LEGACY_SUITES), min_size=1, max_size=8, unique=True),
-       st.binary(min_size=16, max_size=32))
+@given(sslv2_hellos(sslv2_specs=False, max_suites=8))
 @settings(max_examples=30)
-def test_sslv2_hellos_are_refused(version, suites, challenge):
+def test_sslv2_hellos_are_refused(hello):
     """Go refuses the SSL 2.0 record format outright (protocol_version), whatever it offers."""
-    hello = SSLv2ClientHello(version, tuple(suites), b"", challenge)
     verdicts = assert_agree(hello.encode(), hello.as_client_hello(), repr(hello))
     assert all(v.alert == facts.ALERT_PROTOCOL_VERSION for v in verdicts.values())
 

@@ -20,11 +20,11 @@ from generator.stacks.jsse import facts
 from generator.stacks.jsse import replay as jsse
 from generator.tls import decode_client_hello
 from generator.tls import extensions as ext
-from generator.tls.messages import ClientHello, SSLv2ClientHello
+from generator.tls.messages import ClientHello
 from support.corpus import load_corpus
 from support.hellos import client_hello, record
 from support.strategies import (GROUPS, LEGACY_SUITES, SCHEMES, SIGNALLING, TLS13_SUITES,
-                                VERSIONS, _maybe, _ordered_subset)
+                                VERSIONS, _maybe, _ordered_subset, sslv2_hellos)
 from support.agreement import verdicts_agreeing
 
 KEY_TYPES = catalogue().key_types
@@ -168,11 +168,8 @@ def test_generated_hellos(hello, record_version):
 
 
 @needs_jsse
-@given(st.sampled_from([0x0300, 0x0301, 0x0303]),
-       st.lists(st.sampled_from(LEGACY_SUITES), min_size=1, max_size=8, unique=True),
-       st.binary(min_size=16, max_size=32))
-def test_sslv2_hellos_are_refused(version, suites, challenge):
-    hello = SSLv2ClientHello(version, tuple(suites), b"", challenge)
+@given(sslv2_hellos(versions=(0x0300, 0x0301, 0x0303), sslv2_specs=False, max_suites=8))
+def test_sslv2_hellos_are_refused(hello):
     assert_agree(hello.encode(), hello.as_client_hello(), repr(hello))
 
 

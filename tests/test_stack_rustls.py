@@ -28,10 +28,10 @@ from generator.stacks.rustls import replay as rustls_replay
 from generator.stacks.rustls.analyzer import is_dns_name
 from generator.tls import decode_client_hello
 from generator.tls import extensions as ext
-from generator.tls.messages import SSLv2ClientHello
 from support.corpus import load_corpus
 from support.hellos import client_hello, record
-from support.strategies import LEGACY_SUITES, as_records, mutated, reference_hellos
+from support.strategies import (as_records, mutated, reference_hellos,
+                                sslv2_hellos)
 from support.agreement import agreement
 
 
@@ -188,12 +188,9 @@ def test_generated_hellos(hello, record_version):
     assert_agree(record(hello, record_version), hello, repr(hello))
 
 
-@given(st.sampled_from([0x0300, 0x0301, 0x0302, 0x0303]),
-       st.lists(st.sampled_from(LEGACY_SUITES), min_size=1, max_size=12, unique=True),
-       st.binary(min_size=16, max_size=32))
-def test_generated_sslv2_hellos(version, specs, challenge):
+@given(sslv2_hellos(sslv2_specs=False))
+def test_generated_sslv2_hellos(hello):
     """rustls reads TLS records only: an SSL 2.0-format hello is a decode_error."""
-    hello = SSLv2ClientHello(version, tuple(specs), b"", challenge)
     verdicts = assert_agree(hello.encode(), hello.as_client_hello(), repr(hello))
     assert {v.reason_code for v, _ in verdicts.values()} == {"sslv2_format"}
 

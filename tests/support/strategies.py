@@ -203,3 +203,22 @@ def mutated(draw, sources, kinds=BYTE_MUTATIONS) -> bytes:
         elif kind == "append":
             data += draw(st.sampled_from([*_TRAILERS, bytes(data)]))
     return bytes(data)
+
+
+#: cipher specs only SSL 2.0 has (RC4-MD5, RC2, IDEA, DES, 3DES ... RFC 6101 Appendix E)
+SSLV2_ONLY_SPECS = (0x010080, 0x020080, 0x030080, 0x0700C0, 0x060040, 0x0000FF)
+
+
+@st.composite
+def sslv2_hellos(draw, versions=(0x0300, 0x0301, 0x0302, 0x0303), sslv2_specs: bool = True,
+                 max_suites: int = 12):
+    """SSL 2.0-format CLIENT-HELLOs (RFC 6101 Appendix E.2) offering TLS suites (and, with
+    `sslv2_specs`, SSL 2.0-only specs too), with a 16-32 byte challenge."""
+    from generator.tls.messages import SSLv2ClientHello
+    version = draw(st.sampled_from(list(versions)))
+    pool = st.sampled_from(LEGACY_SUITES)
+    if sslv2_specs:
+        pool = st.one_of(pool, st.sampled_from(SSLV2_ONLY_SPECS))
+    specs = draw(st.lists(pool, min_size=1, max_size=max_suites, unique=True))
+    challenge = draw(st.binary(min_size=16, max_size=32))
+    return SSLv2ClientHello(version, tuple(specs), b"", challenge)
