@@ -12,6 +12,7 @@ once per process, valid from yesterday for 90 days.
 from __future__ import annotations
 
 import datetime
+import ipaddress
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -107,6 +108,13 @@ def _issuer(kind: str):
                    .not_valid_before(now - datetime.timedelta(days=1))
                    .not_valid_after(now + _VALIDITY)
                    .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+                   .add_extension(x509.KeyUsage(
+                       digital_signature=False, key_encipherment=False,
+                       content_commitment=False, data_encipherment=False, key_agreement=False,
+                       key_cert_sign=True, crl_sign=True, encipher_only=False,
+                       decipher_only=False), critical=True)
+                   .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
+                                  critical=False)
                    .sign(key, digest))
     return key, certificate, digest
 
@@ -114,14 +122,36 @@ def _issuer(kind: str):
 @cache
 def certified_key(algorithm: str, size: int | None = None, curve: str | None = None) -> CertifiedKey:
     """A leaf for `localhost` with the given key, cached for the life of the process."""
+    return _leaf(algorithm, size, curve, live=False)
+
+
+@cache
+def live_certified_key(algorithm: str, size: int | None = None,
+                       curve: str | None = None) -> CertifiedKey:
+    """The leaf a live server shows a real client (end-to-end proof): the same key, for
+    `localhost` and 127.0.0.1, and always issued by a CA (live_trust_pem) — an Ed25519 leaf by
+    the ECDSA P-384 issuer, as a private CA such as step-ca issues one — so that every client
+    can be told to trust the chain the way it trusts any private CA."""
+    return _leaf(algorithm, size, curve, live=True)
+
+
+def live_trust_pem() -> bytes:
+    """The CA certificates a real client is told to trust for live_certified_key's leaves."""
+    return b"".join(_issuer(kind)[1].public_bytes(serialization.Encoding.PEM)
+                    for kind in ("rsa", "ecdsa"))
+
+
+def _leaf(algorithm: str, size: int | None, curve: str | None, live: bool) -> CertifiedKey:
     key = _private_key(algorithm, size, curve)
     now = datetime.datetime.now(datetime.timezone.utc)
     builder = (x509.CertificateBuilder().subject_name(_name("localhost"))
                .public_key(key.public_key()).serial_number(x509.random_serial_number())
                .not_valid_before(now - datetime.timedelta(days=1))
                .not_valid_after(now + _VALIDITY)
-               .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]),
-                              critical=False)
+               .add_extension(x509.SubjectAlternativeName(
+                   [x509.DNSName("localhost")]
+                   + ([x509.IPAddress(ipaddress.IPv4Address("127.0.0.1"))] if live else [])),
+                   critical=False)
                .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]),
                               critical=False))
     # Key usage as in Let's Encrypt's leaves: digitalSignature, plus keyEncipherment for RSA
@@ -130,12 +160,16 @@ def certified_key(algorithm: str, size: int | None = None, curve: str | None = N
         digital_signature=True, key_encipherment=algorithm == "rsa", content_commitment=False,
         data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
         encipher_only=False, decipher_only=False), critical=True)
-    if algorithm == "ed25519":
+    if algorithm == "ed25519" and not live:
         certificate = builder.issuer_name(_name("localhost")).sign(key, None)
         chain = [certificate]
         signature = "ed25519"
     else:
         issuer_key, issuer_cert, digest = _issuer("rsa" if algorithm == "rsa" else "ecdsa")
+        if live:
+            builder = builder.add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
+                critical=False)
         certificate = builder.issuer_name(issuer_cert.subject).sign(issuer_key, digest)
         chain = [certificate, issuer_cert]
         signature = certificate.signature_algorithm_oid._name
