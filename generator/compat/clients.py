@@ -226,7 +226,7 @@ def _meaning_problems(located, source: str, file_id: str) -> list:
                 problem((), f"a binary client needs `{field}`",
                         "say how to install and run it, or mark it `source: recorded`")
     try:
-        bytes.fromhex("".join(data["hex"].split()))
+        bytes.fromhex("".join(data.get("hex", "").split()))
     except ValueError:
         problem(("hex",), "`hex` is not hexadecimal", "paste the bytes as hex digits")
     from generator.site.layout import RESERVED_IDS
@@ -260,7 +260,8 @@ def client_from(file_id: str, data: dict) -> RecordedClient:
     protocol = Protocol(data["protocol"])
     return RecordedClient(
         file_id, shown, version, _optional(data.get("recorded")), protocol.dialogue,
-        " ".join(str(data["provenance"]).split()), bytes.fromhex("".join(data["hex"].split())),
+        " ".join(str(data.get("provenance", "not recorded yet")).split()),
+        bytes.fromhex("".join(data.get("hex", "").split())),
         data["name"], data["family"], data["variant"], Category(data["category"]),
         Library(data["library"]), Source(data["source"]), protocol,
         bool(data.get("historical", False)), definition, _optional(data.get("version_text")),
@@ -273,9 +274,14 @@ def _optional(value: object) -> str | None:
 
 
 @cache
-def recorded_clients(directory: Path = CLIENTS_DIR) -> tuple[RecordedClient, ...]:
-    """Every client in `directory`, in file-name order."""
+def all_clients(directory: Path = CLIENTS_DIR) -> tuple[RecordedClient, ...]:
+    """Every client file in `directory`, in file-name order, recorded or not yet."""
     return tuple(load_client(path) for path in sorted(directory.glob("*.yaml")))
+
+
+def recorded_clients(directory: Path = CLIENTS_DIR) -> tuple[RecordedClient, ...]:
+    """The clients whose hello has been recorded (every one but a definition just added)."""
+    return tuple(client for client in all_clients(directory) if client.raw)
 
 
 def catalogue_json(clients: tuple[RecordedClient, ...]) -> list[dict]:

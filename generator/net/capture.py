@@ -33,6 +33,8 @@ from generator.tls.records import (MAX_FIRST_FLIGHT, NeedMoreData, WireClientHel
                                    decode_client_hello_at)
 
 ALERT_HANDSHAKE_FAILURE = 40
+#: what a PostgreSQL client sends to ask for TLS (PostgreSQL protocol, SSLRequest)
+POSTGRES_SSL_REQUEST = bytes.fromhex("0000000804d2162f")
 ALERT_DECODE_ERROR = 50
 ALERT_RECORD_OVERFLOW = 22
 
@@ -45,7 +47,7 @@ class CaptureError(TlskbError):
 class CaptureSettings:
     host: str = "127.0.0.1"
     port: int = 0
-    starttls: str | None = None          # "smtp", "imap", "pop3" or None for plain TLS
+    starttls: str | None = None          # "smtp", "imap", "pop3", "postgres" or None
     count: int | None = None             # stop after this many ClientHellos
     handshake_key: KeyType | None = None  # complete the handshake with this key type
     read_timeout: float = 10.0           # for each line before STARTTLS and for the hello
@@ -277,6 +279,9 @@ class CaptureServer:
                         "(--max-duration)", reply=reply)
 
     async def _before_starttls(self, reader, writer, deadline: float) -> None:
+        if self.settings.starttls == "postgres":
+            await self._postgres_ssl_request(reader, writer, deadline)
+            return
         dialogue = ServerDialogue(self.settings.starttls)
         protocol = self.settings.starttls.upper()
         writer.write(dialogue.greeting())
@@ -293,6 +298,21 @@ class CaptureServer:
                 return
             if reply.close:
                 raise _Dropped(f"the client ended the {protocol} session without STARTTLS")
+
+    async def _postgres_ssl_request(self, reader, writer, deadline: float) -> None:
+        """A PostgreSQL client's SSLRequest (protocol §53.2.10: Int32 8, Int32 80877103),
+        answered with "S" (TLS follows). Anything else ends the connection."""
+        loop = asyncio.get_running_loop()
+        timeout = min(self.settings.read_timeout, deadline - loop.time())
+        try:
+            request = await asyncio.wait_for(reader.readexactly(8), max(timeout, 0))
+        except asyncio.TimeoutError:
+            raise _Dropped("no SSLRequest from the PostgreSQL client in time") from None
+        except asyncio.IncompleteReadError:
+            raise _Dropped("the client closed the connection before its SSLRequest") from None
+        if request != POSTGRES_SSL_REQUEST:
+            raise _Dropped(f"not a PostgreSQL SSLRequest: {request.hex()}")
+        writer.write(b"S")
 
     async def _read_line(self, reader, deadline: float) -> bytes:
         """One client line before STARTTLS, within the read timeout and the connection's

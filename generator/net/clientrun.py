@@ -1,0 +1,255 @@
+"""Running a real client program from its definition (compat/clients.py `Definition`) against a
+server on 127.0.0.1: the placeholders filled in, a private home and work folder per run, its
+build and virtualenv prepared once per session, a deadline, and the whole process group killed
+when it passes.
+
+Placeholders in `command`, `env`, `setup` and `build` (only these exact words are replaced, so
+a script's own braces stay as they are):
+
+    {host} localhost      {port} the server's port       {ca} PEM file of the CAs to trust
+    {ca_rsa} {ca_ecdsa}   each CA alone (for tools that import one certificate at a time)
+    {home} {work}         the run's private folder (also $HOME)
+    {truststore}          PKCS#12 trust store of the CAs, password "changeit" (Java)
+    {nssdb}               an NSS database trusting the CAs (Firefox, Chromium), when certutil
+                          is installed
+    {programs}            tools/client-programs/ (small clients written for the recorder)
+    {build}               the client's build folder, kept for the session
+    {venv}                the client's virtualenv with its `package: pypi` requirements
+    {python}              the Python running tlskb
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.compat.clients import Definition
+from generator.errors import TlskbError
+from generator.printable import printable_line
+
+HOST = "localhost"
+ROOT = Path(__file__).resolve().parents[2]
+PROGRAMS = ROOT / "tools" / "client-programs"
+#: bytes of a client's output kept (its last line is what is reported)
+MAX_OUTPUT = 1 << 16
+#: seconds for one setup or build step and for one pip install
+STEP_TIMEOUT, INSTALL_TIMEOUT = 120, 600
+
+
+class ClientRunError(TlskbError):
+    """A client could not be prepared (a missing program, a failed build or install)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Kit:
+    """What the placeholders point to for one session; made by prepare_kit."""
+    root: Path              # private folder of the session, removed by the caller
+    ca: Path
+    ca_rsa: Path
+    ca_ecdsa: Path
+    truststore: Path
+    nssdb: Path | None
+    cache: Path             # builds and virtualenvs, kept between sessions
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """How one run of a client ended."""
+    exit: int | None        # its exit status; None when it was killed at the deadline
+    said: str | None        # its last non-empty line of error output (else of output)
+    seconds: float
+
+
+def prepare_kit(root: Path, trust_pem: bytes, cache: Path) -> Kit:
+    """Write the trust material for `trust_pem` (PEM CA certificates) into `root`."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
+    certificates = x509.load_pem_x509_certificates(trust_pem)
+    ca = root / "ca.pem"
+    ca.write_bytes(trust_pem)
+    singles = []
+    for number, certificate in enumerate(certificates):
+        single = root / f"ca-{number}.pem"
+        single.write_bytes(certificate.public_bytes(_pem()))
+        singles.append(single)
+    truststore = root / "truststore.p12"
+    truststore.write_bytes(pkcs12.serialize_java_truststore(
+        [pkcs12.PKCS12Certificate(c, f"tlskb-{n}".encode()) for n, c in enumerate(certificates)],
+        BestAvailableEncryption(b"changeit")))
+    nssdb = None
+    if shutil.which("certutil"):
+        nssdb = root / "nssdb"
+        nssdb.mkdir()
+        _step(["certutil", "-N", "-d", f"sql:{nssdb}", "--empty-password"], root)
+        for number, single in enumerate(singles):
+            _step(["certutil", "-A", "-d", f"sql:{nssdb}", "-n", f"tlskb-{number}", "-t", "C,,",
+                   "-i", str(single)], root)
+    cache.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return Kit(root, ca, singles[0], singles[-1], truststore, nssdb, cache)
+
+
+def _pem():
+    from cryptography.hazmat.primitives.serialization import Encoding
+    return Encoding.PEM
+
+
+def _step(command: list[str], cwd: Path, env: dict[str, str] | None = None,
+          timeout: float = STEP_TIMEOUT) -> None:
+    try:
+        done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise ClientRunError(f"`{' '.join(command)}` failed: {error}") from None
+    if done.returncode != 0:
+        raise ClientRunError(f"`{' '.join(command)}` exited with {done.returncode}: "
+                             f"{_last_line(done.stderr or done.stdout)}")
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+
+
+def venv_of(definition: Definition, kit: Kit) -> Path | None:
+    """The client's virtualenv with its PyPI requirements, made on first use and kept."""
+    if not definition.pypi:
+        return None
+    venv = kit.cache / "venvs" / _digest(definition.pypi, sys.version)
+    python = venv / "bin" / "python"
+    if not (venv / ".complete").exists():
+        shutil.rmtree(venv, ignore_errors=True)
+        venv.parent.mkdir(parents=True, exist_ok=True)
+        _step([sys.executable, "-m", "venv", str(venv)], kit.cache)
+        _step([str(python), "-m", "pip", "install", "--quiet", "--only-binary=:all:",
+               *definition.pypi], kit.cache, timeout=INSTALL_TIMEOUT)
+        (venv / ".complete").write_text("ok\n")
+    return venv
+
+
+def build_of(definition: Definition, kit: Kit) -> Path:
+    """The client's build folder, its `build` commands run there once (kept by their digest
+    and the programs they read)."""
+    programs = sorted((p.name, p.read_bytes()) for p in PROGRAMS.iterdir() if p.is_file())
+    folder = kit.cache / "builds" / _digest(definition.build, programs)
+    if definition.build and not (folder / ".complete").exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        values = _values(kit, folder, folder, None, 0)
+        for command in definition.build:
+            _step([_fill(word, values) for word in command], folder, _environment(folder, {}))
+        (folder / ".complete").write_text("ok\n")
+    return folder
+
+
+def _values(kit: Kit, home: Path, build: Path, venv: Path | None, port: int) -> dict[str, str]:
+    return {"{host}": HOST, "{port}": str(port), "{ca}": str(kit.ca),
+            "{ca_rsa}": str(kit.ca_rsa), "{ca_ecdsa}": str(kit.ca_ecdsa),
+            "{home}": str(home), "{work}": str(home), "{truststore}": str(kit.truststore),
+            "{nssdb}": str(kit.nssdb) if kit.nssdb else "{nssdb}",
+            "{programs}": str(PROGRAMS), "{build}": str(build),
+            "{venv}": str(venv) if venv else "{venv}", "{python}": sys.executable}
+
+
+def _fill(word: str, values: dict[str, str]) -> str:
+    for placeholder, value in values.items():
+        word = word.replace(placeholder, value)
+    return word
+
+
+def _environment(home: Path, extra: dict[str, str]) -> dict[str, str]:
+    """A small, fixed environment: no proxy, no SSLKEYLOGFILE, no library settings of ours."""
+    base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home),
+            "LANG": "C.UTF-8", "TZ": "UTC", "TMPDIR": str(home)}
+    base.update(extra)
+    return base
+
+
+def run_client(definition: Definition, kit: Kit, port: int) -> Finished:
+    """Run the client once against 127.0.0.1:`port`, in a fresh private home; kill its whole
+    process group at `definition.timeout`."""
+    import time
+    venv = venv_of(definition, kit)
+    build = build_of(definition, kit)
+    home = Path(tempfile.mkdtemp(prefix="run-", dir=kit.root))
+    values = _values(kit, home, build, venv, port)
+    env = _environment(home, {k: _fill(v, values) for k, v in definition.env})
+    for command in definition.setup:
+        _step([_fill(word, values) for word in command], home, env)
+    command = [_fill(word, values) for word in definition.command]
+    started = time.monotonic()
+    try:
+        process = subprocess.Popen(command, cwd=home, env=env, stdin=subprocess.PIPE,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   start_new_session=True)
+    except OSError as error:
+        raise ClientRunError(f"cannot start `{command[0]}`: {error.strerror or error}; "
+                             "install the client's package") from None
+    try:
+        out, err = process.communicate((definition.stdin or "").encode(),
+                                       timeout=definition.timeout)
+        status: int | None = process.returncode
+    except subprocess.TimeoutExpired:
+        _kill_group(process)
+        out, err = process.communicate()
+        status = None
+    finally:
+        _kill_group(process)  # what it left behind (a browser's helpers)
+        shutil.rmtree(home, ignore_errors=True)
+    said = _last_line(err[-MAX_OUTPUT:]) or _last_line(out[-MAX_OUTPUT:])
+    return Finished(status, said, round(time.monotonic() - started, 3))
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _last_line(data: bytes) -> str | None:
+    lines = [line.strip() for line in data.decode("utf-8", "replace").splitlines()]
+    lines = [line for line in lines if line]
+    return printable_line(lines[-1])[:300] if lines else None
+
+
+def version_of(definition: Definition, kit: Kit) -> tuple[str | None, str | None]:
+    """(version word, the whole line) from the client's version command."""
+    if not definition.version_command:
+        return None, None
+    venv = venv_of(definition, kit)
+    values = _values(kit, kit.root, build_of(definition, kit), venv, 0)
+    command = [_fill(word, values) for word in definition.version_command]
+    try:
+        done = subprocess.run(command, capture_output=True, timeout=60, cwd=kit.root,
+                              stdin=subprocess.DEVNULL, env=_environment(kit.root, {}))
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise ClientRunError(f"`{' '.join(command)}` failed: {error}") from None
+    text = (done.stdout or b"") + b"\n" + (done.stderr or b"")
+    lines = [line.strip() for line in text.decode("utf-8", "replace").splitlines()]
+    line = next((printable_line(line)[:400] for line in lines if line), None)
+    if line is None:
+        return None, None
+    words = line.split()
+    word = words[definition.version_word] if definition.version_word < len(words) else None
+    return (word.strip("\"',;()") if word else None), line
+
+
+def package_versions(definition: Definition) -> tuple[str, ...]:
+    """"curl 7.88.1-10+deb12u14" for each Debian package, the pins for PyPI requirements."""
+    found = []
+    for package in definition.debian:
+        try:
+            done = subprocess.run(["dpkg-query", "-W", "-f", "${Package} ${Version}", package],
+                                  capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if done.returncode == 0 and done.stdout.strip():
+            found.append(done.stdout.strip())
+    found.extend(definition.pypi)
+    return tuple(found)
