@@ -123,11 +123,16 @@ def main(argv: list[str] | None = None) -> int:
     failures = 0
     with tempfile.TemporaryDirectory(prefix="tlskb-record-") as work:
         kit = prepare_kit(Path(work), live_trust_pem(), private_directory("clients"))
-        with ThreadPoolExecutor(max(1, args.jobs)) as pool:
-            for line, ok in pool.map(lambda c: record_one(c, kit, today, not args.no_prove),
-                                     runnable):
-                print(f"  {line}", flush=True)
-                failures += not ok
+        try:
+            with ThreadPoolExecutor(max(1, args.jobs)) as pool:
+                for line, ok in pool.map(lambda c: record_one(c, kit, today, not args.no_prove),
+                                         runnable):
+                    print(f"  {line}", flush=True)
+                    failures += not ok
+        finally:
+            if not args.no_prove:
+                from generator.net.endtoend import close_shared_servers
+                close_shared_servers()
     print(f"{len(runnable) - failures} of {len(runnable)} clients recorded in "
           f"{time.monotonic() - started:.0f} s ({len(clients) - len(runnable)} not installed)")
     return 1 if failures or len(runnable) < len(clients) else 0
