@@ -233,6 +233,33 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def cmd_catalogue(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from generator.compat.clients import catalogue_json, recorded_clients
+    clients = recorded_clients()
+    if args.only:
+        import fnmatch
+        clients = tuple(c for c in clients
+                        if any(fnmatch.fnmatchcase(c.id, p) for p in args.only))
+    if args.current:
+        clients = tuple(c for c in clients if not c.historical)
+    if args.category:
+        clients = tuple(c for c in clients if c.category.value in args.category)
+    if args.json:
+        emit_json(catalogue_json(clients), out)
+        return EXIT_OK
+    for client in clients:
+        runs = [run for _, _, run in client.runs]
+        completed = sum(run.result.value == "completed" for run in runs)
+        proof = (f"end to end {completed}/{len(runs)} completed" if runs
+                 else "recorded, not re-runnable" if client.origin.value == "recorded"
+                 else "not proven end to end yet")
+        out.write(printable_line(
+            f"{client.id:<44} {client.client} ({client.variant}); {client.protocol.value}, "
+            f"{client.library.value}; {proof}") + "\n")
+    out.write(f"{len(clients)} client(s)\n")
+    return EXIT_OK
+
+
 def cmd_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from generator.cases.scaffold import check_id, scaffold
     from generator.ingest.find import find_client_hellos
@@ -365,6 +392,21 @@ def build_parser() -> argparse.ArgumentParser:
                     "FILE:LINE:COLUMN: message and exits with 1 if there is any.")
     check.add_argument("paths", nargs="*", metavar="PATH", help="case files or directories")
     check.set_defaults(handler=cmd_check)
+
+    listing = commands.add_parser(
+        "catalogue", help="list the recorded clients, their provenance and end-to-end results",
+        description="List the client catalogue: every recorded client, its version, how it "
+                    "was recorded (binary: run here by tools/record_client_hellos.py, with its "
+                    "command; recorded: third-party bytes, not re-runnable), its protocol and "
+                    "how the real client's handshakes with each stack's live server ended for "
+                    "each key type.")
+    listing.add_argument("--json", action="store_true", help="print a JSON array")
+    listing.add_argument("--only", action="append", metavar="ID",
+                         help="only clients whose id matches (a shell pattern; repeatable)")
+    listing.add_argument("--current", action="store_true", help="leave out historical clients")
+    listing.add_argument("--category", action="append", metavar="KIND",
+                         help="only this kind of client (web, mail, …; repeatable)")
+    listing.set_defaults(handler=cmd_catalogue)
 
     new = commands.add_parser(
         "new", help="write a new case file skeleton, optionally from a capture",

@@ -152,6 +152,8 @@ def check_paths(paths: Iterable[str | Path], *, replay: bool = True,
         return Report((), error.problems, len(files), catalogue_ok=False)
     cases: list[model.Case] = []
     problems: list[Problem] = schema_copy_problems(files, catalog)
+    from generator.compat.clients import client_problems
+    problems.extend(client_problems())  # the client catalogue is contributed like cases
     seen_ids: dict[str, str] = {}
     for index, path in enumerate(files):
         if progress:

@@ -184,11 +184,11 @@ def load_client(path: Path) -> RecordedClient:
     from generator.cases.yamlpos import load, oversized, shown_path
     source = shown_path(path)
     if path.is_symlink() or not path.is_file():
-        raise ClientFileError([f"{source}: not a regular file; client files are plain files"])
+        raise ClientFileError([_problem(source, "not a regular file", "client files are plain files")])
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise ClientFileError([f"{source}: cannot read it ({error})"]) from None
+        raise ClientFileError([_problem(source, f"cannot read it ({error})", "save it as UTF-8")]) from None
     if len(text) > MAX_CLIENT_FILE:
         raise ClientFileError([oversized(source, len(text))])
     located, problems = load(text, source)
@@ -201,6 +201,11 @@ def load_client(path: Path) -> RecordedClient:
     if problems:
         raise ClientFileError(sorted(problems, key=lambda p: (p.line, p.column)))
     return client_from(path.stem, located.data)
+
+
+def _problem(source: str, message: str, hint: str):
+    from generator.cases.yamlpos import Problem
+    return Problem(source, 1, 1, message, hint)
 
 
 def _published_text(path: tuple) -> bool:
@@ -282,6 +287,29 @@ def all_clients(directory: Path = CLIENTS_DIR) -> tuple[RecordedClient, ...]:
 def recorded_clients(directory: Path = CLIENTS_DIR) -> tuple[RecordedClient, ...]:
     """The clients whose hello has been recorded (every one but a definition just added)."""
     return tuple(client for client in all_clients(directory) if client.raw)
+
+
+def client_problems(directory: Path = CLIENTS_DIR) -> list:
+    """Every problem of every client file in `directory` (for `tlskb check`): the schema, the
+    text rules, and hellos that do not decode."""
+    from generator.cases.yamlpos import Problem
+    from generator.errors import DecodeError
+    from generator.tls.records import decode_client_hello
+    problems: list = []
+    for path in sorted(directory.glob("*.yaml")):
+        try:
+            client = load_client(path)
+        except ClientFileError as error:
+            problems.extend(p if isinstance(p, Problem) else Problem(str(path), 1, 1, str(p), None)
+                            for p in error.problems)
+            continue
+        if client.raw:
+            try:
+                decode_client_hello(client.raw)
+            except DecodeError as error:
+                problems.append(Problem(str(path), 1, 1, f"the hello does not decode: {error}",
+                                        "record it again with tools/record_client_hellos.py"))
+    return problems
 
 
 def catalogue_json(clients: tuple[RecordedClient, ...]) -> list[dict]:

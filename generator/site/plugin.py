@@ -24,7 +24,8 @@ from generator.compat.keytypes import catalogue
 from generator.stacks.openssl.facts import VERSIONED
 from generator.errors import TlskbError
 from generator.printable import printable_line
-from generator.site import pages, stackpages
+from generator.compat.clients import all_clients, recorded_clients
+from generator.site import clientpages, pages, stackpages
 from generator.site.fragments import Fragment, FragmentError, Fragments, insert, insert_in_toc
 from generator.site.layout import RESERVED_IDS
 from generator.site.safe import plain
@@ -48,6 +49,7 @@ REFERENCE_SERVER_MARKER = "<!-- tlskb:reference-server -->"
 STACKS_MARKER = "<!-- tlskb:stacks -->"
 CATALOGUE_PATH = "generator/compat/data/catalogue.yaml"
 STACKS_PATH = "generator/stacks/data/stacks.yaml"
+CLIENTS_PATH = "generator/compat/data/clients"
 
 
 def _stale_tags_allowed(config, tags: tuple[str, ...]) -> str | None:
@@ -84,6 +86,7 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
         if not cases_dir.is_dir():
             raise _failure(f"tlskb: cases directory {cases_dir} does not exist")
         catalogue.cache_clear()  # `mkdocs serve` rebuilds in this process when it changes
+        all_clients.cache_clear()
         try:
             report = check_paths([cases_dir])
         except TlskbError as error:
@@ -122,6 +125,9 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
             "acme-clients/index.md": [{plain(c.name): f"acme-clients/{c.id}.md"}
                                       for c in catalog.clients],
             "stacks/index.md": [{plain(s.label): f"stacks/{s.id.value}.md"} for s in stacks()],
+            "clients/index.md": [
+                {plain(members[0].name): clientpages.family_page_path(family)}
+                for family, members in clientpages.families(recorded_clients()).items()],
         }
         expanded = []
         for item in nav:
@@ -136,16 +142,19 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
     # -- files: the generated pages ------------------------------------------------------------
     def on_files(self, files: Files, config) -> Files:
         catalog = catalogue()
+        clients = recorded_clients()
         planned: dict[str, Any] = {
             "cases/index.md": lambda link: pages.cases_index(self.cases, link),
             "key-types/index.md": lambda link: pages.key_types_index(catalog, self.cases, link),
             "acme-clients/index.md": lambda link: pages.clients_index(catalog, link),
             "stacks/index.md": stackpages.stacks_index,
+            "clients/index.md": lambda link: clientpages.clients_index(clients, catalog, link),
         }
         self.sources = {"cases/index.md": self.config.cases_dir,
                         "key-types/index.md": CATALOGUE_PATH,
                         "acme-clients/index.md": CATALOGUE_PATH,
-                        "stacks/index.md": STACKS_PATH}
+                        "stacks/index.md": STACKS_PATH,
+                        "clients/index.md": CLIENTS_PATH}
 
         def plan(src: str, render, source: str) -> None:
             # check refuses ids that name another page (pages.RESERVED_IDS); should one get
@@ -172,6 +181,14 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
             plan(f"stacks/{stack.id.value}.md",
                  lambda link, s=stack: stackpages.stack_page(s, catalog, self.cases, link),
                  STACKS_PATH)
+        for client in clients:
+            plan(clientpages.client_page_path(client),
+                 lambda link, c=client: clientpages.client_page(c, catalog, link),
+                 f"{CLIENTS_PATH}/{client.id}.yaml")
+        for family, members in clientpages.families(clients).items():
+            plan(clientpages.family_page_path(family),
+                 lambda link, fam=family, m=tuple(members): clientpages.family_page(
+                     fam, m, catalog, link), CLIENTS_PATH)
         for src in planned:
             if files.get_file_from_path(src) is not None:
                 raise _failure(f"tlskb: {config.docs_dir}/{src} exists, but tlskb generates "

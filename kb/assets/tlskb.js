@@ -39,11 +39,43 @@
     });
   }
 
+  /* The client matrix's filters: current clients only, a kind of client, one server stack
+     (each cell carries every stack's mark and class as data-stack-<id> / data-class-<id>). */
+  function applyFilters(form, table) {
+    var current = form.elements.current.checked;
+    var category = form.elements.category.value;
+    var stack = form.elements.stack.value;
+    Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
+      var hidden = (current && row.dataset.historical === "yes") ||
+        (category && row.dataset.category !== category);
+      row.hidden = hidden;
+      Array.prototype.forEach.call(row.cells, function (cell) {
+        var text = cell.getAttribute("data-" + (stack === "all" ? "all" : "stack-" + stack));
+        if (text === null) { return; }
+        cell.textContent = text;
+        cell.className = cell.getAttribute("data-class-" + stack) || "";
+      });
+    });
+  }
+
+  function enableFilters(root) {
+    Array.prototype.forEach.call(root.querySelectorAll("form.tlskb-filters"), function (form) {
+      var wrapper = form.nextElementSibling;
+      var table = wrapper && wrapper.querySelector("table");
+      if (!table || form.dataset.tlskbFilters) { return; }
+      form.dataset.tlskbFilters = "1";
+      form.addEventListener("change", function () { applyFilters(form, table); });
+      form.addEventListener("submit", function (event) { event.preventDefault(); });
+    });
+  }
+
+  function enableAll(root) { enable(root); enableFilters(root); }
+
   if (typeof document$ !== "undefined" && document$.subscribe) {
-    document$.subscribe(function () { enable(document); });
+    document$.subscribe(function () { enableAll(document); });
   } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", function () { enable(document); });
+    document.addEventListener("DOMContentLoaded", function () { enableAll(document); });
   } else {
-    enable(document);
+    enableAll(document);
   }
 }());
