@@ -278,25 +278,33 @@ def _optional(value: object) -> str | None:
     return None if value is None else str(value)
 
 
+def all_clients(directory: Path | None = None) -> tuple[RecordedClient, ...]:
+    """Every client file in `directory` (default CLIENTS_DIR, looked up at each call), in
+    file-name order, recorded or not yet."""
+    return _clients_in(directory or CLIENTS_DIR)
+
+
 @cache
-def all_clients(directory: Path = CLIENTS_DIR) -> tuple[RecordedClient, ...]:
-    """Every client file in `directory`, in file-name order, recorded or not yet."""
+def _clients_in(directory: Path) -> tuple[RecordedClient, ...]:
     return tuple(load_client(path) for path in sorted(directory.glob("*.yaml")))
 
 
-def recorded_clients(directory: Path = CLIENTS_DIR) -> tuple[RecordedClient, ...]:
+all_clients.cache_clear = _clients_in.cache_clear  # `mkdocs serve` reloads after a change
+
+
+def recorded_clients(directory: Path | None = None) -> tuple[RecordedClient, ...]:
     """The clients whose hello has been recorded (every one but a definition just added)."""
     return tuple(client for client in all_clients(directory) if client.raw)
 
 
-def client_problems(directory: Path = CLIENTS_DIR) -> list:
+def client_problems(directory: Path | None = None) -> list:
     """Every problem of every client file in `directory` (for `tlskb check`): the schema, the
     text rules, and hellos that do not decode."""
     from generator.cases.yamlpos import Problem
     from generator.errors import DecodeError
     from generator.tls.records import decode_client_hello
     problems: list = []
-    for path in sorted(directory.glob("*.yaml")):
+    for path in sorted((directory or CLIENTS_DIR).glob("*.yaml")):
         try:
             client = load_client(path)
         except ClientFileError as error:
