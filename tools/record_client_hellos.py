@@ -65,32 +65,66 @@ def _raw_data(client: RecordedClient) -> dict:
     return data
 
 
-def record_one(client: RecordedClient, kit: Kit, today: str, prove: bool) -> tuple[str, bool]:
-    """Record (and prove) one client, rewrite its file; (report line, success)."""
+def record_one(client: RecordedClient, kit: Kit, today: str) -> tuple[str, dict | None]:
+    """Record one client's hello and version: (report line, the file's data or None)."""
     started = time.monotonic()
     try:
         recording = record_hello(client, kit)
         if recording.hello is None:
             return (f"{client.id}: no hello ({recording.problem}; the client said: "
-                    f"{recording.finished.said})", False)
+                    f"{recording.finished.said})", None)
         version, version_text = version_of(client.definition, kit)
-        data = _raw_data(client)
-        data.update(version=version, version_text=version_text,
-                    package_versions=list(package_versions(client.definition)),
-                    recorded=today, provenance=(
-                        "Recorded by tools/record_client_hellos.py: the client ran on Debian 12 "
-                        "against tlskb capture on 127.0.0.1, which kept its first flight."))
-        changes = changed_fields(client.raw, recording.hello) if client.raw else ("new",)
-        if prove:
-            from generator.net.endtoend import prove_client
-            data["end_to_end"] = prove_client(client, kit, today)
-        (CLIENTS_DIR / f"{client.id}.yaml").write_text(client_text(data, recording.hello),
-                                                       encoding="utf-8")
     except TlskbError as error:
-        return f"{client.id}: {error}", False
+        return f"{client.id}: {error}", None
+    data = _raw_data(client)
+    data.update(version=version, version_text=version_text,
+                package_versions=list(package_versions(client.definition)),
+                recorded=today, provenance=(
+                    "Recorded by tools/record_client_hellos.py: the client ran on Debian 12 "
+                    "against tlskb capture on 127.0.0.1, which kept its first flight."))
+    data["hex"] = recording.hello
+    changes = changed_fields(client.raw, recording.hello) if client.raw else ("new",)
     note = f"changed: {', '.join(changes)}" if changes else "same configuration"
     return (f"{client.id}: {len(recording.hello)} bytes, {version}, {note} "
-            f"({time.monotonic() - started:.1f} s)"), True
+            f"({time.monotonic() - started:.1f} s)"), data
+
+
+def prove_one(client: RecordedClient, data: dict, kit: Kit, today: str) -> str:
+    """Run the client end to end on every stack and key type; keep the results in `data`."""
+    from generator.net.endtoend import prove_client
+    started = time.monotonic()
+    try:
+        data["end_to_end"] = prove_client(client, kit, today)
+    except TlskbError as error:
+        return f"{client.id}: not proven end to end: {error}"
+    results = [run["result"] for by_key in data["end_to_end"]["results"].values()
+               for run in by_key.values()]
+    return (f"{client.id}: end to end {results.count('completed')}/{len(results)} completed "
+            f"({time.monotonic() - started:.1f} s)")
+
+
+def write(client: RecordedClient, data: dict) -> None:
+    hello = data.pop("hex")
+    (CLIENTS_DIR / f"{client.id}.yaml").write_text(client_text(data, hello), encoding="utf-8")
+
+
+class LoopbackCapture:
+    """tcpdump on the loopback interface while the hellos are recorded (--pcap), so the tests
+    have a real capture of every client whose hellos must equal the recorded hex."""
+
+    def __init__(self, path: Path) -> None:
+        import subprocess
+        if shutil.which("tcpdump") is None:
+            raise SystemExit("--pcap needs tcpdump (apt-get install tcpdump) and root")
+        self.process = subprocess.Popen(["tcpdump", "-i", "lo", "-s", "0", "-U", "-w",
+                                         str(path), "tcp and host 127.0.0.1"],
+                                        stderr=subprocess.DEVNULL)
+        time.sleep(1.5)
+
+    def stop(self) -> None:
+        time.sleep(1)
+        self.process.terminate()
+        self.process.wait(10)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,6 +134,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2, help="clients recorded at once")
     parser.add_argument("--no-prove", action="store_true", help="record hellos only")
     parser.add_argument("--list", action="store_true", help="list and exit")
+    parser.add_argument("--pcap", type=Path, metavar="FILE",
+                        help="also capture the loopback traffic of the recordings with tcpdump "
+                             "(root) into FILE: tests/data/captures/loopback-clients.pcap")
     args = parser.parse_args(argv)
     clients = selected(args.only)
     if not clients:
@@ -120,21 +157,36 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     today = datetime.date.today().isoformat()
     started = time.monotonic()
-    failures = 0
+    recorded: list[tuple[RecordedClient, dict]] = []
     with tempfile.TemporaryDirectory(prefix="tlskb-record-") as work:
         kit = prepare_kit(Path(work), live_trust_pem(), private_directory("clients"))
+        dump = LoopbackCapture(args.pcap) if args.pcap else None
         try:
             with ThreadPoolExecutor(max(1, args.jobs)) as pool:
-                for line, ok in pool.map(lambda c: record_one(c, kit, today, not args.no_prove),
-                                         runnable):
+                for client, (line, data) in zip(runnable, pool.map(
+                        lambda c: record_one(c, kit, today), runnable)):
                     print(f"  {line}", flush=True)
-                    failures += not ok
+                    if data is not None:
+                        recorded.append((client, data))
         finally:
-            if not args.no_prove:
-                from generator.net.endtoend import close_shared_servers
+            if dump is not None:
+                dump.stop()
+        hellos_done = time.monotonic() - started
+        if not args.no_prove and recorded:
+            from generator.net.endtoend import close_shared_servers
+            try:
+                with ThreadPoolExecutor(max(1, args.jobs)) as pool:
+                    for line in pool.map(lambda item: prove_one(*item, kit, today), recorded):
+                        print(f"  {line}", flush=True)
+            finally:
                 close_shared_servers()
-    print(f"{len(runnable) - failures} of {len(runnable)} clients recorded in "
-          f"{time.monotonic() - started:.0f} s ({len(clients) - len(runnable)} not installed)")
+        for client, data in recorded:
+            write(client, data)
+    failures = len(runnable) - len(recorded)
+    print(f"{len(recorded)} of {len(runnable)} clients recorded in {hellos_done:.0f} s"
+          + ("" if args.no_prove else
+             f", proven end to end in {time.monotonic() - started - hellos_done:.0f} s")
+          + f" ({len(clients) - len(runnable)} not installed)")
     return 1 if failures or len(runnable) < len(clients) else 0
 
 
