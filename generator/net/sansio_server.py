@@ -161,7 +161,8 @@ class _Listener:
         self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.socket.bind(("127.0.0.1", 0))
-        self.socket.listen(16)
+        self.socket.listen(MAX_CONNECTIONS)
+        self.socket.setblocking(False)   # accept() only after select(), and never waits
         self.port: int = self.socket.getsockname()[1]
         self.lock = threading.Lock()
         self.results: list[LiveHandshake | None] = []   # accept order; None: in progress
@@ -178,12 +179,20 @@ class _Listener:
         while not self.closed.is_set():
             try:
                 ready, _, _ = select.select([self.socket], [], [], ACCEPT_POLL)
-                if not ready:
-                    continue
-                client, _ = self.socket.accept()
             except (OSError, ValueError):   # closed under us: close_listener
                 return
+            if not ready:
+                continue
+            # accepting and recording under one lock: handshakes() sees every connection
+            # either still queued (pending) or recorded, never in between
             with self.lock:
+                try:
+                    client, _ = self.socket.accept()
+                except BlockingIOError:
+                    continue
+                except (OSError, ValueError):
+                    return
+                client.setblocking(True)
                 if self.closed.is_set() or len(self.results) >= MAX_CONNECTIONS:
                     client.close()
                     continue
@@ -278,8 +287,8 @@ class _Listener:
         end = time.monotonic() + max(0.0, settle)
         while time.monotonic() < end:   # bounded by `settle`
             with self.lock:
-                busy = any(result is None for result in self.results)
-            if not busy and not self.pending():
+                busy = any(result is None for result in self.results) or self.pending()
+            if not busy:
                 break
             time.sleep(0.02)
         with self.lock:

@@ -9,8 +9,10 @@ server's flight is a client alert, and the server's own handshake_failure a serv
 Its error reason agrees ("tlsv1 alert unknown ca" for a received alert, "no suitable
 signature algorithm" for its own refusal) and is kept as the detail.
 
-Observed, OpenSSL 3.5.6: with SSL_OP_NO_TICKET and the session cache off the server still
-sends no NewSessionTicket in TLS 1.3 (a ticket needs a cache or SSL_OP_NO_TICKET unset).
+Observed, OpenSSL 3.5.6: in TLS 1.3 the server still sends NewSessionTickets when the
+handshake completes — SSL_OP_NO_TICKET makes them stateful (RFC 8446 §4.6.1), and with the
+session cache off no connection can resume from one. pyOpenSSL has no SSL_CTX_set_num_tickets
+and the replayer's configuration is kept as it is, so the live server sends them too.
 """
 
 from __future__ import annotations

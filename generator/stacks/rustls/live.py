@@ -7,6 +7,13 @@ Who ended a failed handshake is rustls' own error: `AlertReceived(...)` is the c
 (decrypted in TLS 1.3); any other error is rustls' refusal, and the alert it sent is read from
 what it wrote — in the clear before its ServerHello, else opened with the server handshake
 traffic secret from the listener's own key log, as the replayer opens a TLS 1.3 flight.
+
+Observed, rustls 0.23.45 in rtls 2026.9.21: after a TLS 1.3 handshake the server sends two
+NewSessionTickets (rustls' default send_tls13_tickets, stateful); rtls builds a fresh
+ServerConfig, and so an empty session cache, per connection, so none can resume, and rtls
+offers no setting to stop them. In TLS 1.2, a key that cannot sign with any scheme the client
+offers ends the handshake with nothing written ("incompatible signing key", as the replayer
+sees): no alert, so the end is "error" with rustls' words.
 """
 
 from __future__ import annotations
