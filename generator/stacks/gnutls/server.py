@@ -24,6 +24,10 @@ follows would be the client's next flight), so exactly the first flight is captu
 returns GNUTLS_E_AGAIN after every record that leaves a handshake message incomplete, so the
 handshake loop is bounded by progress through the input (one call per input byte at most, plus
 a few, and never more than MAX_STALLED_CALLS in a row that consume nothing).
+
+LiveSession (for stacks/gnutls/live.py) is the same session, set up by the same code, in a
+second mode: its pull callback hands over whatever the client has sent so far, whatever the
+server wrote, and the handshake runs to its end; the caller moves the bytes.
 """
 
 from __future__ import annotations
@@ -57,6 +61,8 @@ SYSTEM_PRIORITY_FILE = "/nonexistent/tlskb-no-system-priorities"
 GNUTLS_SERVER, GNUTLS_NONBLOCK, GNUTLS_NO_TICKETS = 1, 1 << 3, 1 << 10
 GNUTLS_CRD_CERTIFICATE, GNUTLS_X509_FMT_PEM, GNUTLS_CERT_IGNORE = 1, 1, 0
 GNUTLS_E_AGAIN, GNUTLS_E_INTERRUPTED = -28, -52
+GNUTLS_E_FATAL_ALERT_RECEIVED, GNUTLS_E_WARNING_ALERT_RECEIVED = -12, -16
+GNUTLS_SHUT_WR = 1
 EAGAIN, EIO = 11, 5
 
 
@@ -97,6 +103,12 @@ _SIGNATURES = {
     "gnutls_strerror": (_cp, [_int]),
     "gnutls_strerror_name": (_cp, [_int]),
     "gnutls_alert_send_appropriate": (_int, [_vp, _int]),
+    "gnutls_alert_get": (_int, [_vp]),
+    "gnutls_error_to_alert": (_int, [_int, ctypes.POINTER(_int)]),
+    "gnutls_protocol_get_version": (_int, [_vp]),
+    "gnutls_protocol_get_name": (_cp, [_int]),
+    "gnutls_ciphersuite_get": (_cp, [_vp]),
+    "gnutls_bye": (_int, [_vp, _int]),
 }
 
 
@@ -164,33 +176,40 @@ def _priority():
     return cache_
 
 
-@cache
 def _credentials(key_type: KeyType):
     """One certificate credential per key type, kept for the process's life (GnuTLS copies the
     PEM it is given; sessions only reference the credential)."""
-    lib = _lib()
     key = certified_key(key_type.algorithm, key_type.size, key_type.curve)
+    return credentials(key.chain_pem, key.key_pem, key_type.id)
+
+
+@cache
+def credentials(chain_pem: bytes, key_pem: bytes, name: str):
+    """A certificate credential holding `chain_pem` and `key_pem` (`name` says which in
+    errors), made once per process for each chain and kept for its life."""
+    lib = _lib()
     credential = ctypes.c_void_p()
     _check(lib.gnutls_certificate_allocate_credentials(ctypes.byref(credential)),
            "gnutls_certificate_allocate_credentials")
-    chain, keep_chain = _datum(key.chain_pem)
-    private, keep_key = _datum(key.key_pem)
+    chain, keep_chain = _datum(chain_pem)
+    private, keep_key = _datum(key_pem)
     _check(lib.gnutls_certificate_set_x509_key_mem2(credential, ctypes.byref(chain),
                                                     ctypes.byref(private), GNUTLS_X509_FMT_PEM,
                                                     None, 0),
-           f"gnutls_certificate_set_x509_key_mem2({key_type.id})")
+           f"gnutls_certificate_set_x509_key_mem2({name})")
     del keep_chain, keep_key
     return credential
 
 
 @dataclass(slots=True)
 class _Connection:
-    data: bytes
+    data: bytes | bytearray
     session: object = None
     position: int = 0
     output: bytearray = field(default_factory=bytearray)
     secrets: dict[str, bytes] = field(default_factory=dict)
     overflow: bool = False
+    live: bool = False    # LiveSession: hand over all input, whatever was written
 
 
 _connections: dict[int, _Connection] = {}
@@ -217,7 +236,8 @@ def _pull(pointer, buffer, size):
         connection = _connections.get(pointer) if pointer else None
         if connection is None or not buffer:
             return -1
-        if connection.output or connection.position >= len(connection.data):
+        if (connection.output and not connection.live) \
+                or connection.position >= len(connection.data):
             _lib().gnutls_transport_set_errno(connection.session, EAGAIN)
             return -1
         chunk = connection.data[connection.position:connection.position + size]
@@ -233,7 +253,8 @@ def _pull_timeout(pointer, milliseconds):
         connection = _connections.get(pointer) if pointer else None
         if connection is None:
             return -1
-        return 1 if not connection.output and connection.position < len(connection.data) else 0
+        waiting = connection.position < len(connection.data)
+        return 1 if waiting and (connection.live or not connection.output) else 0
     except BaseException:
         return -1
 
@@ -259,21 +280,17 @@ _PULL_TIMEOUT_CALLBACK = _PULL_TIMEOUT(_pull_timeout)
 _KEYLOG_CALLBACK = _KEYLOG(_keylog)
 
 
-def replay(raw: bytes, key_type: KeyType) -> ReplayOutcome:
-    """Hand `raw` (a ClientHello as sent: TLS records or SSL 2.0 format) to the GnuTLS server
-    holding one `key_type` certificate, and decode its first flight."""
+def _open_session(connection: _Connection, credential, priority) -> tuple[int, ctypes.c_void_p]:
+    """A server session configured as Exim configures it (the module's docstring), its
+    transport `connection`; the caller must _close_session it."""
     lib = _lib()
-    credential = _credentials(key_type)
-    priority = _priority()
     with _ids_lock:
         ident = next(_ids)
-    connection = _Connection(bytes(raw[:MAX_CLIENT_FLIGHT]))
     session = ctypes.c_void_p()
     _check(lib.gnutls_init(ctypes.byref(session),
                            GNUTLS_SERVER | GNUTLS_NONBLOCK | GNUTLS_NO_TICKETS), "gnutls_init")
     connection.session = session
     _connections[ident] = connection
-    reason = None
     try:
         _check(lib.gnutls_priority_set(session, priority), "gnutls_priority_set")
         _check(lib.gnutls_credentials_set(session, GNUTLS_CRD_CERTIFICATE, credential),
@@ -285,6 +302,27 @@ def replay(raw: bytes, key_type: KeyType) -> ReplayOutcome:
         lib.gnutls_transport_set_pull_function(session, _PULL_CALLBACK)
         lib.gnutls_transport_set_pull_timeout_function(session, _PULL_TIMEOUT_CALLBACK)
         lib.gnutls_session_set_keylog_function(session, _KEYLOG_CALLBACK)
+    except BaseException:
+        _close_session(ident, session)
+        raise
+    return ident, session
+
+
+def _close_session(ident: int, session: ctypes.c_void_p) -> None:
+    _connections.pop(ident, None)
+    _lib().gnutls_deinit(session)
+
+
+def replay(raw: bytes, key_type: KeyType) -> ReplayOutcome:
+    """Hand `raw` (a ClientHello as sent: TLS records or SSL 2.0 format) to the GnuTLS server
+    holding one `key_type` certificate, and decode its first flight."""
+    lib = _lib()
+    credential = _credentials(key_type)
+    priority = _priority()
+    connection = _Connection(bytes(raw[:MAX_CLIENT_FLIGHT]))
+    ident, session = _open_session(connection, credential, priority)
+    reason = None
+    try:
         calls = stalled = 0
         while calls < len(connection.data) + MAX_EXTRA_CALLS:
             calls += 1
@@ -307,8 +345,86 @@ def replay(raw: bytes, key_type: KeyType) -> ReplayOutcome:
         flight = bytes(connection.output)
         secret = connection.secrets.get("SERVER_HANDSHAKE_TRAFFIC_SECRET")
     finally:
-        _connections.pop(ident, None)
-        lib.gnutls_deinit(session)
+        _close_session(ident, session)
     return outcome_from_flight(key_type.id, flight, reason, library_name="GnuTLS",
                                library_failed=reason is not None,
                                server_handshake_secret=secret)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveStep:
+    """Where a LiveSession stands after the bytes it was given."""
+    output: bytes                    # to send to the client now
+    done: bool                       # the handshake ended (completed or failed)
+    completed: bool = False
+    version: str | None = None       # "TLSv1.3", once completed
+    cipher: str | None = None        # the IANA name (gnutls_ciphersuite_get), once completed
+    received_alert: int | None = None  # the client's alert that ended it (gnutls_alert_get)
+    sent_alert: int | None = None    # what gnutls_alert_send_appropriate sent after a failure
+    reason: str | None = None        # GnuTLS' words for the failure
+
+
+class LiveSession:
+    """One server session, configured as replay()'s, run to the end of its handshake: feed it
+    what the client sends (`receive`), send the client what it returns."""
+
+    def __init__(self, chain_pem: bytes, key_pem: bytes, name: str) -> None:
+        self._connection = _Connection(b"", live=True)
+        self._ident, self._session = _open_session(
+            self._connection, credentials(chain_pem, key_pem, name), _priority())
+        self._open = True
+
+    def _take(self) -> bytes:
+        output = bytes(self._connection.output)
+        self._connection.output.clear()
+        return output
+
+    def receive(self, data: bytes) -> LiveStep:
+        """Run gnutls_handshake() over `data` and what is left of earlier input; each call
+        consumes input or ends, so the calls are bounded as in replay()."""
+        lib, connection = _lib(), self._connection
+        connection.data = bytes(connection.data[connection.position:]) + data
+        connection.position = 0
+        calls = stalled = 0
+        while calls < len(connection.data) + MAX_EXTRA_CALLS:
+            calls += 1
+            before = connection.position
+            code = lib.gnutls_handshake(self._session)
+            if code == 0:
+                version = _text(lib.gnutls_protocol_get_name(
+                    lib.gnutls_protocol_get_version(self._session))) or ""
+                return LiveStep(self._take(), True, True,
+                                version.replace("TLS", "TLSv", 1) if version else None,
+                                _text(lib.gnutls_ciphersuite_get(self._session)))
+            if code in (GNUTLS_E_AGAIN, GNUTLS_E_INTERRUPTED):
+                if connection.position >= len(connection.data):
+                    return LiveStep(self._take(), False)   # it waits for the client
+                stalled = stalled + 1 if connection.position == before else 0
+                if stalled >= MAX_STALLED_CALLS:
+                    break
+                continue
+            return self._failed(code)
+        return LiveStep(self._take(), True, reason="the library stopped reading its input")
+
+    def _failed(self, code: int) -> LiveStep:
+        """Exim's end of a failed handshake: the matching alert, whatever the error."""
+        lib = _lib()
+        received = (lib.gnutls_alert_get(self._session)
+                    if code in (GNUTLS_E_FATAL_ALERT_RECEIVED, GNUTLS_E_WARNING_ALERT_RECEIVED)
+                    else None)
+        level = ctypes.c_int()
+        appropriate = lib.gnutls_error_to_alert(code, ctypes.byref(level))
+        sent = lib.gnutls_alert_send_appropriate(self._session, code)
+        return LiveStep(self._take(), True, received_alert=received,
+                        sent_alert=appropriate if appropriate >= 0 and sent >= 0 else None,
+                        reason=f"{_error_text(code)} ({_error_name(code)})")
+
+    def close_notify(self) -> bytes:
+        """A close_notify alert (gnutls_bye, GNUTLS_SHUT_WR: the client's is not awaited)."""
+        _lib().gnutls_bye(self._session, GNUTLS_SHUT_WR)
+        return self._take()
+
+    def release(self) -> None:
+        if self._open:
+            self._open = False
+            _close_session(self._ident, self._session)

@@ -21,7 +21,7 @@ from importlib import resources
 import cryptography
 from OpenSSL import SSL
 
-from generator.compat.certs import certified_key
+from generator.compat.certs import CertifiedKey, certified_key
 from generator.compat.keytypes import KeyType
 from generator.stacks.openssl.facts import CIPHER_STRING, PINNED_CRYPTOGRAPHY, PINNED_OPENSSL
 from generator.compat.outcome import ReplayOutcome, outcome_from_flight
@@ -64,6 +64,13 @@ def reference_context(key_type: KeyType, cipher_string: str = CIPHER_STRING) -> 
 
 @cache
 def _context(key_type: KeyType, cipher_string: str) -> SSL.Context:
+    return server_context(certified_key(key_type.algorithm, key_type.size, key_type.curve),
+                          cipher_string)
+
+
+def server_context(credentials: CertifiedKey, cipher_string: str = CIPHER_STRING) -> SSL.Context:
+    """A new context configured as the reference server, holding `credentials`' chain: the
+    replayer's (one per key type, above) and the live server's (live.py) are both made here."""
     library_version()
     context = SSL.Context(SSL.TLS_SERVER_METHOD)
     context.set_min_proto_version(0)   # 0: the lowest and highest the library implements
@@ -71,7 +78,6 @@ def _context(key_type: KeyType, cipher_string: str) -> SSL.Context:
     context.set_cipher_list(cipher_string.encode("ascii"))
     context.set_options(SSL.OP_NO_TICKET)     # no stateless tickets (TLS 1.2 and 1.3) ...
     context.set_session_cache_mode(SSL.SESS_CACHE_OFF)  # ... and no stateful sessions either
-    credentials = certified_key(key_type.algorithm, key_type.size, key_type.curve)
     leaf, *issuers = credentials.chain
     context.use_certificate(leaf)
     for issuer in issuers:
