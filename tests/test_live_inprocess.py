@@ -138,7 +138,7 @@ OBSERVED = {
     # rustls 0.23.45: NoSignatureSchemesInCommon after its ServerHello (the alert encrypted);
     # in TLS 1.2 "incompatible signing key" and nothing written at all
     (StackId.RUSTLS, "ed25519"): (HandshakeEnd.SERVER_ALERT, "handshake_failure"),
-    (StackId.RUSTLS, "ec384"): (HandshakeEnd.ERROR, None),
+    (StackId.RUSTLS, "ec384"): (HandshakeEnd.SERVER_ALERT, None),
 }
 
 
@@ -163,7 +163,7 @@ def test_server_refusal_agrees_with_the_analyzer(stack, server, trust, key_id, o
         assert handshake.end is HandshakeEnd.CLIENT_ALERT
         assert verdict.caveat_code is Caveat.CURVE_NOT_OFFERED
     else:
-        assert handshake.end in (HandshakeEnd.SERVER_ALERT, HandshakeEnd.ERROR)
+        assert handshake.end is HandshakeEnd.SERVER_ALERT
         assert handshake.alert == (registry.name("alerts", verdict.alert)
                                    if verdict.alert is not None else None)
         assert handshake.detail

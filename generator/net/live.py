@@ -34,7 +34,7 @@ class LiveServerError(TlskbError):
 class HandshakeEnd(enum.StrEnum):
     """How one live handshake ended, seen from the server."""
     COMPLETED = "completed"          # the client's Finished was received and verified
-    SERVER_ALERT = "server_alert"    # the server's library gave up and sent an alert
+    SERVER_ALERT = "server_alert"    # the server's library gave up: an alert, or silence
     CLIENT_ALERT = "client_alert"    # the client sent a fatal alert (e.g. bad_certificate)
     CLOSED = "closed"                # the client closed the connection mid-handshake, no alert
     TIMEOUT = "timeout"              # HANDSHAKE_TIMEOUT passed

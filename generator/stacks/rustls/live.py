@@ -131,7 +131,9 @@ class _RustlsEngine(Engine):
         if sent is not None:
             return LiveHandshake(HandshakeEnd.SERVER_ALERT, alert=alert_name(sent),
                                  detail=detail)
-        return LiveHandshake(HandshakeEnd.ERROR, detail=detail)
+        # rustls's own error without an alert on the wire: it refused silently (observed with
+        # rustls 0.23.45 in TLS 1.2, "incompatible signing key"): still the server's refusal
+        return LiveHandshake(HandshakeEnd.SERVER_ALERT, detail=detail)
 
     def _sent_alert(self) -> int | None:
         """The alert in what rustls wrote, opened with its key log in TLS 1.3."""
