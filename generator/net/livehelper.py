@@ -43,10 +43,12 @@ MAX_DETAIL = 300
 
 
 def alert_name(value: int | str | None) -> str | None:
-    """RFC 8446 §6 (RFC 5246 §7.2 for the older ones) name of an alert, from its number or a
-    library's name for it ("HANDSHAKE_FAILURE", "handshake_failure"); None for no alert."""
+    """RFC 8446 §6 (RFC 5246 §7.2 for the older ones) name of an alert, from its number ("alert:N"
+    too) or a library's name for it ("HANDSHAKE_FAILURE", "handshake_failure"); None for none."""
     if value is None or value == -1 or value == "":
         return None
+    if isinstance(value, str) and value.startswith("alert:") and value[6:].isdigit():
+        value = int(value[6:])     # a number a helper had no name for
     if isinstance(value, int):
         return registry.lookup("alerts", value) or f"alert_{value}"
     name = value.strip().lower().replace(" ", "_")
