@@ -235,9 +235,9 @@ public final class JsseLive {
             } else if (message.startsWith(RECEIVED)) {
                 end = "client_alert";
                 alert = message.substring(RECEIVED.length()).trim();
-            } else if (sniffed != null && sniffed.seen != null && sniffed.seen[0] == 2) {
+            } else if (sniffed != null && sniffed.clientAlert() >= 0) {
                 end = "client_alert";
-                alert = "alert:" + (sniffed.seen[1] & 0xff);
+                alert = "alert:" + sniffed.clientAlert();
                 detail = "a plaintext alert JSSE did not read; JSSE: " + detail;
             } else if (fatal.get() != null) {
                 end = "server_alert";
@@ -251,6 +251,11 @@ public final class JsseLive {
         } catch (SocketException e) {
             end = timedOut.get() ? "timeout" : "closed";
             detail = e.toString();
+            if (!timedOut.get() && sniffed != null && sniffed.clientAlert() >= 0) {
+                end = "client_alert";
+                alert = "alert:" + sniffed.clientAlert();
+                detail = "an alert JSSE did not read before its write failed; JSSE: " + detail;
+            }
         } catch (java.net.SocketTimeoutException e) {
             end = "timeout";
             detail = e.toString();
@@ -276,8 +281,8 @@ public final class JsseLive {
     }
 
     /** The accepted socket as the SSLSocket layered over it sees it (BaseSSLSocketImpl asks
-     * the layered-over socket for its streams and state): its input watched for the client's
-     * first plaintext alert. A client that rejects the certificate before switching to its TLS
+     * the layered-over socket for its streams and state): its input read eagerly and watched
+     * for the client's first plaintext alert. A client that rejects the certificate before switching to its TLS
      * 1.3 handshake keys sends its alert unencrypted (observed, OpenSSL 3.0 s_client), which
      * JSSE cannot read: it answers handshake_failure, "Insufficient buffer remaining for AEAD
      * cipher fragment (2)" (observed, 17.0.21.1), yet the refusal is the client's. */
@@ -290,21 +295,84 @@ public final class JsseLive {
         final byte[] body = new byte[2];
         volatile byte[] seen;
 
+        // the client's bytes, read as soon as they arrive by a thread of their own: JSSE
+        // writes a flight message by message, and a client that refused the Certificate may
+        // send its alert and close while JSSE still writes — the alert must be read before
+        // the connection is reset (observed, 17.0.21.1 behind a relay)
+        final byte[] queue = new byte[1 << 20];
+        int start, end;
+        boolean eof;
+        IOException failure;
+
         SniffSocket(Socket raw) throws IOException {
             this.raw = raw;
             java.io.InputStream source = raw.getInputStream();
-            this.in = new java.io.FilterInputStream(source) {
+            Thread pump = new Thread(() -> pump(source), "client-bytes");
+            pump.setDaemon(true);
+            pump.start();
+            this.in = new java.io.InputStream() {
                 @Override public int read() throws IOException {
-                    int b = super.read();
-                    if (b >= 0) watch(new byte[] {(byte) b}, 0, 1);
-                    return b;
+                    byte[] one = new byte[1];
+                    return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
                 }
                 @Override public int read(byte[] buffer, int offset, int length) throws IOException {
-                    int n = super.read(buffer, offset, length);
-                    if (n > 0) watch(buffer, offset, n);
-                    return n;
+                    return take(buffer, offset, length);
+                }
+                @Override public int available() {
+                    synchronized (SniffSocket.this) { return end - start; }
                 }
             };
+        }
+
+        void pump(java.io.InputStream source) {
+            byte[] chunk = new byte[1 << 14];
+            try {
+                while (true) {
+                    int n = source.read(chunk);
+                    synchronized (this) {
+                        if (n < 0) { eof = true; notifyAll(); return; }
+                        watch(chunk, 0, n);
+                        if (start == end) { start = 0; end = 0; }
+                        if (end + n > queue.length) {
+                            System.arraycopy(queue, start, queue, 0, end - start);
+                            end -= start;
+                            start = 0;
+                        }
+                        if (end + n > queue.length) {
+                            failure = new IOException("the client sent more than 1 MiB unread");
+                            notifyAll();
+                            return;
+                        }
+                        System.arraycopy(chunk, 0, queue, end, n);
+                        end += n;
+                        notifyAll();
+                    }
+                }
+            } catch (IOException e) {
+                synchronized (this) { failure = e; notifyAll(); }
+            }
+        }
+
+        synchronized int take(byte[] buffer, int offset, int length) throws IOException {
+            while (start == end && !eof && failure == null) {
+                try {
+                    wait(1000);   // the pump ends at the deadline at the latest (raw closed)
+                } catch (InterruptedException e) {
+                    throw new java.io.InterruptedIOException();
+                }
+            }
+            if (start == end) {
+                if (failure != null) throw failure;
+                return -1;
+            }
+            int n = Math.min(length, end - start);
+            System.arraycopy(queue, start, buffer, offset, n);
+            start += n;
+            return n;
+        }
+
+        synchronized int clientAlert() {
+            return seen != null && seen[0] == 2 ? seen[1] & 0xff : -1;
         }
 
         synchronized void watch(byte[] buffer, int offset, int n) {

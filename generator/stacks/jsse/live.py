@@ -48,6 +48,7 @@ class JsseLiveServer(HelperLiveServer):
               "TLSKB_JAVAC); the replayer (tlskb replay --stack jsse) uses the same JVM settings")
 
     def __init__(self) -> None:
+        self._last_listen: dict = {}    # the last 'L' answer: the listener's enabled settings
         try:
             command = jsse_replay.java_command(MAIN_CLASS, str(round(HANDSHAKE_TIMEOUT * 1000)))
         except ReplayUnavailable as error:
