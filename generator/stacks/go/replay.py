@@ -40,6 +40,9 @@ from generator.stacks import StackId
 from generator.stacks.go import facts
 
 SOURCE = "tlsreplay.go"
+#: every file of the helper program, as written into its build directory: the replayer's main
+#: and the live mode's sockets (tlslive.go, `tlsreplay live`; live.py)
+SOURCES = {"main.go": SOURCE, "live.go": "tlslive.go"}
 #: seconds: one answer (the helper gives up on a handshake after 10), a start, a build
 REQUEST_TIMEOUT, START_TIMEOUT, BUILD_TIMEOUT = 15.0, 10.0, 600.0
 #: the largest input the helper takes (its maxRequest, less the request header)
@@ -113,8 +116,9 @@ def aes_gcm_hardware() -> bool:
     return all(flag in flags for flag in wanted)
 
 
-def _source() -> bytes:
-    return resources.files(__package__).joinpath(SOURCE).read_bytes()
+def _sources() -> dict[str, bytes]:
+    return {name: resources.files(__package__).joinpath(source).read_bytes()
+            for name, source in SOURCES.items()}
 
 
 def _go_mod() -> bytes:
@@ -123,9 +127,12 @@ def _go_mod() -> bytes:
 
 
 def helper_binary() -> Path:
-    """The helper, built on first use into the cache (keyed by source, go.mod and release)."""
+    """The helper (replay and live modes), built on first use into the cache (keyed by its
+    sources, go.mod and release)."""
     go, release = toolchain()
-    digest = hashlib.sha256(b"\0".join((release.encode(), _go_mod(), _source()))).hexdigest()
+    sources = _sources()
+    digest = hashlib.sha256(b"\0".join((release.encode(), _go_mod(), *(
+        name.encode() + b"\0" + text for name, text in sorted(sources.items()))))).hexdigest()
     directory = private_directory(f"go-{digest[:16]}")
     binary = directory / "tlsreplay"
     if binary.is_file():
@@ -134,7 +141,8 @@ def helper_binary() -> Path:
     try:
         source.mkdir(mode=0o700, exist_ok=True)
         trusted_file(source)
-        (source / "main.go").write_bytes(_source())
+        for name, text in sources.items():
+            (source / name).write_bytes(text)
         (source / "go.mod").write_bytes(_go_mod())
         partial = directory / f"tlsreplay.{os.getpid()}.partial"
         done = subprocess.run([go, "build", "-trimpath", "-o", str(partial), "."], cwd=source,
@@ -290,18 +298,28 @@ def replay(raw: bytes, key_type: KeyType) -> ReplayOutcome:
                                server_handshake_secret=_handshake_secret(answer.get("keylog")))
 
 
-@cache
-def library_version() -> str:
-    """"Go crypto/tls go1.19.8 (linux/amd64)", checked against facts.GO_RELEASE."""
+def check_machine() -> None:
+    """The toolchain and CPU the Go verdicts are for (facts.GO_RELEASE, AES-GCM hardware);
+    ReplayUnavailable otherwise. The live server (live.py) refuses on the same grounds."""
     toolchain()
     if facts.AES_GCM_HARDWARE and not aes_gcm_hardware():
         raise ReplayUnavailable(
             "the Go verdicts assume a server CPU with AES-GCM hardware (AES-NI and PCLMULQDQ, "
             "or arm64 AES and PMULL), where Go prefers AES-GCM suites; this CPU has none, so "
             "Go would pick ChaCha20 first and the suites would not match the analyzer")
-    info = _helper.call(b"V")
+
+
+def describe(info: dict) -> str:
+    """The helper's 'V' answer, checked against facts.GO_RELEASE, as a library name."""
     check_release(str(info.get("go")))
     return f"{LIBRARY_NAME} {info['go']} ({info.get('goos')}/{info.get('goarch')})"
+
+
+@cache
+def library_version() -> str:
+    """"Go crypto/tls go1.19.8 (linux/amd64)", checked against facts.GO_RELEASE."""
+    check_machine()
+    return describe(_helper.call(b"V"))
 
 
 @cache

@@ -9,6 +9,8 @@
 //	'H' + len(id) + id + hello bytes     -> {"ok":true,"flight":hex,"keylog":[...],
 //	                                         "waiting":bool,"error":text|null,"timed_out":bool}
 //
+// `tlsreplay live MILLISECONDS` serves real sockets instead (tlslive.go, built into the same program).
+//
 // Every answer is exactly one JSON line on stdout. Nothing listens on a socket: the server
 // reads the hello from an in-memory net.Conn whose Read returns errWaiting once the bytes are
 // used up (the server has written its flight and wants the client's next one), and every
@@ -199,7 +201,25 @@ func writeJSON(w *bufio.Writer, v any) {
 	w.Flush()
 }
 
+// versionInfo answers 'V' (both modes): the Go release and the GODEBUG in force.
+func versionInfo() map[string]any {
+	godebug := ""
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, setting := range info.Settings {
+			if setting.Key == "DefaultGODEBUG" {
+				godebug = setting.Value
+			}
+		}
+	}
+	return map[string]any{"ok": true, "go": runtime.Version(), "goos": runtime.GOOS,
+		"goarch": runtime.GOARCH, "default_godebug": godebug, "godebug": os.Getenv("GODEBUG")}
+}
+
 func main() {
+	if len(os.Args) == 3 && os.Args[1] == "live" {
+		liveMain(os.Args[2]) // tlslive.go: the same server on real sockets
+		return
+	}
 	in := bufio.NewReaderSize(os.Stdin, 1<<16)
 	out := bufio.NewWriterSize(os.Stdout, 1<<16)
 	var header [4]byte
@@ -218,16 +238,7 @@ func main() {
 		}
 		switch payload[0] {
 		case 'V':
-			godebug := ""
-			if info, ok := debug.ReadBuildInfo(); ok {
-				for _, setting := range info.Settings {
-					if setting.Key == "DefaultGODEBUG" {
-						godebug = setting.Value
-					}
-				}
-			}
-			writeJSON(out, map[string]any{"ok": true, "go": runtime.Version(), "goos": runtime.GOOS,
-				"goarch": runtime.GOARCH, "default_godebug": godebug, "godebug": os.Getenv("GODEBUG")})
+			writeJSON(out, versionInfo())
 		case 'K':
 			writeJSON(out, loadKey(payload[1:]))
 		case 'H':

@@ -8,6 +8,9 @@
  * handshake until the engine waits for the client's next flight or fails, and reports
  * everything wrap() produced. Nothing listens on a socket: unwrap()/wrap() on ByteBuffers.
  *
+ * JsseLive.java (compiled with this file) serves the same server on real sockets, reusing
+ * readKey and version.
+ *
  * Protocol on stdin/stdout (generator/stacks/jsse/replay.py is the only client):
  *   request  = u32 length (big endian) + payload; payload[0] is the opcode:
  *     'K' key:   u8 n + key type id, u8 n + KeyFactory algorithm ("RSA", "EC", "Ed25519"),
@@ -332,6 +335,25 @@ public final class JsseReplay {
     // ------------------------------------------------------------------ keys
     static String loadKey(ByteBuffer in) throws Exception {
         String id = readString8(in);
+        LoadedKey loaded = readKey(in);
+        keyManagers.put(id, loaded.managers);
+        contexts.remove(id);
+        return "{\"ok\":true,\"key_type\":" + json(id) + ",\"key_algorithm\":" + json(loaded.keyAlgorithm)
+                + ",\"key_manager\":" + json(loaded.managerAlgorithm) + "}";
+    }
+
+    static final class LoadedKey {
+        final KeyManager[] managers;
+        final String keyAlgorithm, managerAlgorithm;
+        LoadedKey(KeyManager[] managers, String keyAlgorithm, String managerAlgorithm) {
+            this.managers = managers;
+            this.keyAlgorithm = keyAlgorithm;
+            this.managerAlgorithm = managerAlgorithm;
+        }
+    }
+
+    /** The key managers of one certificate chain and key ('K' after the id; JsseLive's 'L'). */
+    static LoadedKey readKey(ByteBuffer in) throws Exception {
         String algorithm = readString8(in);
         byte[] keyDer = readBytes32(in);
         int count = in.get() & 0xff;
@@ -350,10 +372,7 @@ public final class JsseReplay {
         // Tomcat, Jetty and Vert.x/Quarkus use unless configured otherwise.
         KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(store, PASSWORD);
-        keyManagers.put(id, kmf.getKeyManagers());
-        contexts.remove(id);
-        return "{\"ok\":true,\"key_type\":" + json(id) + ",\"key_algorithm\":" + json(key.getAlgorithm())
-                + ",\"key_manager\":" + json(kmf.getAlgorithm()) + "}";
+        return new LoadedKey(kmf.getKeyManagers(), key.getAlgorithm(), kmf.getAlgorithm());
     }
 
     static SSLContext context(String id) throws Exception {

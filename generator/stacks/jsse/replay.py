@@ -32,7 +32,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 
 from generator.cachedir import private_directory, trusted_file
-from generator.compat.certs import certified_key
+from generator.compat.certs import CertifiedKey, certified_key
 from generator.compat.keytypes import KeyType
 from generator.compat.outcome import ReplayOutcome, outcome_from_flight
 from generator.compat.replay import Replayer, ReplayUnavailable
@@ -42,6 +42,8 @@ from generator.stacks.jsse import facts
 
 HERE = Path(__file__).resolve().parent
 SOURCE = HERE / "JsseReplay.java"
+#: every source compiled together: the replayer, and the live server that reuses it (live.py)
+SOURCES = (SOURCE, HERE / "JsseLive.java")
 MAIN_CLASS = "JsseReplay"
 TIMEOUT = 20.0          # one replay normally takes 1-40 ms; the first ones pay for the JIT
 START_TIMEOUT = 60.0
@@ -84,8 +86,9 @@ def compiled() -> Path:
     """The directory holding the compiled helper and the pinned security properties, built on
     first use (atomically renamed into place, so concurrent processes agree)."""
     javac = _tool("javac")
-    digest = hashlib.sha256(SOURCE.read_bytes() + b"\0" + javac.encode() + b"\0"
-                            + _security_file()).hexdigest()[:20]
+    digest = hashlib.sha256(b"\0".join([*(source.name.encode() + b"\0" + source.read_bytes()
+                                          for source in SOURCES),
+                                        javac.encode(), _security_file()])).hexdigest()[:20]
     root = private_directory("jsse")
     target = root / digest
     if (target / f"{MAIN_CLASS}.class").is_file():
@@ -94,10 +97,12 @@ def compiled() -> Path:
         return target
     work = Path(tempfile.mkdtemp(prefix="build-", dir=root))
     try:
-        shutil.copyfile(SOURCE, work / SOURCE.name)
+        for source in SOURCES:
+            shutil.copyfile(source, work / source.name)
         try:
             result = subprocess.run([javac, "--release", facts.JAVA_FEATURE, "-nowarn", "-d",
-                                     str(work / "out"), str(work / SOURCE.name)],
+                                     str(work / "out"),
+                                     *(str(work / source.name) for source in SOURCES)],
                                     capture_output=True, text=True, timeout=300)
         except (OSError, subprocess.TimeoutExpired) as error:
             raise ReplayUnavailable(f"javac could not build the JSSE helper ({error}); "
@@ -116,6 +121,17 @@ def compiled() -> Path:
     return target
 
 
+def java_command(main_class: str, *args: str, java: str | None = None) -> list[str]:
+    """The JVM command line of a helper class: the pinned security properties (a file) and
+    system properties, JSSE's log routed to java.util.logging (read in-process)."""
+    classes = compiled()
+    properties = [f"-D{key}={value}" for key, value in facts.SYSTEM_PROPERTIES.items()]
+    return [java or _tool("java"), "-Xss4m", "-XX:+UseSerialGC", "-Xmx512m",
+            f"-Djava.security.properties={classes / 'security.properties'}",
+            "-Djavax.net.debug=",   # JSSE's log -> java.util.logging, read in-process
+            *properties, "-cp", str(classes), main_class, *args]
+
+
 # --------------------------------------------------------------------------- requests
 def _frame(payload: bytes) -> bytes:
     return struct.pack(">I", len(payload)) + payload
@@ -123,18 +139,25 @@ def _frame(payload: bytes) -> bytes:
 
 def _key_frame(key_type: KeyType) -> bytes:
     credentials = certified_key(key_type.algorithm, key_type.size, key_type.curve)
+    ident = key_type.id.encode()
+    return _frame(b"K" + bytes([len(ident)]) + ident
+                  + key_payload(KEY_FACTORY[key_type.algorithm], credentials))
+
+
+def key_payload(key_factory: str, credentials: CertifiedKey) -> bytes:
+    """A key and its chain as the helper reads them (JsseReplay.readKey): the KeyFactory
+    algorithm ("RSA", "EC", "Ed25519"), the PKCS#8 key, the chain's DER certificates."""
     key_der = credentials.private_key.private_bytes(
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption())
-    ident, algorithm = key_type.id.encode(), KEY_FACTORY[key_type.algorithm].encode()
-    payload = bytearray(b"K")
-    payload += bytes([len(ident)]) + ident + bytes([len(algorithm)]) + algorithm
+    algorithm = key_factory.encode()
+    payload = bytearray(bytes([len(algorithm)]) + algorithm)
     payload += struct.pack(">I", len(key_der)) + key_der
     payload += bytes([len(credentials.chain)])
     for certificate in credentials.chain:
         der = certificate.public_bytes(serialization.Encoding.DER)
         payload += struct.pack(">I", len(der)) + der
-    return _frame(bytes(payload))
+    return bytes(payload)
 
 
 def _hello_frame(key_type: KeyType, raw: bytes) -> bytes:
@@ -156,12 +179,7 @@ class Helper:
         self._stderr = None
 
     def command(self) -> list[str]:
-        classes = compiled()
-        properties = [f"-D{key}={value}" for key, value in facts.SYSTEM_PROPERTIES.items()]
-        return [self.java or _tool("java"), "-Xss4m", "-XX:+UseSerialGC", "-Xmx512m",
-                f"-Djava.security.properties={classes / 'security.properties'}",
-                "-Djavax.net.debug=",   # JSSE's log -> java.util.logging, read in-process
-                *properties, "-cp", str(classes), MAIN_CLASS]
+        return java_command(MAIN_CLASS, java=self.java)
 
     def start(self) -> None:
         self._stderr = tempfile.TemporaryFile()
