@@ -103,9 +103,9 @@ def prove_one(client: RecordedClient, data: dict, kit: Kit, today: str) -> str:
             f"({time.monotonic() - started:.1f} s)")
 
 
-def write(client: RecordedClient, data: dict) -> None:
+def write(client: RecordedClient, data: dict, directory: Path) -> None:
     hello = data.pop("hex")
-    (CLIENTS_DIR / f"{client.id}.yaml").write_text(client_text(data, hello), encoding="utf-8")
+    (directory / f"{client.id}.yaml").write_text(client_text(data, hello), encoding="utf-8")
 
 
 class LoopbackCapture:
@@ -134,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2, help="clients recorded at once")
     parser.add_argument("--no-prove", action="store_true", help="record hellos only")
     parser.add_argument("--list", action="store_true", help="list and exit")
+    parser.add_argument("--out", type=Path, default=CLIENTS_DIR, metavar="DIR",
+                        help="write the client files there (default: the catalogue itself)")
     parser.add_argument("--pcap", type=Path, metavar="FILE",
                         help="also capture the loopback traffic of the recordings with tcpdump "
                              "(root) into FILE: tests/data/captures/loopback-clients.pcap")
@@ -181,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
             finally:
                 close_shared_servers()
         for client, data in recorded:
-            write(client, data)
+            write(client, data, args.out)
     failures = len(runnable) - len(recorded)
     print(f"{len(recorded)} of {len(runnable)} clients recorded in {hellos_done:.0f} s"
           + ("" if args.no_prove else
