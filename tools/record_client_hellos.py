@@ -38,17 +38,19 @@ from generator.compat.certs import live_trust_pem  # noqa: E402
 from generator.compat.clientfile import client_text  # noqa: E402
 from generator.compat.clients import CLIENTS_DIR, RecordedClient, all_clients  # noqa: E402
 from generator.errors import TlskbError  # noqa: E402
-from generator.net.clientrun import (Kit, package_versions, prepare_kit,  # noqa: E402
-                                     version_of)
+from generator.net.clientrun import (Kit, missing_packages, package_versions,  # noqa: E402
+                                     prepare_kit, version_of)
 from generator.net.recorder import changed_fields, record_hello  # noqa: E402
 
 
 def missing_programs(client: RecordedClient) -> list[str]:
-    """The programs the client's command and setup name that are not on PATH."""
+    """The client's Debian packages that are not installed, and the programs its command and
+    setup name that are not on PATH."""
     definition = client.definition
     first_words = [definition.command[0], *(step[0] for step in definition.setup)]
-    return [word for word in first_words
-            if not word.startswith("{") and shutil.which(word) is None]
+    return [*missing_packages(definition),
+            *(word for word in first_words
+              if not word.startswith("{") and shutil.which(word) is None)]
 
 
 def selected(patterns: list[str]) -> list[RecordedClient]:

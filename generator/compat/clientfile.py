@@ -13,7 +13,8 @@ from generator.ingest.hexdump import wrap_hex
 #: the definition's fields, in the order they are written back
 DEFINITION_FIELDS = ("name", "family", "variant", "category", "library", "source", "historical",
                      "protocol", "package", "command", "env", "stdin", "setup", "build",
-                     "version_command", "version_word", "timeout", "end_to_end_note")
+                     "version_command", "version_word", "timeout", "stop_after_handshake",
+                     "end_to_end_note")
 #: what the recorder observes, written after the definition
 OBSERVED_FIELDS = ("provenance", "version", "version_text", "package_versions", "recorded")
 

@@ -142,6 +142,7 @@ class Definition:
     debian: tuple[str, ...] = ()
     pypi: tuple[str, ...] = ()
     timeout: int = 20
+    stop_after_handshake: bool = False   # it waits on after the handshake (a browser's page)
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,7 +253,8 @@ def client_from(file_id: str, data: dict) -> RecordedClient:
             int(data.get("version_word", 1)), tuple(sorted(data.get("env", {}).items())),
             data.get("stdin"), tuple(tuple(c) for c in data.get("setup", ())),
             tuple(tuple(c) for c in data.get("build", ())), tuple(package.get("debian", ())),
-            tuple(package.get("pypi", ())), int(data.get("timeout", 20)))
+            tuple(package.get("pypi", ())), int(data.get("timeout", 20)),
+            bool(data.get("stop_after_handshake", False)))
     version = _optional(data.get("version"))
     shown = f"{data['name']} {version}" if version else data["name"]
     runs = []

@@ -27,7 +27,10 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 from generator.compat.clients import Definition
@@ -116,11 +119,28 @@ def _digest(*parts: object) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
+_FOLDER_LOCKS: dict[Path, threading.Lock] = {}
+_FOLDER_LOCKS_LOCK = threading.Lock()
+
+
+def _folder_lock(folder: Path) -> threading.Lock:
+    """One lock per venv or build folder: clients that share one, run at once (--jobs), make
+    it once, not over each other."""
+    with _FOLDER_LOCKS_LOCK:
+        return _FOLDER_LOCKS.setdefault(folder, threading.Lock())
+
+
 def venv_of(definition: Definition, kit: Kit) -> Path | None:
     """The client's virtualenv with its PyPI requirements, made on first use and kept."""
     if not definition.pypi:
         return None
     venv = kit.cache / "venvs" / _digest(definition.pypi, sys.version)
+    with _folder_lock(venv):
+        _make_venv(venv, definition, kit)
+    return venv
+
+
+def _make_venv(venv: Path, definition: Definition, kit: Kit) -> None:
     python = venv / "bin" / "python"
     if not (venv / ".complete").exists():
         shutil.rmtree(venv, ignore_errors=True)
@@ -129,7 +149,6 @@ def venv_of(definition: Definition, kit: Kit) -> Path | None:
         _step([str(python), "-m", "pip", "install", "--quiet", "--only-binary=:all:",
                *definition.pypi], kit.cache, timeout=INSTALL_TIMEOUT)
         (venv / ".complete").write_text("ok\n")
-    return venv
 
 
 def build_of(definition: Definition, kit: Kit) -> Path:
@@ -137,6 +156,12 @@ def build_of(definition: Definition, kit: Kit) -> Path:
     and the programs they read)."""
     programs = sorted((p.name, p.read_bytes()) for p in PROGRAMS.iterdir() if p.is_file())
     folder = kit.cache / "builds" / _digest(definition.build, programs)
+    with _folder_lock(folder):
+        _make_build(folder, definition, kit)
+    return folder
+
+
+def _make_build(folder: Path, definition: Definition, kit: Kit) -> None:
     if definition.build and not (folder / ".complete").exists():
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
@@ -144,7 +169,6 @@ def build_of(definition: Definition, kit: Kit) -> Path:
         for command in definition.build:
             _step([_fill(word, values) for word in command], folder, _environment(folder, {}))
         (folder / ".complete").write_text("ok\n")
-    return folder
 
 
 def _values(kit: Kit, home: Path, build: Path, venv: Path | None, port: int) -> dict[str, str]:
@@ -170,10 +194,12 @@ def _environment(home: Path, extra: dict[str, str]) -> dict[str, str]:
     return base
 
 
-def run_client(definition: Definition, kit: Kit, port: int) -> Finished:
+def run_client(definition: Definition, kit: Kit, port: int,
+               done: Callable[[], bool] | None = None) -> Finished:
     """Run the client once against 127.0.0.1:`port`, in a fresh private home; kill its whole
-    process group at `definition.timeout`."""
-    import time
+    process group at `definition.timeout` — or, for a client whose definition says it waits
+    on after the handshake (`stop_after_handshake`, a browser on an error page), as soon as
+    `done()` says the server has seen the handshake end."""
     venv = venv_of(definition, kit)
     build = build_of(definition, kit)
     home = Path(tempfile.mkdtemp(prefix="run-", dir=kit.root))
@@ -191,8 +217,8 @@ def run_client(definition: Definition, kit: Kit, port: int) -> Finished:
         raise ClientRunError(f"cannot start `{command[0]}`: {error.strerror or error}; "
                              "install the client's package") from None
     try:
-        out, err = process.communicate((definition.stdin or "").encode(),
-                                       timeout=definition.timeout)
+        out, err = _communicate(process, (definition.stdin or "").encode(), definition.timeout,
+                                done if definition.stop_after_handshake else None)
         status: int | None = process.returncode
     except subprocess.TimeoutExpired:
         _kill_group(process)
@@ -203,6 +229,32 @@ def run_client(definition: Definition, kit: Kit, port: int) -> Finished:
         shutil.rmtree(home, ignore_errors=True)
     said = _last_line(err[-MAX_OUTPUT:]) or _last_line(out[-MAX_OUTPUT:])
     return Finished(status, said, round(time.monotonic() - started, 3))
+
+
+#: seconds between two looks at whether the server has seen the handshake end
+_POLL = 0.2
+#: seconds a client that waits on after the handshake still gets, to finish what it says
+_GRACE = 1.0
+
+
+def _communicate(process: subprocess.Popen, stdin: bytes, timeout: float,
+                 done: Callable[[], bool] | None) -> tuple[bytes, bytes]:
+    """process.communicate, but when `done` is given, looked at every _POLL seconds: once it
+    is true the client gets _GRACE seconds, then it is stopped (TimeoutExpired)."""
+    if done is None:
+        return process.communicate(stdin, timeout=timeout)
+    deadline = time.monotonic() + timeout
+    first = True
+    while True:
+        try:
+            return process.communicate(stdin if first else None,
+                                       timeout=min(_POLL, max(deadline - time.monotonic(), 0)))
+        except subprocess.TimeoutExpired:
+            first = False
+            if time.monotonic() >= deadline:
+                raise
+            if done():
+                return process.communicate(timeout=_GRACE)
 
 
 def _kill_group(process: subprocess.Popen) -> None:
@@ -238,6 +290,21 @@ def version_of(definition: Definition, kit: Kit) -> tuple[str | None, str | None
     words = line.split()
     word = words[definition.version_word] if definition.version_word < len(words) else None
     return (word.strip("\"',;()") if word else None), line
+
+
+def missing_packages(definition: Definition) -> tuple[str, ...]:
+    """The client's Debian packages that are not installed (dpkg-query), in its order."""
+    missing = []
+    for package in definition.debian:
+        try:
+            done = subprocess.run(["dpkg-query", "-W", "-f", "${Status}", package],
+                                  capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            missing.append(package)
+            continue
+        if "install ok installed" not in done.stdout:
+            missing.append(package)
+    return tuple(missing)
 
 
 def package_versions(definition: Definition) -> tuple[str, ...]:

@@ -79,7 +79,8 @@ class LiveServers:
             dialogue = client.protocol.dialogue
             if dialogue is not None:
                 relay = StartTlsRelay(dialogue, port)
-            finished = run_client(client.definition, kit, relay.port if relay else port)
+            finished = run_client(client.definition, kit, relay.port if relay else port,
+                                  done=lambda: self._ended(stack_id, port))
             with lock:
                 handshakes = server.handshakes(port)
         finally:
@@ -88,6 +89,11 @@ class LiveServers:
             with lock:
                 server.close_listener(port)
         return judge(handshakes, finished.exit, finished.said)
+
+    def _ended(self, stack_id: StackId, port: int) -> bool:
+        """Whether a handshake on `port` has ended (for clients stopped after it)."""
+        with self._locks[stack_id]:
+            return bool(self._servers[stack_id].handshakes(port, settle=0))
 
     def close(self) -> None:
         for server in self._servers.values():
