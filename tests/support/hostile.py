@@ -375,11 +375,10 @@ def _client_skeleton(number: int, raw: bytes, recorded: bool) -> dict:
     from generator.compat.keytypes import catalogue
     from generator.stacks import stacks
     outcomes = list(EndToEnd)
-    results = {stack.id.value: {key_type.id: {"result": outcomes[(i + j + number) % len(outcomes)].value,
-                                              "version": "v", "alert": "a", "detail": "d",
-                                              "exit": 1, "said": "s"}
-                                for j, key_type in enumerate(catalogue().key_types)}
-               for i, stack in enumerate(stacks())}
+    results = {stack.id.value: {
+        key_type.id: {"result": outcomes[(i + j + number) % len(outcomes)].value,
+                      "version": "v", "alert": "a", "detail": "d", "exit": 1, "said": "s"}
+        for j, key_type in enumerate(catalogue().key_types)} for i, stack in enumerate(stacks())}
     return {
         "name": "n", "family": f"hostile-family-{number}", "variant": "v",
         "category": "tool", "library": "openssl",
