@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -235,6 +236,13 @@ def _meaning_problems(located, source: str, file_id: str) -> list:
         bytes.fromhex("".join(data.get("hex", "").split()))
     except ValueError:
         problem(("hex",), "`hex` is not hexadecimal", "paste the bytes as hex digits")
+    # the file name is the client's id: its page's address, its anchor, and a word of the
+    # shell command its page gives for re-recording it, so it is held to the family's pattern
+    id_rule = _schema()["$defs"]["id"]
+    if not re.fullmatch(id_rule["pattern"], file_id) or len(file_id) > id_rule["maxLength"]:
+        problem((), f"the file name {file_id!r} is not a client id",
+                f"rename it: lower-case letters and digits, parts joined by '.' or '-', at most "
+                f"{id_rule['maxLength']} characters, then .yaml (curl-7.88.yaml)")
     from generator.site.layout import RESERVED_IDS
     if file_id in RESERVED_IDS or data["family"] in RESERVED_IDS:
         problem((), f"the id {file_id!r} or family {data['family']!r} is the name of a "

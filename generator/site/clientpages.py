@@ -11,11 +11,13 @@ Evidence, strongest first:
 the cases add "documented" (vendors' and users' reports) on their own pages.
 
 Every client file is contributed text: names, variants and notes go through safe.plain; the
-command and the client's words are shown as code, escaped the same way.
+command and the client's words are shown as code, escaped the same way, the command quoted
+for the shell (shlex.join), so that what a reader copies runs the words the recorder ran.
 """
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -225,13 +227,15 @@ def client_page(client: RecordedClient, catalogue: Catalogue, link) -> Generated
         body += f.block(f"<p>{plain(client.end_to_end_note)}</p>")
     body += "\n## Re-record it\n"
     if client.definition is not None:
-        command = " ".join(client.definition.command)
+        # one shell word per word of the command, quoted as a shell reads it back: a word
+        # with spaces or `; sh …` in it is shown as the single argument the recorder passes
+        command = shlex.join(client.definition.command)
         packages = " ".join(client.definition.debian)
         body += f.block(
             "<p>Install " + (f"<code>{plain(packages)}</code>" if packages else "it")
             + (f" and PyPI's <code>{plain(' '.join(client.definition.pypi))}</code>"
                if client.definition.pypi else "")
-            + ", then run</p>" + f"<pre><code>{plain(RECORD_COMMAND.format(id=client.id))}"
+            + ", then run</p>" + f"<pre><code>{plain(RECORD_COMMAND.format(id=shlex.quote(client.id)))}"
             "</code></pre><p>which runs the client as</p>"
             f"<pre><code>{plain(command)}</code></pre>")
     else:

@@ -1,8 +1,11 @@
 """A knowledge base of hostile cases: a corpus of injection payloads placed in every string
 field of cases/case.schema.json (walked here, independently of the code under test, so that a
 new field is covered or the test fails), and in the ClientHello's SNI and ALPN, which the page
-shows in its decoded tree; and a hostile key-type catalogue, the same payloads in every string
-field of generator/compat/data/catalogue.schema.yaml (the catalogue's text is published too).
+shows in its decoded tree; a hostile key-type catalogue, the same payloads in every string
+field of generator/compat/data/catalogue.schema.yaml (the catalogue's text is published too);
+and hostile client files, the payloads in every string field of
+generator/compat/data/client.schema.yaml (names, notes, commands, the client's own words: the
+client pages publish them), each with a hello whose SNI and ALPN carry a payload.
 
 `tlskb check` (and the catalogue's loader) refuse most payloads, rightly; the site must stay
 inert even when they are bypassed (a build from an unchecked branch, a rule forgotten), so
@@ -28,6 +31,7 @@ from support.site import ROOT, build_site, project_copy, sync_lists
 SCHEMA = ROOT / "cases" / "case.schema.json"
 CATALOGUE = ROOT / "generator" / "compat" / "data" / "catalogue.yaml"
 CATALOGUE_SCHEMA = ROOT / "generator" / "compat" / "data" / "catalogue.schema.yaml"
+CLIENT_SCHEMA = ROOT / "generator" / "compat" / "data" / "client.schema.yaml"
 
 #: each executes `alert('xss-N')` (or sets attributes that would) if anything renders it as
 #: markup; together they cover the four classes issue 10 found and their near relatives
@@ -73,9 +77,21 @@ DANGEROUS = "<>\"'&[](){}:\x00\x01"
 
 
 @dataclass(frozen=True)
+class AnyKey:
+    """Any key of a map declared by additionalProperties, with what its propertyNames allow:
+    a fixed list (a client's end-to-end results are keyed by stack, then key type) or a
+    pattern (an environment variable's name)."""
+    names: tuple | None = None
+    pattern: str | None = None
+
+    def __str__(self) -> str:
+        return "{*}"
+
+
+@dataclass(frozen=True)
 class StringField:
     """A place a string can go: its path (`*` for any list item, a compiled pattern for a
-    patternProperties key) and the constraints on it."""
+    patternProperties key, AnyKey for an additionalProperties key) and the constraints on it."""
     path: tuple
     pattern: str | None = None
     enum: tuple | None = None
@@ -84,12 +100,15 @@ class StringField:
 
     @property
     def name(self) -> str:
-        return ".".join(p if isinstance(p, str) else f"/{p.pattern}/" for p in self.path)
+        return ".".join(p if isinstance(p, str) else f"/{p.pattern}/"
+                        if isinstance(p, re.Pattern) else str(p) for p in self.path)
 
 
 def string_fields(schema: dict | None = None) -> list[StringField]:
-    """Every string field of the case schema, following $ref, oneOf/anyOf/allOf, properties,
-    patternProperties and items."""
+    """Every string field of the case schema (or of `schema`), following $ref,
+    oneOf/anyOf/allOf, if/then/else, properties, patternProperties, additionalProperties (a
+    map's values, whatever their keys) and items. A string is a `type` of "string" or a list
+    of types holding it (`[string, "null"]`), or an enum with strings."""
     schema = schema or json.loads(SCHEMA.read_text(encoding="utf-8"))
     found: dict[tuple, StringField] = {}
 
@@ -106,14 +125,25 @@ def string_fields(schema: dict | None = None) -> list[StringField]:
         for key in ("oneOf", "anyOf", "allOf"):
             for branch in node.get(key, []):
                 walk(branch, path)
+        # `if` only tests (its consts are not what a field may hold); then/else may declare
+        for key in ("then", "else"):
+            if isinstance(node.get(key), dict):
+                walk(node[key], path)
         for name, sub in node.get("properties", {}).items():
             walk(sub, path + (name,))
         for pattern, sub in node.get("patternProperties", {}).items():
             walk(sub, path + (re.compile(pattern),))
+        if isinstance(node.get("additionalProperties"), dict):
+            names = resolve(node.get("propertyNames", {}))
+            walk(node["additionalProperties"],
+                 path + (AnyKey(tuple(names["enum"]) if "enum" in names else None,
+                                names.get("pattern")),))
         if "items" in node:
             walk(node["items"], path + ("*",))
         enum = node.get("enum") or (("const" in node or None) and (node["const"],))
-        if node.get("type") == "string" or (enum and any(isinstance(v, str) for v in enum)):
+        types = node.get("type")
+        textual = types == "string" or (isinstance(types, list) and "string" in types)
+        if textual or (enum and any(isinstance(v, str) for v in enum)):
             known = found.get(path)
             field = StringField(path, node.get("pattern"), tuple(enum) if enum else None,
                                 node.get("minLength", 0), node.get("maxLength"))
@@ -134,6 +164,14 @@ def _locations(data, path: tuple) -> Iterator[tuple[object, object]]:
         keys = range(len(data)) if isinstance(data, list) else []
     elif isinstance(head, re.Pattern):
         keys = [k for k in data if head.search(k)] if isinstance(data, dict) else []
+    elif isinstance(head, AnyKey):
+        keys = list(data) if isinstance(data, dict) else []
+        if not keys and isinstance(data, dict):  # a new map: its first allowed key
+            if not head.names:
+                raise AssertionError(f"the skeleton has no key for a map whose keys match "
+                                     f"{head.pattern!r}: give it one")
+            data[head.names[0]] = ([{}] if rest[0] == "*" else {}) if rest else None
+            keys = [head.names[0]]
     elif isinstance(data, dict):
         if head not in data and rest:
             data[head] = [{}] if rest[0] == "*" else {}
@@ -317,6 +355,117 @@ def hostile_catalogue(payloads: list[str] = PAYLOADS) -> HostileCatalogue:
     return HostileCatalogue(text, placed, inert, fixed)
 
 
+def client_fields() -> list[StringField]:
+    """Every string field the client file schema declares (its maps of environment variables
+    and end-to-end results included)."""
+    return string_fields(yaml.safe_load(CLIENT_SCHEMA.read_text(encoding="utf-8")))
+
+
+#: string fields of a client file that hold no text: the recorded hello, which must be hex (the
+#: loader decodes it); hostile_hello puts the payload into its SNI and ALPN instead
+CLIENT_BYTES_FIELDS = ("hex",)
+
+
+def _client_skeleton(number: int, raw: bytes, recorded: bool) -> dict:
+    """A client file with every optional part present: a binary client (its command is shown)
+    or, with `recorded`, a third party's recording (its provenance is shown); end-to-end
+    results for every stack and key type, their outcomes varied, so that every cell's words
+    reach the page."""
+    from generator.compat.clients import EndToEnd
+    from generator.compat.keytypes import catalogue
+    from generator.stacks import stacks
+    outcomes = list(EndToEnd)
+    results = {stack.id.value: {
+        key_type.id: {"result": outcomes[(i + j + number) % len(outcomes)].value,
+                      "version": "v", "alert": "a", "detail": "d", "exit": 1, "said": "s"}
+        for j, key_type in enumerate(catalogue().key_types)} for i, stack in enumerate(stacks())}
+    return {
+        "name": "n", "family": f"hostile-family-{number}", "variant": "v",
+        "category": "tool", "library": "openssl",
+        "source": "recorded" if recorded else "binary", "historical": recorded,
+        "protocol": "tls",
+        "package": {"debian": ["openssl"], "pypi": ["cryptography==42.0.0"]},
+        "command": ["c", "{host}:{port}"], "env": {"HOSTILE_ENV": "e"}, "stdin": "s",
+        "setup": [["s1", "s2"]], "build": [["b1", "b2"]], "version_command": ["v"],
+        "version_word": 1, "timeout": 20, "end_to_end_note": "n", "provenance": "p",
+        "version": "1", "version_text": "t", "package_versions": ["p"],
+        "recorded": "2020-01-01", "hex": raw.hex(),
+        "end_to_end": {"proven": "2020-01-01", "results": results},
+    }
+
+
+@dataclass(frozen=True)
+class HostileClients:
+    files: dict[str, str]             # file name -> YAML text
+    payloads: dict[str, dict[str, int]]   # file name -> field name -> payload number in it
+    placed: dict[str, set[int]]       # field name -> payload numbers placed in it whole
+    cut: dict[str, set[int]]          # field name -> payload numbers cut to its maxLength
+    inert_by_pattern: dict[str, str]  # fields whose pattern admits no dangerous character,
+    #                                   with the value the files have there
+    fixed_vocabulary: list[str]       # enum fields
+    not_text: tuple[str, ...]         # fields that hold bytes (CLIENT_BYTES_FIELDS)
+
+
+def hostile_clients(payloads: list[str] = PAYLOADS) -> HostileClients:
+    """Client files hostile-client-N: for each payload rotation k (as hostile_cases) a binary
+    client (N = k) and a third party's recording (N = k + len(payloads)), whose pages show
+    different fields (the command, the provenance), in family hostile-family-k. File k of
+    each kind puts payload (i + k) mod n into field i, so every payload reaches every field of
+    both kinds; a field too short for a payload gets its first maxLength characters (an
+    end-to-end run's version holds 20). The hello is hostile_hello(payload k)."""
+    fields = client_fields()
+    placed: dict[str, set[int]] = {f.name: set() for f in fields}
+    cut: dict[str, set[int]] = {f.name: set() for f in fields}
+    inert, fixed = {}, []
+    for field in fields:
+        if field.enum:
+            fixed.append(field.name)
+        elif field.pattern and not any(payload_for(field, p, 0) for p in payloads):
+            inert[field.name] = None
+    files, in_file = {}, {}
+    count = len(payloads)
+    for number in range(2 * count):
+        rotation = number % count
+        data = _client_skeleton(rotation, hostile_hello(payloads[rotation]), number >= count)
+        name = f"hostile-client-{number}.yaml"
+        in_file[name] = {}
+        for index, field in enumerate(fields):
+            if field.enum or field.name in CLIENT_BYTES_FIELDS:
+                continue
+            if field.name in inert:
+                container, key = next(_locations(data, field.path))
+                inert[field.name] = container[key]
+                continue
+            chosen = (index + rotation) % count
+            value = payload_for(field, payloads[chosen], rotation)
+            if value is None and field.pattern is None and field.max_length is not None:
+                value = payloads[chosen][:field.max_length]
+                cut[field.name].add(chosen)
+            elif value is None:
+                raise AssertionError(f"{field.name}: payload {chosen + 1} fits no form")
+            else:
+                placed[field.name].add(chosen)
+            for container, key in _locations(data, field.path):
+                container[key] = value
+            in_file[name][field.name] = chosen
+        files[name] = ("# yaml-language-server: $schema=../client.schema.yaml\n"
+                       + yaml.safe_dump(data, allow_unicode=False, sort_keys=False, width=1000))
+    return HostileClients(files, in_file, placed, cut, inert, fixed, CLIENT_BYTES_FIELDS)
+
+
+@contextmanager
+def clients_dir(path: Path):
+    """The client catalogue read from the files in `path` while the block runs (then the real
+    one)."""
+    from generator.compat import clients
+    clients.all_clients.cache_clear()
+    try:
+        with mock.patch.object(clients, "CLIENTS_DIR", path):
+            yield
+    finally:
+        clients.all_clients.cache_clear()
+
+
 @contextmanager
 def catalogue_file(path: Path):
     """The key-type catalogue read from `path` while the block runs (then the real one)."""
@@ -337,7 +486,7 @@ def text_rules_off():
         yield
 
 
-_BUILT: dict[str, tuple[Path, HostileKnowledgeBase, HostileCatalogue]] = {}
+_BUILT: dict[str, tuple[Path, HostileKnowledgeBase, HostileCatalogue, HostileClients]] = {}
 
 
 def build_hostile_site(tmp_path_factory) -> tuple[Path, HostileKnowledgeBase]:
@@ -348,13 +497,25 @@ def build_hostile_site(tmp_path_factory) -> tuple[Path, HostileKnowledgeBase]:
 
 def build_hostile_site_and_catalogue(tmp_path_factory
                                      ) -> tuple[Path, HostileKnowledgeBase, HostileCatalogue]:
+    return build_hostile_site_catalogue_and_clients(tmp_path_factory)[:3]
+
+
+def build_hostile_site_catalogue_and_clients(
+        tmp_path_factory) -> tuple[Path, HostileKnowledgeBase, HostileCatalogue, HostileClients]:
+    """The hostile knowledge base, catalogue and client files (only these: the real clients
+    are left out) built with the real plugin and the text rules off (once per session)."""
     if "site" not in _BUILT:
         base = hostile_cases()
         hostile = hostile_catalogue()
+        clients = hostile_clients()
         project = project_copy(tmp_path_factory.mktemp("hostile"), base.cases)
         (project / "catalogue.yaml").write_text(hostile.text, encoding="utf-8")
-        with text_rules_off(), catalogue_file(project / "catalogue.yaml"):
+        (project / "clients").mkdir()
+        for name, text in clients.files.items():
+            (project / "clients" / name).write_text(text, encoding="utf-8")
+        with text_rules_off(), catalogue_file(project / "catalogue.yaml"), \
+                clients_dir(project / "clients"):
             sync_lists(project)  # the catalogue has ACME clients of its own
             site = build_site(project / "site", project)
-        _BUILT["site"] = (site, base, hostile)
+        _BUILT["site"] = (site, base, hostile, clients)
     return _BUILT["site"]
