@@ -258,10 +258,31 @@ def _communicate(process: subprocess.Popen, stdin: bytes, timeout: float,
 
 
 def _kill_group(process: subprocess.Popen) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+    """Kill everything the client started: its process group, and every process of its
+    session (the client is a session leader, start_new_session): `timeout` and browsers put
+    children into process groups of their own, which a group kill would miss."""
+    for pid in [process.pid, *_session_members(process.pid)]:
+        try:
+            os.killpg(pid, signal.SIGKILL) if pid == process.pid else os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def _session_members(session: int) -> list[int]:
+    """The processes whose session id is `session` (Linux /proc; elsewhere none are found)."""
+    members = []
+    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # pid (comm) state ppid pgrp session ...: comm may hold spaces and parentheses
+        fields = stat[stat.rfind(")") + 2:].split()
+        if len(fields) > 3 and fields[3] == str(session):
+            members.append(int(entry.name))
+    return members
 
 
 def _last_line(data: bytes) -> str | None:
