@@ -5,9 +5,7 @@ with a real client and a real server."""
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -23,6 +21,7 @@ from generator.net.endtoend import judge
 from generator.net.live import HandshakeEnd, LiveHandshake
 from generator.stacks import stacks
 from conftest import require_tool
+from support.net import free_port, wait_for_port
 
 SCHEMA = yaml.safe_load(CLIENT_SCHEMA.read_text(encoding="utf-8"))
 
@@ -134,18 +133,19 @@ def test_who_refused_is_kept():
     assert mixed.result is EndToEnd.CLIENT_REFUSED
 
 
+def test_hanging_up_is_a_refusal_only_when_the_client_says_it_failed():
+    closed = [LiveHandshake(HandshakeEnd.CLOSED)]
+    assert judge(closed, 1, "handshake failed").result is EndToEnd.CLIENT_REFUSED
+    assert judge(closed, 0, None).result is EndToEnd.FAILED      # it says it went well
+    assert judge(closed, None, None).result is EndToEnd.FAILED   # it was stopped at its deadline
+
+
 def test_no_handshake_is_no_connection_and_a_timeout_is_a_failure():
     assert judge([], 2, "refused").result is EndToEnd.NO_CONNECTION
     assert judge([LiveHandshake(HandshakeEnd.TIMEOUT)], None, None).result is EndToEnd.FAILED
 
 
 # -- the STARTTLS relay, with a real client and a real server --------------------------------
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
 
 @pytest.mark.parametrize("dialogue", ["smtp", "imap", "pop3", "postgres"])
 def test_the_relay_brings_a_real_client_to_a_real_server(tmp_path, dialogue):
@@ -158,18 +158,13 @@ def test_the_relay_brings_a_real_client_to_a_real_server(tmp_path, dialogue):
     (tmp_path / "chain.pem").write_bytes(key.chain_pem)
     (tmp_path / "key.pem").write_bytes(key.key_pem)
     (tmp_path / "ca.pem").write_bytes(live_trust_pem())
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([openssl, "s_server", "-accept", f"127.0.0.1:{port}", "-cert",
                                tmp_path / "chain.pem", "-key", tmp_path / "key.pem"],
                               stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     try:
-        for _ in range(100):   # bounded: s_server listens within a second
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+        wait_for_port(port)
         with StartTlsRelay(dialogue, port) as relay:
             client = subprocess.run(
                 [openssl, "s_client", "-connect", f"127.0.0.1:{relay.port}", "-starttls",

@@ -10,7 +10,8 @@ STARTTLS protocol a relay (relay.py) speaks the plaintext part in front of it; t
                   the key and the signature (RFC 8446 §4.4.4; RFC 5246 §7.4.9)
 * server_refused  the server's library ended it with its own alert (it could not serve this
                   hello with this key — what a replay shows too)
-* client_refused  the client sent the fatal alert (it refused what the server sent)
+* client_refused  the client sent the fatal alert (it refused what the server sent), or hung
+                  up mid-handshake and exited with an error
 * no_connection   no handshake reached the server (the client refused before connecting)
 * failed          it ended otherwise (closed without an alert, timed out)
 
@@ -47,8 +48,12 @@ def judge(handshakes: Iterable[LiveHandshake], exit_status: int | None,
     if not handshakes:
         return ClientRun(EndToEnd.NO_CONNECTION, None, None, None, exit_status, said)
     first = next((h for h in handshakes if h.end in _ENDS), handshakes[0])
-    return ClientRun(_ENDS.get(first.end, EndToEnd.FAILED), first.version, first.alert,
-                     first.detail, exit_status, said)
+    result = _ENDS.get(first.end, EndToEnd.FAILED)
+    if first.end is HandshakeEnd.CLOSED and exit_status not in (0, None):
+        # it hung up mid-handshake and then failed by its own account: a refusal without an
+        # alert (wolfSSL 5.5 with an RSA 8192 key: "mp_exptmod error state")
+        result = EndToEnd.CLIENT_REFUSED
+    return ClientRun(result, first.version, first.alert, first.detail, exit_status, said)
 
 
 class LiveServers:

@@ -80,7 +80,8 @@ def record_hello(client: RecordedClient, kit: Kit) -> Recording:
     """Run `client` (a binary definition) against a capture and keep its first flight."""
     assert client.definition is not None, "only binary clients are recorded"
     with _Capture(client.protocol.dialogue) as capture:
-        finished = run_client(client.definition, kit, capture.port)
+        finished = run_client(client.definition, kit, capture.port,
+                              done=lambda: bool(capture.hellos))
         capture.wait(SETTLE)
     if capture.hellos:
         return Recording(client.id, capture.hellos[0].wire.raw, finished, None)

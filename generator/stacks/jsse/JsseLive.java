@@ -239,12 +239,14 @@ public final class JsseLive {
                 end = "client_alert";
                 alert = "alert:" + sniffed.clientAlert();
                 detail = "a plaintext alert JSSE did not read; JSSE: " + detail;
+            } else if (e.getCause() instanceof EOFException || e.getCause() instanceof SocketException
+                       || message.contains("Remote host terminated")) {
+                // before the fatal alert: JSSE records one of its own (handshake_failure) as
+                // it tears down a connection the client closed (observed, OpenJDK 17.0.21.1)
+                end = "closed";
             } else if (fatal.get() != null) {
                 end = "server_alert";
                 alert = fatal.get();
-            } else if (e.getCause() instanceof EOFException || e.getCause() instanceof SocketException
-                       || message.contains("Remote host terminated")) {
-                end = "closed";
             } else {
                 end = "error";
             }
