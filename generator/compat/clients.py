@@ -174,8 +174,11 @@ class RecordedClient:
         return next((r for s, k, r in self.runs if s == stack and k == key_type), None)
 
 
+@cache
 def _schema() -> dict:
-    return yaml.safe_load(CLIENT_SCHEMA.read_text(encoding="utf-8"))
+    """The client schema, read once per process (libyaml's loader when PyYAML has it)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(CLIENT_SCHEMA.read_text(encoding="utf-8"), Loader=loader)
 
 
 def load_client(path: Path) -> RecordedClient:

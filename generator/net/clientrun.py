@@ -222,7 +222,7 @@ def run_client(definition: Definition, kit: Kit, port: int,
         status: int | None = process.returncode
     except subprocess.TimeoutExpired:
         _kill_group(process)
-        out, err = process.communicate()
+        out, err = _leftovers(process)
         status = None
     finally:
         _kill_group(process)  # what it left behind (a browser's helpers)
@@ -255,6 +255,16 @@ def _communicate(process: subprocess.Popen, stdin: bytes, timeout: float,
                 raise
             if done():
                 return process.communicate(timeout=_GRACE)
+
+
+def _leftovers(process: subprocess.Popen) -> tuple[bytes, bytes]:
+    """What a killed client wrote, read for a bounded time: a child that made a session of its
+    own (Exim's delivery process) may still hold the pipes, and is not waited for."""
+    try:
+        return process.communicate(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.wait(5)
+        return b"", b"client output not read: a process it started still holds it"
 
 
 def _kill_group(process: subprocess.Popen) -> None:
