@@ -157,7 +157,8 @@ def main(argv: list[str] | None = None) -> int:
             runnable.append(client)
     if args.list:
         for client in runnable:
-            print(f"  {client.id}: {client.protocol.value}, {' '.join(client.definition.command)[:80]}")
+            shown = ' '.join(client.definition.command).replace('\n', ' ')[:80]
+            print(f"  {client.id}: {client.protocol.value}, {shown}")
         return 0
     today = datetime.date.today().isoformat()
     started = time.monotonic()
