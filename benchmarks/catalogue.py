@@ -62,7 +62,7 @@ def peer_comparison(runs: int) -> None:
             port = _free_port()
             server = subprocess.Popen(["openssl", "s_server", "-accept", f"127.0.0.1:{port}",
                                        "-cert", root / "chain.pem", "-key", root / "key.pem",
-                                       "-quiet", "-no_ticket"], stdin=subprocess.PIPE,
+                                       "-www", "-no_ticket"], stdin=subprocess.PIPE,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             try:
                 time.sleep(0.5)
