@@ -4,6 +4,7 @@ reconstructed hellos with provenance."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import yaml
 
@@ -23,11 +24,19 @@ class Sample:
 
 
 def load_corpus() -> list[Sample]:
+    """Every recorded client's hello, read once per test session (a strategy may ask for it
+    on every example)."""
+    return list(_corpus())
+
+
+@cache
+def _corpus() -> tuple[Sample, ...]:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     samples = []
     for path in sorted(CORPUS_DIR.glob("*.yaml")):
-        meta = yaml.safe_load(path.read_text(encoding="utf-8"))
+        meta = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
         samples.append(Sample(path.stem, bytes.fromhex("".join(meta["hex"].split())), meta))
-    return samples
+    return tuple(samples)
 
 
 def corpus_names() -> list[str]:
