@@ -198,7 +198,7 @@ def test_a_silent_server_times_out_per_connection():
     import threading
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
-    listener.listen(64)
+    listener.listen(256)
     held = []
     stop = threading.Event()
 
@@ -212,8 +212,9 @@ def test_a_silent_server_times_out_per_connection():
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
     try:
+        # every recorded client at once: one round of --timeout, whatever the catalogue's size
         done = probe(f"127.0.0.1:{listener.getsockname()[1]}", "--json", "--timeout", "1",
-                     "--concurrency", "19", "--no-cases")
+                     "--concurrency", str(len(SAMPLES)), "--no-cases")
     finally:
         stop.set()
         thread.join(5)

@@ -21,14 +21,14 @@ from generator.stacks.gnutls import facts
 from generator.stacks.gnutls.replay import check_version
 from generator.tls import decode_client_hello
 from generator.tls import extensions as ext
-from support.corpus import load_corpus
+from support.corpus import distinct_corpus
 from support.hellos import client_hello, record
 from support.strategies import as_records, reference_hellos, sslv2_hellos
 from support.agreement import verdicts_agreeing
 
 GNUTLS = StackId.GNUTLS
 KEY_TYPES = catalogue().key_types
-SAMPLES = load_corpus()
+SAMPLES = distinct_corpus()  # one per configuration: verdicts follow it
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -25,14 +25,14 @@ from generator.stacks.go import facts
 from generator.stacks.go import replay as go_replay
 from generator.tls import decode_client_hello
 from generator.tls import extensions as ext
-from support.corpus import load_corpus
+from support.corpus import distinct_corpus
 from support.hellos import client_hello, record
 from support.strategies import (RECORD_MUTATIONS, mutated, reference_hellos,
                                 sslv2_hellos)
 from support.agreement import verdicts_agreeing
 
 KEY_TYPES = catalogue().key_types
-SAMPLES = load_corpus()
+SAMPLES = distinct_corpus()  # one per configuration: verdicts follow it
 analyze = analyzer(StackId.GO)
 
 

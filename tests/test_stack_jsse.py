@@ -21,14 +21,14 @@ from generator.stacks.jsse import replay as jsse
 from generator.tls import decode_client_hello
 from generator.tls import extensions as ext
 from generator.tls.messages import ClientHello
-from support.corpus import load_corpus
+from support.corpus import distinct_corpus
 from support.hellos import client_hello, record
 from support.strategies import (GROUPS, LEGACY_SUITES, SCHEMES, SIGNALLING, TLS13_SUITES,
                                 VERSIONS, _maybe, _ordered_subset, sslv2_hellos)
 from support.agreement import verdicts_agreeing
 
 KEY_TYPES = catalogue().key_types
-SAMPLES = load_corpus()
+SAMPLES = distinct_corpus()  # one per configuration: verdicts follow it
 
 
 @pytest.fixture(scope="module")

@@ -28,7 +28,7 @@ from generator.stacks.rustls import replay as rustls_replay
 from generator.stacks.rustls.analyzer import is_dns_name
 from generator.tls import decode_client_hello
 from generator.tls import extensions as ext
-from support.corpus import load_corpus
+from support.corpus import distinct_corpus
 from support.hellos import client_hello, record
 from support.strategies import (as_records, mutated, reference_hellos,
                                 sslv2_hellos)
@@ -37,7 +37,7 @@ from support.agreement import agreement
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY_TYPES = catalogue().key_types
-SAMPLES = load_corpus()
+SAMPLES = distinct_corpus()  # one per configuration: verdicts follow it
 RUSTLS = StackId.RUSTLS
 analyze = analyzer(RUSTLS)
 

@@ -10,7 +10,7 @@ from hypothesis import example, given, strategies as st
 from generator.compat.keytypes import catalogue
 from generator.compat.replay import replay
 from generator.tls import decode_client_hello
-from support.corpus import load_corpus
+from support.corpus import distinct_corpus
 from generator.tls import extensions as ext
 from support.hellos import client_hello, record
 from support.strategies import reference_hellos, sslv2_hellos
@@ -18,7 +18,7 @@ from support.agreement import verdicts_agreeing
 from generator.stacks import DEFAULT
 
 KEY_TYPES = catalogue().key_types
-SAMPLES = load_corpus()
+SAMPLES = distinct_corpus()  # one per configuration: verdicts follow it
 
 
 def assert_agree(raw: bytes, hello, label: str):

@@ -41,3 +41,21 @@ def _corpus() -> tuple[Sample, ...]:
 
 def corpus_names() -> list[str]:
     return [path.stem for path in sorted(CORPUS_DIR.glob("*.yaml"))]
+
+
+def distinct_corpus() -> list[Sample]:
+    """One sample per client configuration (identify.stable_fields: everything but the
+    random, session id, key share values, SNI, padding, PSK identities, GREASE and extension
+    order), the first by name: a test whose answer is a function of the configuration — an
+    analyzer against its library's replay — learns nothing from a second program sending the
+    same one (177 clients, 114 configurations)."""
+    from generator.compat.identify import stable_fields
+    from generator.tls.records import decode_client_hello
+    seen: set[str] = set()
+    chosen = []
+    for sample in _corpus():
+        fields = repr(sorted(stable_fields(decode_client_hello(sample.data)).items()))
+        if fields not in seen:
+            seen.add(fields)
+            chosen.append(sample)
+    return chosen
