@@ -234,7 +234,7 @@ def run_client(definition: Definition, kit: Kit, port: int,
 #: seconds between two looks at whether the server has seen the handshake end
 _POLL = 0.2
 #: seconds a client that waits on after the handshake still gets, to finish what it says
-_GRACE = 1.0
+_GRACE = 0.3
 
 
 def _communicate(process: subprocess.Popen, stdin: bytes, timeout: float,
@@ -271,11 +271,36 @@ def _kill_group(process: subprocess.Popen) -> None:
     """Kill everything the client started: its process group, and every process of its
     session (the client is a session leader, start_new_session): `timeout` and browsers put
     children into process groups of their own, which a group kill would miss."""
-    for pid in [process.pid, *_session_members(process.pid)]:
+    for pid in [process.pid, *_session_members(process.pid), *_descendants(process.pid)]:
         try:
             os.killpg(pid, signal.SIGKILL) if pid == process.pid else os.kill(pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+
+
+def _descendants(root: int) -> list[int]:
+    """The processes descended from `root` (Linux /proc): script(1) gives its child a session
+    of its own, which a session kill misses. Taken before anything is killed (orphans are
+    adopted by init and the line to `root` is lost)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rfind(")") + 2:].split()
+            if len(fields) > 1 and fields[1].isdigit():
+                parents[int(entry.name)] = int(fields[1])
+    children: dict[int, list[int]] = {}
+    for pid, ppid in parents.items():
+        children.setdefault(ppid, []).append(pid)
+    found, frontier = [], [root]
+    while frontier:   # a tree: each process is visited once, linear in the process table
+        below = children.get(frontier.pop(), [])
+        found.extend(below)
+        frontier.extend(below)
+    return found
 
 
 def _session_members(session: int) -> list[int]:
