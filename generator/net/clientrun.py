@@ -268,44 +268,23 @@ def _leftovers(process: subprocess.Popen) -> tuple[bytes, bytes]:
 
 
 def _kill_group(process: subprocess.Popen) -> None:
-    """Kill everything the client started: its process group, and every process of its
-    session (the client is a session leader, start_new_session): `timeout` and browsers put
-    children into process groups of their own, which a group kill would miss."""
-    for pid in [process.pid, *_session_members(process.pid), *_descendants(process.pid)]:
+    """Kill everything the client started: its process group, every process of its session
+    (the client is a session leader, start_new_session: `timeout` and browsers put children
+    into process groups of their own), and every descendant (script(1) gives its child a
+    session of its own). The process table is read once, before anything is killed (orphans
+    are adopted by init and the line to the client is lost)."""
+    table = _process_table()
+    for pid in [process.pid, *_session_members(process.pid, table),
+                *_descendants(process.pid, table)]:
         try:
             os.killpg(pid, signal.SIGKILL) if pid == process.pid else os.kill(pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
 
 
-def _descendants(root: int) -> list[int]:
-    """The processes descended from `root` (Linux /proc): script(1) gives its child a session
-    of its own, which a session kill misses. Taken before anything is killed (orphans are
-    adopted by init and the line to `root` is lost)."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            fields = stat[stat.rfind(")") + 2:].split()
-            if len(fields) > 1 and fields[1].isdigit():
-                parents[int(entry.name)] = int(fields[1])
-    children: dict[int, list[int]] = {}
-    for pid, ppid in parents.items():
-        children.setdefault(ppid, []).append(pid)
-    found, frontier = [], [root]
-    while frontier:   # a tree: each process is visited once, linear in the process table
-        below = children.get(frontier.pop(), [])
-        found.extend(below)
-        frontier.extend(below)
-    return found
-
-
-def _session_members(session: int) -> list[int]:
-    """The processes whose session id is `session` (Linux /proc; elsewhere none are found)."""
-    members = []
+def _process_table() -> list[tuple[int, int, int]]:
+    """(pid, parent pid, session id) of every process (Linux /proc; elsewhere none)."""
+    table = []
     for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
         if not entry.name.isdigit():
             continue
@@ -315,9 +294,27 @@ def _session_members(session: int) -> list[int]:
             continue
         # pid (comm) state ppid pgrp session ...: comm may hold spaces and parentheses
         fields = stat[stat.rfind(")") + 2:].split()
-        if len(fields) > 3 and fields[3] == str(session):
-            members.append(int(entry.name))
-    return members
+        if len(fields) > 3 and fields[1].isdigit() and fields[3].isdigit():
+            table.append((int(entry.name), int(fields[1]), int(fields[3])))
+    return table
+
+
+def _descendants(root: int, table: list[tuple[int, int, int]]) -> list[int]:
+    """The processes descended from `root`."""
+    children: dict[int, list[int]] = {}
+    for pid, parent, _ in table:
+        children.setdefault(parent, []).append(pid)
+    found, frontier = [], [root]
+    while frontier:   # a tree: each process is visited once, linear in the process table
+        below = children.get(frontier.pop(), [])
+        found.extend(below)
+        frontier.extend(below)
+    return found
+
+
+def _session_members(session: int, table: list[tuple[int, int, int]]) -> list[int]:
+    """The processes whose session id is `session`."""
+    return [pid for pid, _, member_of in table if member_of == session]
 
 
 def _last_line(data: bytes) -> str | None:
