@@ -37,6 +37,7 @@ from generator.compat.verdict import VerdictKind
 from generator.errors import DecodeError, TlskbError, UsageError
 from generator.site.layout import RESERVED_IDS
 from generator.tls import decode_client_hello
+from generator.tls.fingerprint import fingerprints
 
 Progress = Callable[[int, int, str], None]
 
@@ -372,7 +373,8 @@ class _Semantics:
                                  f"placeholder {placeholder.field!r} ends at byte "
                                  f"{placeholder.offset + placeholder.length}, past the sample's "
                                  f"{len(data)} bytes")
-            self.samples.append(model.Sample(raw["id"], raw["client"], provenance, wire))
+            self.samples.append(model.Sample(raw["id"], raw["client"], provenance, wire,
+                                             fingerprints(wire)))
 
     def _hex_position(self, path: tuple, offset: int | None) -> tuple[int, int] | None:
         """Where byte `offset` of a hex field is written, so an error points at its digits."""
@@ -397,9 +399,7 @@ class _Semantics:
                     self.problem(path, f"{key_id} is documented against the samples' replay but "
                                        "gives no note", "say which source establishes it")
                 continue
-            if claim.basis != "replayed":
-                continue
-            if claim.result == "untested":
+            if claim.basis == "replayed" and claim.result == "untested":
                 self.problem(path, f"{key_id} is 'untested', but the samples settle it",
                              "run `tlskb analyze --replay` on the sample and write what it says")
                 continue
@@ -413,6 +413,8 @@ class _Semantics:
                                        f"server ({self.replayed_against}) disagree about "
                                        f"{key_id}: {'; '.join(differences)}",
                                  "this is a tlskb bug: please report it with this case")
+                if claim.basis != "replayed":
+                    continue  # documented: the page shows what the handshake alone does
                 claimed = claim.result == "works"
                 if claimed != verdict.ok:
                     actual = ("works: " + verdict.summary()) if verdict.ok else \

@@ -9,6 +9,7 @@ from typing import Any
 from generator.compat.analyzer import Verdict
 from generator.compat.outcome import ReplayOutcome
 from generator.stacks import DEFAULT, StackId
+from generator.tls.fingerprint import Fingerprints
 from generator.tls.records import WireClientHello
 
 
@@ -65,6 +66,8 @@ class Sample:
     client: str
     provenance: Provenance
     wire: WireClientHello
+    #: JA3/JA4 of the hello, computed once when the case is checked
+    prints: Fingerprints | None = None
 
     @property
     def raw(self) -> bytes:
@@ -100,7 +103,8 @@ class Reference:
 @dataclass(frozen=True, slots=True)
 class SampleResult:
     """What a stack's analyzer said and its library did for one sample and one key type (the
-    default stack's results are what the case's claims are checked against)."""
+    default stack's results are what the case's claims are checked against; a key type whose
+    outcome is documented has them too: what the handshake alone does, beside the rule)."""
     sample: str
     key_type: str
     verdict: Verdict

@@ -19,79 +19,26 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import cache
 
-from generator.compat.clients import ClientRun, EndToEnd, RecordedClient, Source
+from generator.compat.clients import EndToEnd, RecordedClient, Source
 from generator.compat.keytypes import Catalogue, KeyType
 from generator.compat.verdict import VerdictKind
 from generator.site.blocks import front_matter, table
 from generator.site.fragments import Fragments, GeneratedPage
 from generator.site.safe import plain
-from generator.stacks import Stack, StackId, analyzer, stacks
+from generator.stacks import Stack, stacks
 from generator.tls.records import decode_client_hello
 from generator.tls.tree import client_hello_tree
 from generator.site.tree_html import tree_html
+from generator.site.views.clientcells import VERDICT_MARKS, cell
 
 RECORD_COMMAND = "python tools/record_client_hellos.py --only {id}"
-#: a run's result as a cell: (mark, css class, words)
-RUN_MARKS = {
-    EndToEnd.COMPLETED: ("✓", "tlskb-works", "completed with the real client"),
-    EndToEnd.SERVER_REFUSED: ("✗", "tlskb-fails", "the server's library refused the handshake"),
-    EndToEnd.CLIENT_REFUSED: ("✗", "tlskb-fails", "the client refused what the server sent"),
-    EndToEnd.NO_CONNECTION: ("✗", "tlskb-fails", "the client never reached the server"),
-    EndToEnd.FAILED: ("?", "tlskb-proceeds", "the handshake ended without a verdict"),
-}
-VERDICT_MARKS = {VerdictKind.OK: ("✓", "tlskb-works", "replayed: the server answers"),
-                 VerdictKind.PROCEEDS: ("~", "tlskb-proceeds",
-                                        "replayed: the server answers, the client may refuse"),
-                 VerdictKind.FAIL: ("✗", "tlskb-fails", "replayed: the server refuses")}
-
-
 def client_page_path(client: RecordedClient) -> str:
     return f"clients/{client.id}.md"
 
 
 def family_page_path(family: str) -> str:
     return f"client-families/{family}.md"
-
-
-@dataclass(frozen=True, slots=True)
-class Cell:
-    """One client's evidence for one stack and key type."""
-    run: ClientRun | None          # end to end, when the client ran here
-    verdict: VerdictKind | None    # the stack's analyzer on the recorded hello
-
-    @property
-    def mark(self) -> tuple[str, str, str]:
-        if self.run is not None:
-            return RUN_MARKS[self.run.result]
-        if self.verdict is not None:
-            return VERDICT_MARKS[self.verdict]
-        return ("–", "", "no evidence")
-
-    @property
-    def works(self) -> bool | None:
-        """Whether this key works here: the real client's word first, then the replay's."""
-        if self.run is not None:
-            return self.run.result is EndToEnd.COMPLETED
-        if self.verdict is not None:
-            return self.verdict is VerdictKind.OK
-        return None
-
-
-@cache
-def _verdict(client_id: str, raw: bytes, stack_id: StackId, key_type: KeyType) -> VerdictKind | None:
-    try:
-        hello = decode_client_hello(raw).hello
-    except ValueError:
-        return None
-    return analyzer(stack_id)(hello, key_type).kind
-
-
-def cell(client: RecordedClient, stack: Stack, key_type: KeyType) -> Cell:
-    return Cell(client.run(stack.id.value, key_type.id),
-                _verdict(client.id, client.raw, stack.id, key_type) if client.raw else None)
 
 
 def evidence(client: RecordedClient) -> str:
