@@ -89,9 +89,16 @@ class AcmeClient:
     history: str
     options: tuple[tuple[str, str | None], ...]   # (key type id, option or None)
     sources: tuple[str, ...]
+    #: the whole command (or configuration) with "{option}" where a key type's option goes
+    usage: str = "{option}"
 
     def option(self, key_type: str) -> str | None:
         return dict(self.options)[key_type]
+
+    def command(self, key_type: str) -> str | None:
+        """The whole command that requests `key_type`, or None if the client cannot."""
+        option = self.option(key_type)
+        return None if option is None else self.usage.replace("{option}", option)
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,7 +274,7 @@ def _catalogue_from(raw: dict) -> Catalogue:
                         for a in raw["authorities"])
     clients = tuple(AcmeClient(c["id"], c["name"], c["default"], c["history"],
                                tuple((k, c["options"][k]) for k in (t.id for t in key_types)),
-                               tuple(c["sources"]))
+                               tuple(c["sources"]), c["usage"])
                     for c in raw["acme_clients"])
     sources = tuple(Source(key, s["title"], s["url"]) for key, s in raw["sources"].items())
     return Catalogue(key_types, authorities, clients, sources, tuple(raw["preference"]),

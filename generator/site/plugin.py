@@ -29,6 +29,7 @@ from generator.site import clientpages, pages, stackpages
 from generator.site.fragments import Fragment, FragmentError, Fragments, insert, insert_in_toc
 from generator.site.layout import RESERVED_IDS
 from generator.site.safe import plain
+from generator.site.views.answers import answers
 from generator.stacks import stacks
 
 log = get_plugin_logger("tlskb")
@@ -45,6 +46,7 @@ WORKER_SHIM = "assets/javascripts/tlskb-iframe-worker-shim.js"
 ASSETS = Path(__file__).resolve().parent / "assets"
 MATRIX_MARKER = "<!-- tlskb:matrix -->"
 RECOMMENDATION_MARKER = "<!-- tlskb:recommendation -->"
+CLIENT_MATRIX_MARKER = "<!-- tlskb:client-matrix -->"
 REFERENCE_SERVER_MARKER = "<!-- tlskb:reference-server -->"
 STACKS_MARKER = "<!-- tlskb:stacks -->"
 CATALOGUE_PATH = "generator/compat/data/catalogue.yaml"
@@ -73,6 +75,7 @@ class TlskbConfig(Config):
 class TlskbPlugin(BasePlugin[TlskbConfig]):
     def __init__(self) -> None:
         self.cases = ()
+        self.answers = None   # what to request, computed once per build (on_files)
         self.sources: dict[str, str] = {}   # generated src_uri -> repository path for "edit"
         self.fragments: dict[str, dict[str, Fragment]] = {}   # src_uri -> its fragments
 
@@ -143,9 +146,10 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
     def on_files(self, files: Files, config) -> Files:
         catalog = catalogue()
         clients = recorded_clients()
+        self.answers = answers(self.cases, clients, catalog)
         planned: dict[str, Any] = {
             "cases/index.md": lambda link: pages.cases_index(self.cases, link),
-            "key-types/index.md": lambda link: pages.key_types_index(catalog, self.cases, link),
+            "key-types/index.md": lambda link: pages.key_types_index(catalog, self.answers, link),
             "acme-clients/index.md": lambda link: pages.clients_index(catalog, link),
             "stacks/index.md": stackpages.stacks_index,
             "clients/index.md": lambda link: clientpages.clients_index(clients, catalog, link),
@@ -171,7 +175,8 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
                  f"{self.config.cases_dir}/{case.id}.yaml")
         for key_type in catalog.key_types:
             plan(f"key-types/{key_type.id}.md",
-                 lambda link, k=key_type: pages.key_type_page(k, catalog, self.cases, link),
+                 lambda link, k=key_type: pages.key_type_page(k, catalog, self.cases,
+                                                              self.answers, link),
                  CATALOGUE_PATH)
         for client in catalog.clients:
             plan(f"acme-clients/{client.id}.md",
@@ -230,9 +235,12 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
             link = self._linker(files, page.file.src_uri)
             markdown = markdown.replace(MATRIX_MARKER, fragments.block(
                 pages.matrix_html(self.cases, catalogue(), link)))
-            markdown = markdown.replace(
-                RECOMMENDATION_MARKER, pages.recommendation(self.cases, catalogue(), link,
-                                                            fragments))
+            markdown = markdown.replace(RECOMMENDATION_MARKER, fragments.block(
+                pages.answer_html(self.answers, link)))
+        if CLIENT_MATRIX_MARKER in markdown:
+            markdown = markdown.replace(CLIENT_MATRIX_MARKER, fragments.block(
+                clientpages.family_matrix_html(recorded_clients(), catalogue(),
+                                               self._linker(files, page.file.src_uri))))
         if fragments.items:
             self.fragments[page.file.src_uri] = fragments.items
         return markdown

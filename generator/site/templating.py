@@ -39,3 +39,10 @@ def environment() -> jinja2.Environment:
 def render(template: str, **context: object) -> str:
     """The HTML of `template` (a file name under templates/) for `context` (view models)."""
     return environment().get_template(template).render(**context).strip()
+
+
+def macro(template: str, macro_name: str, **arguments: object) -> str:
+    """The HTML of macro `macro_name` of `template` (a page's part: its sections are macros of one
+    file, so each can become a fragment of its own)."""
+    module = environment().get_template(template).module
+    return str(getattr(module, macro_name)(**arguments)).strip()

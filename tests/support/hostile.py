@@ -189,9 +189,10 @@ def payload_for(field: StringField, payload: str, number: int) -> str | None:
     """`payload` made to fit the field (padded to its minimum length, or as an address for a
     URL), or None if the field's pattern admits no form of it."""
     # the payload alone where it fits, else after a padding paragraph (it keeps its place at
-    # the start of a block and the end of the text), else as an address
+    # the start of a block and the end of the text), else as an address, else before the
+    # placeholder an ACME client's usage must hold
     candidates = [payload, f"Case {number}, padded to the minimum length.\n\n{payload}",
-                  f"https://example.org/{''.join(payload.split())}"]
+                  f"https://example.org/{''.join(payload.split())}", f"{payload} {{option}}"]
     for value in candidates:
         if field.pattern and not re.search(field.pattern, value):
             continue

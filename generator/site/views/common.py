@@ -1,0 +1,51 @@
+"""What the page views share (pure): the mark an outcome is shown with, and the link maker."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from generator.cases.model import Outcome
+
+#: maps a page's source path ("key-types/ec384.md") to the href from the page being written
+Link = Callable[[str], str]
+
+SYMBOLS = {"works": "✓", "fails": "✗", "untested": "?"}
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """An outcome as the site shows it: a symbol, and words for those who cannot see it.
+
+    `basis` is how it is known: "replayed" (the client's recorded hello against the stack's
+    library) or "documented" (the case's sources); an untested outcome has no basis."""
+    result: str              # works | fails | untested
+    basis: str               # replayed | documented
+
+    @property
+    def symbol(self) -> str:
+        return SYMBOLS[self.result]
+
+    @property
+    def words(self) -> str:
+        if self.result == "untested":
+            return "untested: no sample and no source settles it"
+        return f"{self.result}, {self.basis}"
+
+
+def outcome_mark(outcome: Outcome) -> Mark:
+    return Mark(outcome.result, outcome.basis)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLink:
+    """A source as the site cites it: linked only when its address is a whole web address
+    (safe.web_address, which `tlskb check` enforces too), else shown as written."""
+    title: str
+    href: str | None
+    written: str
+
+
+def source_link(title: str, url: str) -> SourceLink:
+    from generator.site.safe import web_address
+    return SourceLink(title, web_address(url), url)
