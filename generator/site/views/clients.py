@@ -19,6 +19,7 @@ from markupsafe import Markup
 from generator.compat.clients import ClientRun, EndToEnd, RecordedClient, Source
 from generator.compat.keytypes import Catalogue, KeyType
 from generator.compat.verdict import VerdictKind
+from generator.errors import DecodeError
 from generator.site.tree_html import tree_html
 from generator.site.views.clientcells import VERDICT_MARKS, Cell, cell
 from generator.site.views.marks import Link, Mark
@@ -322,7 +323,7 @@ def client_page(client: RecordedClient, catalogue: Catalogue, link: Linker) -> C
     try:
         wire = decode_client_hello(client.raw)
         hello, error = Markup(tree_html(client_hello_tree(wire), set(), f"hello-{client.id}")), None
-    except ValueError as problem:
+    except DecodeError as problem:  # check refuses such a file; the page says so all the same
         hello, error = None, str(problem)
     return ClientPage(f"{client.client} — {client.variant}", client.client,
                       Link(link(family_page_path(client.family)), client.family),
