@@ -416,9 +416,9 @@ def test_every_stack_has_a_page_and_a_column(site):
     page = (site / "cases" / "exchange-online-p384.html").read_text(encoding="utf-8")
     table = re.search(r'<div class="tlskb-stacks"><table>(.*?)</table>', page, re.DOTALL).group(1)
     exchange = next(s for s in load_corpus() if "exchange" in s.name).data
-    rows = {re.search(r"<td>(.*?)</td>", row).group(1): re.findall(r'<td class="[^"]*"[^>]*>'
-                                                                   r"(.*?)</td>", row)
-            for row in re.findall(r"<tr><td>.*?</tr>", table)}
+    rows = {re.search(r'<th scope="row">(.*?)</th>', row).group(1):
+            re.findall(r'<td class="[^"]*"[^>]*>(.*?)</td>', row)
+            for row in re.findall(r'<tr><th scope="row">.*?</tr>', table)}
     for column, stack in enumerate(stacks()):
         stack_page = (site / "stacks" / f"{stack.id.value}.html").read_text(encoding="utf-8")
         assert f"Which certificate key types work with {stack.label}?" in stack_page
@@ -438,14 +438,18 @@ def test_the_site_shows_the_issues_table(site):
     table = re.search(r'<div class="tlskb-stacks"><table>(.*?)</table>', page, re.DOTALL).group(1)
     headers = re.findall(r'\.html">([^<]+)</a></th>', table)
     assert headers == ["OpenSSL", "GnuTLS", "Go crypto/tls", "rustls", "Java JSSE"]
-    row = re.search(r"<tr><td>ECDSA P-384</td>(.*?)</tr>", table).group(1)
-    cells = re.findall(r'<td class="([^"]+)" title="([^"]*)">([^<]+)</td>', row)
-    assert [(css, mark) for css, _, mark in cells] == [
-        ("tlskb-fails", "✗ fails"), ("tlskb-proceeds", "~ proceeds"),
-        ("tlskb-proceeds", "~ proceeds"), ("tlskb-proceeds", "~ proceeds"),
-        ("tlskb-fails", "✗ fails")]
-    assert all("RFC 8422 §5.1" in title for _, title, _ in cells)
+    row = re.search(r'<tr><th scope="row">ECDSA P-384</th>(.*?)</tr>', table).group(1)
+    cells = re.findall(r'<td class="([^"]+)" title="([^"]*)">([^<]+)'
+                       r'<span class="tlskb-sr"> ([^<]+)</span></td>', row)
+    replayed = "replayed against the library"
+    assert [(css, mark, words) for css, _, mark, words in cells] == [
+        ("tlskb-fails", "✗ fails", f"fails, {replayed}"),
+        ("tlskb-proceeds", "~ proceeds", f"proceeds: the client may refuse, {replayed}"),
+        ("tlskb-proceeds", "~ proceeds", f"proceeds: the client may refuse, {replayed}"),
+        ("tlskb-proceeds", "~ proceeds", f"proceeds: the client may refuse, {replayed}"),
+        ("tlskb-fails", "✗ fails", f"fails, {replayed}")]
+    assert all("RFC 8422 §5.1" in title for _, title, _, _ in cells)
     gnutls = (site / "stacks" / "gnutls.html").read_text(encoding="utf-8")
-    row = re.search(r'ECDSA P-384</a></td>(.*?)</tr>', gnutls).group(1)
-    fails, proceeds = re.findall(r"<td>(.*?)</td>", row)
+    row = re.search(r'ECDSA P-384</a></th>(.*?)</tr>', gnutls).group(1)
+    fails, proceeds = re.findall(r"<td[^>]*>(.*?)</td>", row)
     assert "exchange-online-p384" in proceeds and "exchange-online-p384" not in fails
