@@ -154,18 +154,20 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
             "stacks/index.md": stackpages.stacks_index,
             "clients/index.md": lambda link: clientpages.clients_index(clients, catalog, link),
         }
-        self.sources = {"cases/index.md": self.config.cases_dir,
+        # a generated page's edit link goes to the file it is made from; an index made from
+        # a whole folder (cases, clients) has none to edit, so gets no edit link
+        self.sources = {"cases/index.md": None,
                         "key-types/index.md": CATALOGUE_PATH,
                         "acme-clients/index.md": CATALOGUE_PATH,
                         "stacks/index.md": STACKS_PATH,
-                        "clients/index.md": CLIENTS_PATH}
+                        "clients/index.md": None}
 
         def plan(src: str, render, source: str) -> None:
             # check refuses ids that name another page (pages.RESERVED_IDS); should one get
             # here all the same, the build stops rather than let one page replace another
             if src in planned:
                 raise _failure(f"tlskb: two pages would be generated as {src} (from {source} "
-                               f"and {self.sources[src]}); ids may not be one of "
+                               f"and {self.sources[src] or 'a folder'}); ids may not be one of "
                                f"{', '.join(RESERVED_IDS)}")
             planned[src] = render
             self.sources[src] = source
@@ -193,7 +195,7 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
         for family, members in clientpages.families(clients).items():
             plan(clientpages.family_page_path(family),
                  lambda link, fam=family, m=tuple(members): clientpages.family_page(
-                     fam, m, catalog, link), CLIENTS_PATH)
+                     fam, m, catalog, link), None)
         for src in planned:
             if files.get_file_from_path(src) is not None:
                 raise _failure(f"tlskb: {config.docs_dir}/{src} exists, but tlskb generates "
@@ -258,6 +260,8 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
         return html
 
     def on_page_context(self, context, page, config, nav):
+        if page.file.src_uri in self.sources and self.sources[page.file.src_uri] is None:
+            page.edit_url = None
         source = self.sources.get(page.file.src_uri)
         if source and config.repo_url:
             page.edit_url = (f"{config.repo_url.rstrip('/')}/edit/{self.config.edit_branch}/"

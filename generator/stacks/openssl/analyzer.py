@@ -361,6 +361,14 @@ def _suite_problem(hello: ClientHello, key_type: KeyType, version: int, any_cert
     matching = [s for s in usable_here if s.auth == wanted]
     kind = "RSA (TLS_RSA_*, ECDHE_RSA or DHE_RSA)" if wanted == "rsa" else "ECDHE_ECDSA"
     if not matching:
+        if key_type.algorithm == "ed25519" and version < 0x0303:
+            # the same refusal, for the reason that decides it first: EdDSA has no signature
+            # before TLS 1.2 (RFC 8422 §5.1.3 defines it through signature_algorithms)
+            return _fixable(f"no_{wanted}_suite",
+                            f"the client speaks at most {version_name(version)}, and an Ed25519 "
+                            "certificate needs TLS 1.2 or later (RFC 8422 §5.1.3: EdDSA is "
+                            "negotiated through signature_algorithms); cipher_suites offers no "
+                            "ECDHE_ECDSA suite either", "cipher_suites")
         return _fixable(f"no_{wanted}_suite",
                         f"cipher_suites offers no {kind} suite usable in {version_name(version)}, "
                         f"which an {key_type.label} certificate needs (RFC 5246 §7.4.2)",
