@@ -272,3 +272,13 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
         server.watch(str(self._cases_dir(config)))
         server.watch(str(Path(__file__).resolve().parent.parent / "compat" / "data"))
         return server
+
+    # -- search: each case's exact symptom strings, so that pasting one finds its case ---------
+    @event_priority(-50)  # after Material's search plugin writes the index (0), before the
+    def on_post_build(self, *, config):  # offline plugin copies it into search_index.js (-100)
+        from generator.site import search
+        search.add_symptoms(
+            Path(config.site_dir) / "search" / "search_index.json",
+            [search.CaseSymptoms(File.generated(config, f"cases/{case.id}.md", content="").url,
+                                 tuple(symptom.text for symptom in case.symptoms))
+             for case in self.cases])

@@ -353,6 +353,12 @@ def plain(value: object) -> str:
     return html.escape(without_controls(str(value)), quote=True)
 
 
+def text_content(value: object) -> str:
+    """Plain text as HTML element content, quotes kept as they are: the form Material's search
+    index holds text in (its parser escapes text so), which its worker reads as HTML."""
+    return html.escape(without_controls(str(value)), quote=False)
+
+
 def code_block(text: str) -> str:
     """Verbatim text as the site's code block (the markup pymdownx.highlight gives a `text`
     fence, so Material adds its copy button)."""
