@@ -9,5 +9,5 @@ SECTIONS = ("cases", "key-types", "acme-clients", "stacks", "clients", "client-f
 #: place of another (`cases/index.md`) and none would if a section's pages moved up a level:
 #: a section's index page, the sections, kb/'s top-level pages and folders, and what MkDocs
 #: and Material write beside them (search index, assets, 404 page, sitemap)
-RESERVED_IDS = ("index", *SECTIONS, "guides", "tags", "contributing", "assets", "search",
+RESERVED_IDS = ("index", *SECTIONS, "guides", "tags", "contributing", "install", "assets", "search",
                 "javascripts", "stylesheets", "404", "sitemap")
