@@ -5,8 +5,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
+NSTAMP := node_modules/.installed
 
-.PHONY: site test fuzz serve bench clean
+.PHONY: site test fuzz serve bench clean node_modules
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,9 +20,18 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet --only-binary=cryptography,rtls -e .
 	touch $@
 
-$(TSTAMP): $(STAMP)
+$(TSTAMP): $(STAMP) $(NSTAMP)
 	$(BIN)/pip install --quiet --only-binary=cryptography,rtls -e '.[test]'
 	touch $@
+
+# test-only JavaScript (package.json, exact pins in package-lock.json): axe-core, which the
+# site audit (tests/test_site_audit.py) loads from disk into each page. --ignore-scripts: no
+# package runs code at install time; Debian's npm (.ci/run) is enough.
+$(NSTAMP): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+node_modules: $(NSTAMP)
 
 # the tlskb plugin checks every case first: an invalid case fails the build
 site: $(STAMP)

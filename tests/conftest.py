@@ -1,4 +1,5 @@
-"""Shared fixtures: the ClientHello corpus, external tools (required in CI), --slow."""
+"""Shared fixtures: the ClientHello corpus, external tools (required in CI), --slow, the built
+site and a browser to open it in."""
 
 from __future__ import annotations
 
@@ -91,3 +92,35 @@ def site(tmp_path_factory):
     """The real site, built once per test session with `mkdocs build --strict`."""
     from support.site import build_site
     return build_site(tmp_path_factory.mktemp("site") / "site")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium under Playwright, one per test module."""
+    from support.browser import CHROMIUM_FLAGS, require_playwright
+    chromium = require_tool("chromium")
+    require_playwright()
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def watched(browser):
+    """A 1280 px wide page that must request nothing from other hosts and log no error."""
+    from support.browser import Watched
+    page = Watched(browser)
+    yield page
+    assert page.foreign_requests() == [], "requests to other hosts"
+    assert page.errors == [], "console errors"
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def served(site):
+    """The built site over HTTP on 127.0.0.1; its base URL."""
+    from support.site import serve
+    with serve(site) as url:
+        yield url

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from support.browser import browser, paste_search, watched  # noqa: F401 (fixtures)
+from support.browser import paste_search
 from support.site import ROOT, serve
 
 from generator.site.safe import code_block

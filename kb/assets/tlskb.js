@@ -1,11 +1,19 @@
-/* tlskb: sortable tables (click a header), written here so the site loads nothing from other
-   hosts. Works with Material's instant loading (document$) and without it (file://). */
+/* tlskb: sortable tables and scroll boxes, written here so the site loads nothing from other
+   hosts. Works with Material's instant loading (document$) and without it (file://).
+   Each sortable header cell (th, which keeps its columnheader role) gets a real
+   <button type="button">: the header's own text becomes the button, or, where the header is
+   a link, a small button beside the link ("Sort by <header>"). aria-sort on the th says the
+   order (none, ascending, descending). A cell's value is its data-sort attribute if it has
+   one, else its text; numbers inside compare as numbers. Rows may start with th or td. */
 (function () {
   "use strict";
 
   function cellValue(row, index) {
     var cell = row.cells[index];
-    return cell ? cell.textContent.trim().toLowerCase() : "";
+    if (!cell) { return ""; }
+    var value = cell.hasAttribute("data-sort") ? cell.getAttribute("data-sort")
+      : cell.textContent;
+    return value.trim().toLowerCase();
   }
 
   function sortBy(table, index, header) {
@@ -20,24 +28,84 @@
     });
     rows.forEach(function (row) { body.appendChild(row); });
     Array.prototype.forEach.call(table.tHead.rows[0].cells, function (cell) {
-      cell.removeAttribute("aria-sort");
+      if (cell.hasAttribute("aria-sort")) { cell.setAttribute("aria-sort", "none"); }
     });
     header.setAttribute("aria-sort", ascending ? "ascending" : "descending");
   }
 
+  function sortButton(header) {
+    var button = document.createElement("button");
+    var label = header.textContent.replace(/\s+/g, " ").trim();
+    button.type = "button";
+    button.className = "tlskb-sort";
+    if (header.querySelector("a")) {
+      button.setAttribute("aria-label", "Sort by " + label);
+      button.title = "Sort by " + label;
+      header.appendChild(document.createTextNode(" "));
+      header.appendChild(button);
+    } else {
+      while (header.firstChild) { button.appendChild(header.firstChild); }
+      button.title = "Sort by " + label;
+      header.appendChild(button);
+    }
+    return button;
+  }
+
   function enable(root) {
     Array.prototype.forEach.call(root.querySelectorAll(".tlskb-sortable table"), function (table) {
-      if (table.dataset.tlskbSortable || !table.tHead) { return; }
+      if (table.dataset.tlskbSortable || !table.tHead || !table.tHead.rows.length) { return; }
       table.dataset.tlskbSortable = "1";
       Array.prototype.forEach.call(table.tHead.rows[0].cells, function (header, index) {
-        header.setAttribute("role", "button");
-        header.addEventListener("click", function (event) {
-          if (event.target.closest("a")) { return; }
+        if (header.tagName !== "TH" || !header.textContent.trim()) { return; }
+        header.setAttribute("aria-sort", "none");
+        sortButton(header).addEventListener("click", function () {
           sortBy(table, index, header);
         });
       });
     });
   }
+
+  /* A table wider than its column scrolls in a box of its own: Material's wrapper, or ours
+     where there is none. The box takes focus (keyboard scrolling) only while it scrolls. */
+  var scrollBoxes = [];
+
+  function scrollBox(table) {
+    var box = table.closest(".md-typeset__scrollwrap, .tlskb-scroll");
+    if (box) { return box; }
+    box = document.createElement("div");
+    box.className = "tlskb-scroll";
+    table.parentNode.insertBefore(box, table);
+    box.appendChild(table);
+    return box;
+  }
+
+  function updateScrollBox(box) {
+    if (!box.isConnected) { return; }
+    if (box.scrollWidth > box.clientWidth + 1) {
+      var headers = Array.prototype.map.call(box.querySelectorAll("thead th"), function (th) {
+        return th.textContent.replace(/\s+/g, " ").trim();
+      }).filter(Boolean);
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("role", "region");
+      box.setAttribute("aria-label", "Table, scrolls sideways" +
+        (headers.length ? ": " + headers.join(", ") : ""));
+    } else {
+      box.removeAttribute("tabindex");
+      box.removeAttribute("role");
+      box.removeAttribute("aria-label");
+    }
+  }
+
+  function enableScrollBoxes(root) {
+    scrollBoxes = scrollBoxes.filter(function (box) { return box.isConnected; });
+    Array.prototype.forEach.call(root.querySelectorAll(".md-typeset table"), function (table) {
+      var box = scrollBox(table);
+      if (scrollBoxes.indexOf(box) < 0) { scrollBoxes.push(box); }
+      updateScrollBox(box);
+    });
+  }
+
+  window.addEventListener("resize", function () { scrollBoxes.forEach(updateScrollBox); });
 
   /* The client matrix's filters: current clients only, a kind of client, one server stack
      (each cell carries every stack's mark and class as data-stack-<id> / data-class-<id>). */
@@ -69,7 +137,7 @@
     });
   }
 
-  function enableAll(root) { enable(root); enableFilters(root); }
+  function enableAll(root) { enable(root); enableFilters(root); enableScrollBoxes(root); }
 
   if (typeof document$ !== "undefined" && document$.subscribe) {
     document$.subscribe(function () { enableAll(document); });

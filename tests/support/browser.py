@@ -1,5 +1,5 @@
-"""The built site in Debian's chromium driven by Playwright: the browser and page fixtures
-(a test module imports them) and Material's search driven as a reader does."""
+"""Debian's chromium driven by Playwright (never `playwright install`): its launch flags, and a
+page that records what it requests, logs and asks. Shared by the browser tests of the site."""
 
 from __future__ import annotations
 
@@ -8,36 +8,41 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import require_tool
 from support.site import ROOT
 
+#: screenshots (kept by CI, not committed)
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                   "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync",
                   "--allow-file-access-from-files"]
+#: the only host a page of the site may talk to: the test's own server
+LOCAL_HOSTS = frozenset({"127.0.0.1"})
 
 
-@pytest.fixture(scope="module")
-def browser():
-    chromium = require_tool("chromium")
+def require_playwright() -> None:
+    """Skips locally when Playwright's Python package is missing; fails in CI."""
     try:
-        from playwright.sync_api import sync_playwright
+        import playwright  # noqa: F401
     except ImportError:
         if os.environ.get("CI") == "true":
             pytest.fail("playwright is required in CI (pip install '.[test]')")
         pytest.skip("playwright not installed (pip install '.[test]')")
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
-        yield instance
-        instance.close()
+
+
+def is_foreign(url: str) -> bool:
+    """A request that leaves this machine: any scheme but the local ones, to any host but the
+    test's server."""
+    parts = urlsplit(url)
+    return (parts.scheme not in ("file", "data", "blob", "about")
+            and parts.hostname not in LOCAL_HOSTS)
 
 
 class Watched:
     """A page that records every request, console error and dialog."""
 
-    def __init__(self, browser) -> None:
-        self.page = browser.new_page(viewport={"width": 1280, "height": 1600})
+    def __init__(self, browser, width: int = 1280, height: int = 1600) -> None:
+        self.page = browser.new_page(viewport={"width": width, "height": height})
         self.requests: list[str] = []
         self.errors: list[str] = []
         self.dialogs: list[str] = []
@@ -51,10 +56,7 @@ class Watched:
         self.page.on("dialog", dismiss)
 
     def foreign_requests(self) -> list[str]:
-        local = {"127.0.0.1"}
-        return [url for url in self.requests
-                if urlsplit(url).scheme not in ("file", "data", "blob", "about")
-                and urlsplit(url).hostname not in local]
+        return [url for url in self.requests if is_foreign(url)]
 
     def shoot(self, name: str) -> None:
         ARTIFACTS.mkdir(exist_ok=True)
@@ -62,15 +64,6 @@ class Watched:
 
     def close(self) -> None:
         self.page.close()
-
-
-@pytest.fixture
-def watched(browser):
-    page = Watched(browser)
-    yield page
-    assert page.foreign_requests() == [], "requests to other hosts"
-    assert page.errors == [], "console errors"
-    page.close()
 
 
 def search(page, query: str):

@@ -68,10 +68,35 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _PagesLike(_Quiet):
+    """Answers a missing page as GitHub Pages does: status 404 with the site's 404.html, found
+    under `site_path` (e.g. "/tlskb/") of the served directory."""
+    site_path = "/"
+
+    def send_error(self, code, message=None, explain=None) -> None:
+        page = Path(self.directory) / self.site_path.strip("/") / "404.html"
+        if code != 404 or not page.is_file():
+            super().send_error(code, message, explain)
+            return
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+
 @contextlib.contextmanager
-def serve(directory: Path):
-    """An HTTP server for `directory` on 127.0.0.1 (a free port); yields its base URL."""
-    handler = functools.partial(_Quiet, directory=str(directory))
+def serve(directory: Path, pages_site_path: str | None = None):
+    """An HTTP server for `directory` on 127.0.0.1 (a free port); yields its base URL. With
+    `pages_site_path`, a missing page is answered with the 404.html found there, as GitHub
+    Pages does."""
+    if pages_site_path is None:
+        handler = functools.partial(_Quiet, directory=str(directory))
+    else:
+        pages = type("PagesLike", (_PagesLike,), {"site_path": pages_site_path})
+        handler = functools.partial(pages, directory=str(directory))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
