@@ -41,6 +41,7 @@ PAGE_TYPES = {
     "guide-debug": "guides/debug-a-handshake-failure.html",
     "guide-verdicts": "guides/how-verdicts-are-proven.html",
     "contributing": "contributing.html",
+    "install": "install.html",
     "tags": "tags.html",
     "404": "404.html",
 }
@@ -334,3 +335,41 @@ def test_404_is_styled_under_the_pages_path_at_any_depth(browser, served_as_on_p
     """As on GitHub Pages: the site under /tlskb/, a missing page three folders deep answered
     with the site's 404.html."""
     _check_404(browser, served_as_on_pages + "no/such/page.html", "pages")
+
+
+# ---------------------------------------------------------------------------------------------
+# the issue's "done when": the answer on the first screen of a phone
+
+def test_a_phone_reader_sees_what_to_request_on_the_first_screen(watched, served):
+    """At 390 × 844 (a phone), the home page's answer line is on the first screen, whole, and
+    names a key type; nothing scrolls sideways."""
+    page = watched.page
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(served + "index.html")
+    line = page.locator(".tlskb-answer-line")
+    box = line.bounding_box()
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 844, box
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+    assert line.inner_text().startswith("Request ")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    watched.shoot("home-first-screen-390")
+
+
+def test_the_client_matrix_filters_keep_words_and_sort_values(watched, served):
+    """Choosing a stack shows that stack's mark with its words for screen readers and sorts by
+    its values; "current clients only" hides the historical recordings."""
+    page = watched.page
+    page.goto(served + "clients/index.html")
+    table = page.locator(".tlskb-client-matrix table")
+    rows = table.locator("tbody tr")
+    total = rows.count()
+    page.locator("form.tlskb-filters select[name=stack]").select_option("openssl")
+    cell = table.locator("tbody tr td[data-stack-openssl]").first
+    assert cell.locator(".tlskb-sr").count() == 1
+    assert cell.locator(".tlskb-sr").inner_text().strip() == cell.get_attribute("data-sr-openssl")
+    assert cell.get_attribute("data-sort") == cell.get_attribute("data-sort-openssl")
+    page.locator("form.tlskb-filters input[name=current]").check()
+    historical = table.locator('tbody tr[data-historical="yes"]')
+    assert historical.count() >= 1 and all(not historical.nth(i).is_visible()
+                                           for i in range(historical.count()))
+    assert sum(rows.nth(i).is_visible() for i in range(total)) == total - historical.count()

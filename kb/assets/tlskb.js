@@ -120,8 +120,17 @@
       Array.prototype.forEach.call(row.cells, function (cell) {
         var text = cell.getAttribute("data-" + (stack === "all" ? "all" : "stack-" + stack));
         if (text === null) { return; }
+        /* the mark, its words for screen readers, its sort value: the chosen stack's */
+        var words = cell.getAttribute("data-sr-" + stack) || "";
+        var spoken = document.createElement("span");
+        spoken.className = "tlskb-sr";
+        spoken.textContent = " " + words;
         cell.textContent = text;
+        cell.appendChild(spoken);
+        cell.title = words;
         cell.className = cell.getAttribute("data-class-" + stack) || "";
+        var sort = cell.getAttribute("data-sort-" + stack);
+        if (sort !== null) { cell.setAttribute("data-sort", sort); }
       });
     });
   }
