@@ -104,7 +104,7 @@ def test_home_page_matrix_and_recommendation(site):
     from generator.compat.keytypes import catalogue
     ids = {k.label: k.id for k in catalogue().key_types}
     page = (site / "index.html").read_text(encoding="utf-8")
-    matrix = page[page.index('tlskb-matrix"'):]
+    matrix = page[page.index('tlskb-case-matrix"'):]
     matrix = matrix[:matrix.index("</table>")]
     header = matrix[:matrix.index("</thead>")]
     columns = [ids[label] for label in re.findall(r'<th scope="col">([^<]+)</th>', header)
@@ -384,7 +384,8 @@ def test_the_catalogue_text_the_red_team_wrote_runs_nothing(tmp_path):
     assert html.unescape(heading.group(1)) == name
     assert f"{history}</p>" in html.unescape(page)   # as text: dangerous_attributes found none
     case = (site / "cases" / "exchange-online-p384.html").read_text(encoding="utf-8")
-    assert f'<label for="__tabbed_1_1">{html.escape(name)}</label>' in case
+    assert f'<label for="__tabbed_1_1">{name}</label>' in html.unescape(case)
+    assert dangerous_attributes(case) == []
     assert "<strong>LE</strong>" not in (site / "key-types" / "ec384.html").read_text()
 
 

@@ -77,7 +77,8 @@ OVERFLOW = r"""() => {
     for (const child of el.children) {
       const box = child.getBoundingClientRect();
       if ((box.width || box.height) && (box.right > width + 0.5 || box.left < -0.5)) {
-        offenders.push(`${path(child, article)} (${Math.round(box.left)}..${Math.round(box.right)} px)`);
+        const span = `${Math.round(box.left)}..${Math.round(box.right)} px`;
+        offenders.push(`${path(child, article)} (${span})`);
         continue;
       }
       if (getComputedStyle(child).overflowX === "visible") walk(child);
@@ -215,10 +216,10 @@ def test_home_marks_keep_their_contrast_in_the_dark_scheme(browser, served):
         page.goto(served + "index.html", wait_until="load")
         assert page.evaluate("document.body.dataset.mdColorScheme") == "slate"
         page.add_script_tag(path=str(axe))
-        violations = page.evaluate(AXE_RUN.replace("axe.run(document)",
-                                                   "axe.run(document, {runOnly: ['color-contrast']})"))
+        contrast_only = "axe.run(document, {runOnly: ['color-contrast']})"
+        violations = page.evaluate(AXE_RUN.replace("axe.run(document)", contrast_only))
         ARTIFACTS.mkdir(exist_ok=True)
-        page.locator(".tlskb-matrix").screenshot(path=str(ARTIFACTS / "home-matrix-dark.png"))
+        page.locator(".tlskb-case-matrix").screenshot(path=str(ARTIFACTS / "home-matrix-dark.png"))
     finally:
         page.close()
     assert violations == [], _described(violations)
@@ -247,7 +248,7 @@ COLUMN = """(matrix) => {
 def test_home_matrix_sorts_from_the_keyboard(watched, served):
     page = watched.page
     page.goto(served + "index.html", wait_until="load")
-    matrix = page.locator(".tlskb-matrix table")
+    matrix = page.locator(".tlskb-case-matrix table")
     before = matrix.evaluate(COLUMN)
     assert before["index"] > 0 and before["sort"] == "none" and before["roles"] == 0
     # the header cells keep their role: every one is a column header to assistive technology
@@ -310,7 +311,7 @@ def _check_404(browser, url: str, where: str) -> None:
         page.locator("article a", has_text="home page").click()
         page.wait_for_load_state("load")
         assert page.url.endswith("index.html"), (where, page.url)
-        assert page.locator(".tlskb-matrix table").count() == 1, (where, page.url)
+        assert page.locator(".tlskb-case-matrix table").count() == 1, (where, page.url)
         foreign = watched.foreign_requests()
         errors = [e for e in watched.errors if not e.startswith("Failed to load resource")]
     finally:
@@ -373,3 +374,58 @@ def test_the_client_matrix_filters_keep_words_and_sort_values(watched, served):
     assert historical.count() >= 1 and all(not historical.nth(i).is_visible()
                                            for i in range(historical.count()))
     assert sum(rows.nth(i).is_visible() for i in range(total)) == total - historical.count()
+
+def test_sorting_takes_row_headers_data_sort_and_linked_headers(browser):
+    """tlskb.js on a table shaped as the templates will write it: row headers (th scope=row),
+    a header that is a link (kept, with a separate "Sort by" button) and cells whose value is
+    in data-sort; numbers compare as numbers."""
+    page = browser.new_page()
+    try:
+        page.set_content(
+            "<article class='md-typeset'><div class='tlskb-sortable'><table><thead><tr>"
+            "<th>Case</th><th><a href='key-types/ec384.html'>ECDSA P-384</a></th></tr></thead>"
+            "<tbody><tr><th scope='row'>case 10</th><td data-sort='2'>✗</td></tr>"
+            "<tr><th scope='row'>case 9</th><td data-sort='10'>✓</td></tr>"
+            "<tr><th scope='row'>case 100</th><td data-sort='1'>?</td></tr></tbody>"
+            "</table></div></article>")
+        page.add_script_tag(path=str(ROOT / "kb" / "assets" / "tlskb.js"))
+        rows = lambda: page.locator("tbody tr").evaluate_all(  # noqa: E731
+            "(rows) => rows.map((r) => r.cells[0].textContent)")
+        link_header = page.locator("thead th").nth(1)
+        assert link_header.locator("a[href='key-types/ec384.html']").count() == 1
+        sort = page.get_by_role("button", name="Sort by ECDSA P-384")
+        sort.click()
+        assert rows() == ["case 100", "case 10", "case 9"]   # data-sort 1, 2, 10
+        assert link_header.get_attribute("aria-sort") == "ascending"
+        page.get_by_role("button", name="Case").click()
+        assert rows() == ["case 9", "case 10", "case 100"]   # numeric-aware
+        assert link_header.get_attribute("aria-sort") == "none"
+        page.get_by_role("button", name="Case").click()
+        assert rows() == ["case 100", "case 10", "case 9"]
+        assert page.locator("thead th").first.get_attribute("aria-sort") == "descending"
+        assert page.get_by_role("columnheader").count() == 2
+        assert page.get_by_role("rowheader").count() == 3
+    finally:
+        page.close()
+
+
+def test_the_measures_find_what_they_look_for(browser):
+    """Calibration: the overflow measure names an element past the edge and a page widened by
+    text escaping its box, and passes a wide table that scrolls in its own box; the 404 checks
+    see an unstyled header with a giant icon, as 404.html was from disk before."""
+    page = browser.new_page(viewport={"width": 390, "height": 900})
+    try:
+        page.set_content(
+            "<body style='margin:0'><article><div class='wide' style='width:500px'>w</div>"
+            "<div style='overflow-x:auto'><table style='width:900px'><tr><td>t</td></tr>"
+            "</table></div><span class='escapee' style='position:absolute;left:800px'>s</span>"
+            "</article></body>")
+        seen = page.evaluate(OVERFLOW)
+        assert seen["documentWidth"] > 390
+        assert [o.split(" (")[0] for o in seen["offenders"]] == ["div.wide", "span.escapee"]
+        page.set_content("<header class='md-header'><svg width='1000' height='1000'></svg>"
+                         "</header><article><p>x</p></article>")
+        styled = page.evaluate(STYLED)
+        assert styled["header"] == "static" and max(styled["icons"]) > 48
+    finally:
+        page.close()

@@ -62,7 +62,7 @@ def test_home_matrix_sorts(watched, served):
     does not follow) sorts that column."""
     page = watched.page
     page.goto(served + "index.html")
-    matrix = page.locator(".tlskb-matrix table")
+    matrix = page.locator(".tlskb-case-matrix table")
     first_before = matrix.locator("tbody tr").first.inner_text()
     headers = matrix.locator("thead th")
     column = next(i for i in range(headers.count())

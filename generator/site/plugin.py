@@ -76,6 +76,7 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
     def __init__(self) -> None:
         self.cases = ()
         self.answers = None   # what to request, computed once per build (on_files)
+        self.from_folder: set[str] = set()   # generated pages with no one file to edit
         self.sources: dict[str, str] = {}   # generated src_uri -> repository path for "edit"
         self.fragments: dict[str, dict[str, Fragment]] = {}   # src_uri -> its fragments
 
@@ -154,20 +155,21 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
             "stacks/index.md": stackpages.stacks_index,
             "clients/index.md": lambda link: clientpages.clients_index(clients, catalog, link),
         }
-        # a generated page's edit link goes to the file it is made from; an index made from
-        # a whole folder (cases, clients) has none to edit, so gets no edit link
-        self.sources = {"cases/index.md": None,
+        self.sources = {"cases/index.md": self.config.cases_dir,
                         "key-types/index.md": CATALOGUE_PATH,
                         "acme-clients/index.md": CATALOGUE_PATH,
                         "stacks/index.md": STACKS_PATH,
-                        "clients/index.md": None}
+                        "clients/index.md": CLIENTS_PATH}
+        # a generated page's edit link opens the file it is made from; a page made from a
+        # whole folder (the cases' and clients' indexes, a client family) has none to open
+        self.from_folder = {"cases/index.md", "clients/index.md"}
 
         def plan(src: str, render, source: str) -> None:
             # check refuses ids that name another page (pages.RESERVED_IDS); should one get
             # here all the same, the build stops rather than let one page replace another
             if src in planned:
                 raise _failure(f"tlskb: two pages would be generated as {src} (from {source} "
-                               f"and {self.sources[src] or 'a folder'}); ids may not be one of "
+                               f"and {self.sources[src]}); ids may not be one of "
                                f"{', '.join(RESERVED_IDS)}")
             planned[src] = render
             self.sources[src] = source
@@ -195,7 +197,8 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
         for family, members in clientpages.families(clients).items():
             plan(clientpages.family_page_path(family),
                  lambda link, fam=family, m=tuple(members): clientpages.family_page(
-                     fam, m, catalog, link), None)
+                     fam, m, catalog, link), CLIENTS_PATH)
+            self.from_folder.add(clientpages.family_page_path(family))
         for src in planned:
             if files.get_file_from_path(src) is not None:
                 raise _failure(f"tlskb: {config.docs_dir}/{src} exists, but tlskb generates "
@@ -260,8 +263,9 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
         return html
 
     def on_page_context(self, context, page, config, nav):
-        if page.file.src_uri in self.sources and self.sources[page.file.src_uri] is None:
+        if page.file.src_uri in self.from_folder:
             page.edit_url = None
+            return context
         source = self.sources.get(page.file.src_uri)
         if source and config.repo_url:
             page.edit_url = (f"{config.repo_url.rstrip('/')}/edit/{self.config.edit_branch}/"

@@ -34,29 +34,34 @@ def tree_html(root: Node, decisive: set[str], anchor: str, open_depth: int = 3) 
     link to `#{anchor}`."""
     parts: list[str] = []
 
+    def why(node: Node) -> str:
+        if not _decides(node, decisive):
+            return ""
+        return (f' <a class="tlskb-why" href="#{plain(anchor)}" title="This field decides a '
+                f'verdict: see why">why?</a>')
+
     def label(node: Node) -> str:
         classes = ["tlskb-node"]
         if node.grease:
             classes.append("tlskb-grease")
         if node.generated:
             classes.append("tlskb-generated")
-        mark = ""
         if _decides(node, decisive):
             classes.append("tlskb-decisive")
-            mark = (f' <a class="tlskb-why" href="#{plain(anchor)}" title="This field decides a '
-                    f'verdict: see why">why?</a>')
-        return f'<span class="{" ".join(classes)}">{plain(node.label)}</span>{mark}'
+        return f'<span class="{" ".join(classes)}">{plain(node.label)}</span>'
 
     def visit(node: Node, depth: int) -> None:
         if node.children:
             is_open = depth < open_depth or any(_decides(n, decisive) for n in node.walk())
+            # the link goes after the summary: a link inside it would be a control inside a
+            # control (the summary toggles its details)
             parts.append(f'<li><details{" open" if is_open else ""}><summary>{label(node)}'
-                         "</summary><ul>")
+                         f"</summary>{why(node)}<ul>")
             for child in node.children:
                 visit(child, depth + 1)
             parts.append("</ul></details></li>")
         else:
-            parts.append(f"<li>{label(node)}</li>")
+            parts.append(f"<li>{label(node)}{why(node)}</li>")
 
     parts.append('<ul class="tlskb-tree">')
     visit(root, 0)
