@@ -24,7 +24,7 @@ from generator.site.templating import macro
 from generator.site.views import cases as case_views
 from generator.site.views import keytypes as key_type_views
 from generator.site.views.answers import Answers
-from generator.site.views.common import Link, source_link
+from generator.site.views.common import Linker, source_link
 from generator.site.views.home import answer_box, case_matrix
 from generator.stacks.openssl.facts import VersionedFact
 
@@ -50,7 +50,7 @@ def _slug(value: str) -> str:
 
 # -- the case page ---------------------------------------------------------------------------------
 
-def case_page(case: Case, catalogue: Catalogue, link: Link) -> GeneratedPage:
+def case_page(case: Case, catalogue: Catalogue, link: Linker) -> GeneratedPage:
     f = Fragments()
     ids = {"symptoms", "environment", "cause", "key-types", "by-server-stack",
            "the-clienthello", "fix", "references"}   # the h2 below
@@ -95,7 +95,7 @@ def _description(summary: str) -> str:
 
 # -- indexes, key types, ACME clients ----------------------------------------------------------------
 
-def cases_index(cases: Sequence[Case], link: Link) -> GeneratedPage:
+def cases_index(cases: Sequence[Case], link: Linker) -> GeneratedPage:
     f = Fragments()
     rows = tuple(case_views.IndexRow(c.title, link(f"cases/{c.id}.md"), c.platform.name,
                                      case_views.STATES[c.status.state][1],
@@ -112,16 +112,16 @@ def reference_server_html(replayed_against: str | None, facts: Sequence[Versione
     return macro("indexes.html", "reference_server", server=replayed_against, facts=tuple(facts))
 
 
-def matrix_html(cases: Sequence[Case], catalogue: Catalogue, link: Link) -> str:
+def matrix_html(cases: Sequence[Case], catalogue: Catalogue, link: Linker) -> str:
     return macro("home.html", "case_matrix", matrix=case_matrix(cases, catalogue, link))
 
 
-def answer_html(answers: Answers, link: Link) -> str:
+def answer_html(answers: Answers, link: Linker) -> str:
     """The home page's "What to request" box."""
     return macro("home.html", "answer_box", box=answer_box(answers, link))
 
 
-def key_types_index(catalogue: Catalogue, answers: Answers, link: Link) -> GeneratedPage:
+def key_types_index(catalogue: Catalogue, answers: Answers, link: Linker) -> GeneratedPage:
     f = Fragments()
     return f.page(front_matter(title="Key types") + "# Key types\n\n"
                   "The certificate key types tlskb tracks, where each is known to fail, and who "
@@ -129,7 +129,7 @@ def key_types_index(catalogue: Catalogue, answers: Answers, link: Link) -> Gener
 
 
 def key_type_page(key_type: KeyType, catalogue: Catalogue, cases: Sequence[Case],
-                  answers: Answers, link: Link) -> GeneratedPage:
+                  answers: Answers, link: Linker) -> GeneratedPage:
     f = Fragments()
     view = key_type_views.key_type_page(key_type, catalogue, cases, answers, link)
     title = f"{plain(key_type.label)} (<code>{plain(key_type.id)}</code>)"
@@ -148,7 +148,7 @@ def key_type_page(key_type: KeyType, catalogue: Catalogue, cases: Sequence[Case]
         + "\n## Cases\n" + part("cases"))
 
 
-def clients_index(catalogue: Catalogue, link: Link) -> GeneratedPage:
+def clients_index(catalogue: Catalogue, link: Linker) -> GeneratedPage:
     f = Fragments()
     rows = tuple(case_views.IndexRow(c.name, link(f"acme-clients/{c.id}.md"),
                                      catalogue.key_type(c.default).label, "", "")
@@ -159,7 +159,7 @@ def clients_index(catalogue: Catalogue, link: Link) -> GeneratedPage:
 
 
 def client_page(client: AcmeClient, catalogue: Catalogue, cases: Sequence[Case],
-                link: Link) -> GeneratedPage:
+                link: Linker) -> GeneratedPage:
     f = Fragments()
     sources = {s.key: s for s in catalogue.sources}
     options = tuple(key_type_views.RequestRow(k.label, link(f"key-types/{k.id}.md"),

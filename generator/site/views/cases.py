@@ -12,7 +12,7 @@ from generator.cases.model import Case, Sample
 from generator.compat.keytypes import Catalogue
 from generator.site.safe import inline_prose, prose
 from generator.site.tree_html import decisive_keys, tree_html
-from generator.site.views.common import Link, Mark, outcome_mark
+from generator.site.views.common import Linker, OutcomeMark, outcome_mark
 from generator.stacks import DEFAULT
 from generator.tls.tree import client_hello_tree
 
@@ -67,7 +67,7 @@ class KeyTypeRow:
     label: str
     key_id: str
     href: str
-    mark: Mark
+    mark: OutcomeMark
     why: str | Markup
     evidence: str
     evidence_detail: str | None      # the replay in full, on hover
@@ -158,7 +158,7 @@ def _status(case: Case) -> StatusView:
                       (case.replayed_against or "the reference server") if case.replayed else None)
 
 
-def _environment(case: Case, link: Link) -> tuple[Fact, ...]:
+def _environment(case: Case, link: Linker) -> tuple[Fact, ...]:
     side = case.your_side
     facts = [Fact("Platform", f"{case.platform.name} — {ROLES[case.platform.role]}")]
     if case.platform.versions:
@@ -179,7 +179,7 @@ def replay_brief(replay) -> str:
     return "HelloRetryRequest" if replay.kind == "hello_retry_request" else "ServerHello"
 
 
-def _key_type_rows(case: Case, catalogue: Catalogue, link: Link) -> tuple[KeyTypeRow, ...]:
+def _key_type_rows(case: Case, catalogue: Catalogue, link: Linker) -> tuple[KeyTypeRow, ...]:
     rows = []
     first = case.samples[0].id if case.samples else None
     for key_type in catalogue.key_types:
@@ -198,7 +198,7 @@ def _key_type_rows(case: Case, catalogue: Catalogue, link: Link) -> tuple[KeyTyp
 
 
 def _sample(case: Case, sample: Sample, catalogue: Catalogue, anchor: str,
-            link: Link) -> SampleView:
+            link: Linker) -> SampleView:
     results = case.results_for(sample.id)
     failing = [r for r in results if not r.verdict.ok]
     decisive = decisive_keys(field for r in failing for field in r.verdict.fields)
@@ -221,7 +221,7 @@ def _sample(case: Case, sample: Sample, catalogue: Catalogue, anchor: str,
         tuple(Failure(r.key_type, r.verdict.reason or "") for r in failing), handshake)
 
 
-def _fix(case: Case, catalogue: Catalogue, link: Link) -> FixView:
+def _fix(case: Case, catalogue: Catalogue, link: Linker) -> FixView:
     fix = case.fix
     recommended = catalogue.key_type(fix.recommended)
     notes = dict(fix.acme_clients)
@@ -247,7 +247,7 @@ def references(case: Case) -> tuple[ReferenceView, ...]:
                  for r in case.references)
 
 
-def case_page(case: Case, catalogue: Catalogue, link: Link,
+def case_page(case: Case, catalogue: Catalogue, link: Linker,
               anchors: tuple[str, ...]) -> CasePage:
     """The case's view; `anchors` are the ids of its samples' "why" boxes, one per sample."""
     return CasePage(

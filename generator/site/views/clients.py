@@ -11,7 +11,7 @@ templates escape it. Links come from the `link` callable the plugin passes in.
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup
@@ -22,12 +22,12 @@ from generator.compat.verdict import VerdictKind
 from generator.errors import DecodeError
 from generator.site.tree_html import tree_html
 from generator.site.views.clientcells import VERDICT_MARKS, Cell, cell
+from generator.site.views.common import Linker
 from generator.site.views.marks import Link, Mark
 from generator.stacks import Stack, stacks
 from generator.tls.records import decode_client_hello
 from generator.tls.tree import client_hello_tree
 
-Linker = Callable[[str], str]
 
 RECORD_COMMAND = "python tools/record_client_hellos.py --only {id}"
 MATRIX_CAPTION = "Recorded clients by key type: on how many server stacks the key type works"

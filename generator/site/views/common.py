@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from generator.cases.model import Outcome
 
 #: maps a page's source path ("key-types/ec384.md") to the href from the page being written
-Link = Callable[[str], str]
+Linker = Callable[[str], str]
 
 SYMBOLS = {"works": "✓", "fails": "✗", "untested": "?"}
 
 
 @dataclass(frozen=True, slots=True)
-class Mark:
+class OutcomeMark:
     """An outcome as the site shows it: a symbol, and words for those who cannot see it.
 
     `basis` is how it is known: "replayed" (the client's recorded hello against the stack's
@@ -33,8 +33,8 @@ class Mark:
         return f"{self.result}, {self.basis}"
 
 
-def outcome_mark(outcome: Outcome) -> Mark:
-    return Mark(outcome.result, outcome.basis)
+def outcome_mark(outcome: Outcome) -> OutcomeMark:
+    return OutcomeMark(outcome.result, outcome.basis)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,13 +9,8 @@ from dataclasses import dataclass
 from generator.cases.model import Case
 from generator.compat.keytypes import Catalogue
 from generator.site.views.answers import Answers
-from generator.site.views.common import Link, Mark, outcome_mark
-
-
-@dataclass(frozen=True, slots=True)
-class CaseLink:
-    title: str
-    href: str
+from generator.site.views.common import Linker, OutcomeMark, outcome_mark
+from generator.site.views.marks import Link
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +18,7 @@ class AnswerRow:
     label: str
     key_id: str
     href: str
-    failing_cases: tuple[CaseLink, ...]
+    failing_cases: tuple[Link, ...]
     clients_failing: int
     clients_depending: int
     issuers: tuple[str, ...]
@@ -40,9 +35,9 @@ class AnswerBox:
     clients_href: str
 
 
-def answer_box(answers: Answers, link: Link) -> AnswerBox:
+def answer_box(answers: Answers, link: Linker) -> AnswerBox:
     rows = tuple(AnswerRow(a.key_type.label, a.key_type.id, link(f"key-types/{a.key_type.id}.md"),
-                           tuple(CaseLink(c.title, link(f"cases/{c.id}.md"))
+                           tuple(Link(link(f"cases/{c.id}.md"), c.title)
                                  for c in a.failing_cases),
                            len(a.clients_failing), len(a.clients_depending), a.issuers)
                  for a in answers.by_key_type)
@@ -54,9 +49,9 @@ def answer_box(answers: Answers, link: Link) -> AnswerBox:
 
 @dataclass(frozen=True, slots=True)
 class MatrixRow:
-    case: CaseLink
+    case: Link
     state: str
-    marks: tuple[Mark, ...]
+    marks: tuple[OutcomeMark, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +64,8 @@ class CaseMatrix:
 STATE_WORDS = {"current": "still happens", "fixed": "fixed", "historical": "historical"}
 
 
-def case_matrix(cases: Sequence[Case], catalogue: Catalogue, link: Link) -> CaseMatrix:
-    rows = tuple(MatrixRow(CaseLink(c.title, link(f"cases/{c.id}.md")), STATE_WORDS[c.status.state],
+def case_matrix(cases: Sequence[Case], catalogue: Catalogue, link: Linker) -> CaseMatrix:
+    rows = tuple(MatrixRow(Link(link(f"cases/{c.id}.md"), c.title), STATE_WORDS[c.status.state],
                            tuple(outcome_mark(c.outcome(k.id)) for k in catalogue.key_types))
                  for c in cases)
     server = next((c.replayed_against for c in cases if c.replayed_against),

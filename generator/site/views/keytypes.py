@@ -13,18 +13,12 @@ from generator.cases.model import Case
 from generator.compat.keytypes import Catalogue, KeyType
 from generator.site.safe import inline_prose
 from generator.site.views.answers import Alternative, Answers, alternative
-from generator.site.views.common import Link, Mark, outcome_mark
-from generator.site.views.home import CaseLink
+from generator.site.views.common import Linker, OutcomeMark, outcome_mark
+from generator.site.views.marks import Link
 from generator.stacks import DEFAULT
 
 #: client configurations named in the opening line before "and N more"
 NAMED_CLIENTS = 6
-
-
-@dataclass(frozen=True, slots=True)
-class ClientLink:
-    name: str
-    href: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,9 +27,9 @@ class Verdict:
     label: str
     key_id: str
     is_best: bool
-    failing_cases: tuple[CaseLink, ...]
+    failing_cases: tuple[Link, ...]
     cases_counted: int
-    clients_failing: tuple[ClientLink, ...]
+    clients_failing: tuple[Link, ...]
     clients_depending: int
     clients_counted: int
     alternative: Alternative | None
@@ -60,8 +54,8 @@ class RequestRow:
 
 @dataclass(frozen=True, slots=True)
 class CaseRow:
-    case: CaseLink
-    mark: Mark
+    case: Link
+    mark: OutcomeMark
     why: str | Markup
 
 
@@ -84,14 +78,14 @@ def describe(key_type: KeyType) -> str:
     return "an Ed25519 key (EdDSA, RFC 8410)"
 
 
-def verdict(answers: Answers, key_type: KeyType, link: Link) -> Verdict:
+def verdict(answers: Answers, key_type: KeyType, link: Linker) -> Verdict:
     answer = answers.answer(key_type.id)
     other = alternative(answers, key_type.id)
     return Verdict(
         key_type.label, key_type.id, answers.best.key_type.id == key_type.id,
-        tuple(CaseLink(c.title, link(f"cases/{c.id}.md")) for c in answer.failing_cases),
+        tuple(Link(link(f"cases/{c.id}.md"), c.title) for c in answer.failing_cases),
         answers.cases_counted,
-        tuple(ClientLink(c.id, link(f"clients/{c.id}.md")) for c in answer.clients_failing),
+        tuple(Link(link(f"clients/{c.id}.md"), c.id) for c in answer.clients_failing),
         len(answer.clients_depending), answer.clients_counted, other,
         link(f"key-types/{other.key_type.id}.md") if other else None, bool(answer.issuers))
 
@@ -108,12 +102,12 @@ def case_reason(case: Case, key_id: str) -> str | Markup:
 
 
 def key_type_page(key_type: KeyType, catalogue: Catalogue, cases: Sequence[Case],
-                  answers: Answers, link: Link) -> KeyTypePage:
+                  answers: Answers, link: Linker) -> KeyTypePage:
     authorities = tuple(AuthorityRow(a.name, key_type.id in a.issues, dict(a.refuses).get(key_type.id))
                         for a in catalogue.authorities)
     requests = tuple(RequestRow(c.name, link(f"acme-clients/{c.id}.md"), c.command(key_type.id),
                                 c.default == key_type.id) for c in catalogue.clients)
-    rows = tuple(CaseRow(CaseLink(c.title, link(f"cases/{c.id}.md")),
+    rows = tuple(CaseRow(Link(link(f"cases/{c.id}.md"), c.title),
                          outcome_mark(c.outcome(key_type.id)), case_reason(c, key_type.id))
                  for c in cases)
     return KeyTypePage(key_type.label, key_type.id, describe(key_type),

@@ -9,16 +9,16 @@ str: the templates escape it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from generator.cases.model import Case, SampleResult
 from generator.compat.keytypes import Catalogue
 from generator.compat.verdict import VerdictKind
+from generator.site.views.common import Linker
 from generator.site.views.marks import Link, Mark
 from generator.stacks import Stack, stacks
 
-Linker = Callable[[str], str]
 
 SHOWN = {VerdictKind.OK: "✓ ok", VerdictKind.PROCEEDS: "~ proceeds", VerdictKind.FAIL: "✗ fails"}
 CSS = {VerdictKind.OK: "tlskb-works", VerdictKind.PROCEEDS: "tlskb-proceeds",
