@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from generator.stacks import DEFAULT
 import yaml
 from jsonschema import Draft202012Validator
 
@@ -49,6 +51,9 @@ def test_replayed_cases_carry_their_proof(report):
         assert case.replayed_against and case.replayed_against.startswith(
             f"OpenSSL {PINNED_OPENSSL} (pinned reference, cryptography {PINNED_CRYPTOGRAPHY})")
         for result in case.results:
+            if case.outcome(result.key_type).basis == "documented" and result.stack is DEFAULT:
+                assert result.replay is None   # the analyzer's word beside a documented rule
+                continue
             assert result.replay is not None and result.replay.ok == result.verdict.ok
 
 

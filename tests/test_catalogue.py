@@ -145,7 +145,8 @@ def test_shapes_addresses_and_references_are_refused_where_they_are_written(tmp_
         f"catalogue.yaml:{position(references, 'index')}: id 'index' is reserved: the site has "
         "a page or folder of that name (reserved: index, cases, key-types, acme-clients, stacks, "
         "clients, client-families, "
-        "guides, tags, contributing, assets, search, javascripts, stylesheets, 404, sitemap)",
+        "guides, tags, contributing, install, assets, search, javascripts, stylesheets, 404, "
+        "sitemap)",
         f"catalogue.yaml:{position(references, 'rsa2048', '  - id: lego')}: client 'lego' does "
         "not say how to request ed25519 (give the option, or null if it cannot)",
         f"catalogue.yaml:{position(references, 'nosuch')}: unknown source 'nosuch' (add it "

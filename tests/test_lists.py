@@ -57,6 +57,7 @@ def extended_catalogue(path: Path, *, key_type: bool = True, client: bool = True
         data["acme_clients"].append({
             "id": "example-acme", "name": "Example ACME", "default": "ec256",
             "history": "A client made up by the tests.", "sources": ["lego"],
+            "usage": "example-acme --domain example.com {option}",
             "options": {k["id"]: f"--key {k['id']}" for k in data["key_types"]}})
     if tag:
         data["tags"].append("nginx")
@@ -193,8 +194,9 @@ def test_a_new_key_type_client_and_tag_reach_every_page(tmp_path):
         site = build_site(tmp_path / "site", project)
     page = (site / "key-types" / "rsa6144.html").read_text(encoding="utf-8")
     assert "RSA 6144" in page and "--kty RSA --size 6144" in page
-    assert '<a href="key-types/rsa6144.html" title="RSA 6144">' in \
-        (site / "index.html").read_text(encoding="utf-8")  # the matrix's new column
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert '<th scope="col">RSA 6144</th>' in home   # the matrix's new column
+    assert '<a href="key-types/rsa6144.html">RSA 6144</a>' in home   # the answer's new row
     client = (site / "acme-clients" / "example-acme.html").read_text(encoding="utf-8")
     assert "Example ACME" in client and "--key rsa6144" in client
     case = (site / "cases" / "exchange-online-p384.html").read_text(encoding="utf-8")
@@ -283,7 +285,8 @@ def test_help_names_the_catalogues_key_types(tmp_path, capsys):
 
 def test_the_pages_know_every_value_the_schema_allows():
     """The page builders look these vocabularies up by the case's value."""
-    from generator.site.pages import MARKS, ROLES, STATES
+    from generator.site.views.cases import ROLES, STATES
+    from generator.site.views.common import SYMBOLS as MARKS
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     properties = schema["properties"]
     assert list(ROLES) == properties["platform"]["properties"]["role"]["enum"]

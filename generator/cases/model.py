@@ -104,7 +104,8 @@ class Reference:
 class SampleResult:
     """What a stack's analyzer said and its library did for one sample and one key type (the
     default stack's results are what the case's claims are checked against; a key type whose
-    outcome is documented has them too: what the handshake alone does, beside the rule)."""
+    outcome is documented has the analyzer's verdict too, without a replay: what the handshake
+    alone does, beside the rule)."""
     sample: str
     key_type: str
     verdict: Verdict
