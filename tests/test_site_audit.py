@@ -102,29 +102,37 @@ class Overflow:
 
 
 async def _measure_all(chromium: str, site: Path, pages: list[str],
-                       workers_per_width: int) -> list[Overflow]:
-    """Every page at every width, from disk (file://), in several tabs at once."""
+                       workers: int) -> list[Overflow]:
+    """Every page at every width, from disk (file://), in several tabs at once: each page is
+    loaded once, at the narrowest width, and measured again after each widening of the
+    viewport (the layout is CSS media queries and resize handlers, which a resize reruns)."""
     from playwright.async_api import async_playwright
-    work = {width: asyncio.Queue() for width in WIDTHS}
-    for width in WIDTHS:
-        for page in pages:
-            work[width].put_nowait(page)
+    work: asyncio.Queue = asyncio.Queue()
+    for page in pages:
+        work.put_nowait(page)
     found: list[Overflow] = []
+    widths = sorted(WIDTHS)
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
 
-        async def worker(width: int) -> None:
-            tab = await browser.new_page(viewport={"width": width, "height": 900})
-            while not work[width].empty():
-                page = work[width].get_nowait()
+        async def worker() -> None:
+            tab = await browser.new_page(viewport={"width": widths[0], "height": 900})
+            while not work.empty():
+                page = work.get_nowait()
+                await tab.set_viewport_size({"width": widths[0], "height": 900})
                 await tab.goto((site / page).as_uri(), wait_until="load")
-                seen = await tab.evaluate(OVERFLOW)
-                found.append(Overflow(page, width, seen["documentWidth"],
-                                      tuple(seen["offenders"])))
+                for width in widths:
+                    if width != widths[0]:
+                        await tab.set_viewport_size({"width": width, "height": 900})
+                        # two frames: the resize's layout and its handlers' changes are done
+                        await tab.evaluate("() => new Promise((done) => requestAnimationFrame("
+                                           "() => requestAnimationFrame(done)))")
+                    seen = await tab.evaluate(OVERFLOW)
+                    found.append(Overflow(page, width, seen["documentWidth"],
+                                          tuple(seen["offenders"])))
             await tab.close()
 
-        await asyncio.gather(*(worker(width) for width in WIDTHS
-                               for _ in range(workers_per_width)))
+        await asyncio.gather(*(worker() for _ in range(workers)))
         await browser.close()
     return found
 
@@ -137,8 +145,9 @@ def test_no_page_is_wider_than_a_phone_or_a_window(site):
     started = time.monotonic()
     # a thread of its own: the sync Playwright of other tests owns this thread's event loop
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        found = pool.submit(asyncio.run, _measure_all(chromium, site, pages, 2)).result()
-    print(f"\noverflow audit: {len(found)} page loads in {time.monotonic() - started:.1f} s")
+        found = pool.submit(asyncio.run, _measure_all(chromium, site, pages, 3)).result()
+    print(f"\noverflow audit: {len(pages)} pages, {len(found)} measurements in "
+          f"{time.monotonic() - started:.1f} s")
     assert len(found) == len(pages) * len(WIDTHS)
     wide = [seen for seen in found if seen.document_width > seen.width or seen.offenders]
     assert wide == [], "pages wider than the viewport:\n" + "\n".join(map(str, wide))
