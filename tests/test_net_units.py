@@ -236,3 +236,41 @@ def test_certificate_keys_are_named_by_the_catalogue_or_described():
 def test_connections_count_against_their_source(host, source):
     """The per-peer limit counts an IPv4 address, or an IPv6 /64 (which one host can fill)."""
     assert source_of(host) == source
+
+
+def _finding(client: str, works_with: set[str]):
+    from types import SimpleNamespace
+
+    from generator.compat.analyzer import Verdict
+    from generator.compat.keytypes import catalogue
+    from generator.net.report import ProbeFinding
+    return ProbeFinding(SimpleNamespace(sample=SimpleNamespace(client=client)),
+                        tuple(Verdict(k.id, k.id in works_with) for k in catalogue().key_types))
+
+
+def test_probe_advice_reports_a_tie_as_one():
+    """Two key types serving the most clients are both named, each with the clients it leaves
+    out (the catalogue's order used to pick the first silently: RSA 2048 over ECDSA P-256)."""
+    from generator.compat.keytypes import catalogue
+    from generator.net.report import advice_text
+    everything = {k.id for k in catalogue().key_types}
+    found = [_finding("Old Java", {"rsa2048"}), _finding("P-256 only", {"ec256"}),
+             _finding("Browser", everything)]
+    text = advice_text(found, catalogue())
+    assert "ECDSA P-256 and RSA 2048 tie, serving 2 each" in text
+    assert "ECDSA P-256 leaves out Old Java." in text and "RSA 2048 leaves out P-256 only." in text
+    assert "tlskb prefers ECDSA P-256" in text
+
+
+def test_probe_advice_names_the_one_best_and_the_universal_ones():
+    from generator.compat.keytypes import catalogue
+    from generator.net.report import advice_text
+    everything = {k.id for k in catalogue().key_types}
+    one = advice_text([_finding("Old Java", {"rsa2048", "rsa4096"}),
+                       _finding("Picky", {"rsa2048"}), _finding("Browser", everything)],
+                      catalogue())
+    assert "a certificate of RSA 2048 would serve all 3 clients" in one
+    best = advice_text([_finding("A", {"rsa2048"}), _finding("B", {"rsa2048"}),
+                        _finding("C", {"ec256"})], catalogue())
+    assert "RSA 2048 serves the most (2), all but C." in best and "tie" not in best
+    assert "no key type serves any" in advice_text([_finding("X", set())], catalogue())

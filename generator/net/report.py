@@ -252,11 +252,28 @@ def advice_text(found: Sequence[ProbeFinding], catalogue: Catalogue) -> str:
     if universal:
         return ("Key-type advice: a certificate of " + ", ".join(k.label for k in universal)
                 + f" would serve all {len(found)} clients (against the reference server).")
-    best = max(catalogue.key_types, key=lambda k: sum(k.id in f.works_with for f in found))
-    left_out = [f.result.sample.client for f in found if best.id not in f.works_with]
+    served = {k.id: sum(k.id in f.works_with for f in found) for k in catalogue.key_types}
+    most = max(served.values())
+    if most == 0:
+        return (f"Key-type advice: no key type serves any of the {len(found)} clients (against "
+                "the reference server).")
+    # every key type that serves the most, in the catalogue's preference order (small and
+    # widely accepted first): a tie is reported as one, not settled by the catalogue's order
+    rank = {key: index for index, key in enumerate(catalogue.preference)}
+    best = sorted((k for k in catalogue.key_types if served[k.id] == most),
+                  key=lambda k: rank[k.id])
+
+    def left_out(key_type) -> str:
+        return "; ".join(f.result.sample.client for f in found if key_type.id not in f.works_with)
+    if len(best) == 1:
+        return (f"Key-type advice: no single key type serves all {len(found)} clients; "
+                f"{best[0].label} serves the most ({most}), all but {left_out(best[0])}.")
+    each = " ".join(f"{k.label} leaves out {left_out(k)}." for k in best)
     return (f"Key-type advice: no single key type serves all {len(found)} clients; "
-            f"{best.label} serves the most ({len(found) - len(left_out)}), all but "
-            f"{'; '.join(left_out)}.")
+            f"{', '.join(k.label for k in best[:-1])} and {best[-1].label} tie, serving "
+            f"{most} each. {each} Of these, tlskb prefers {best[0].label} (its preference "
+            "order: small and widely accepted key types first); serving two certificates "
+            "side by side serves the clients of both.")
 
 
 def probe_json(found: Sequence[ProbeFinding]) -> list[dict[str, Any]]:
