@@ -175,6 +175,10 @@ def test_the_same_server_with_p256_serves_exchange(smtp_server):
     assert result["ok"] is True and result["version"] == "TLS 1.2"
     assert result["certificate_key_type"] == "ec256"
     assert done.returncode == 0
+    text = probe(f"127.0.0.1:{port}", "--starttls", "smtp", "--only", "exchange-online-p384")
+    assert text.stdout.startswith(f"Probed 127.0.0.1:{port} (SMTP STARTTLS) with 1 recorded "
+                                  "ClientHello:\n")
+    assert "would serve the one client" in text.stdout
 
 
 def test_a_server_without_starttls_is_one_clear_line(smtp_server):

@@ -202,7 +202,8 @@ def probe_text(target: str, found: Sequence[ProbeFinding], catalogue: Catalogue,
                cases_by_reason: dict[tuple[str, str], list[str]]) -> str:
     width = max((len(f.result.sample.client) for f in found), default=10)
     width = min(width, 48)
-    lines = [f"Probed {target} with {len(found)} recorded ClientHellos:"]
+    lines = [f"Probed {target} with {len(found)} recorded ClientHello"
+             f"{'' if len(found) == 1 else 's'}:"]
     for finding in found:
         result = finding.result
         mark = "ok  " if result.ok else "FAIL"
@@ -250,8 +251,9 @@ def advice_text(found: Sequence[ProbeFinding], catalogue: Catalogue) -> str:
     universal = [k for k in catalogue.key_types
                  if all(k.id in f.works_with for f in found)]
     if universal:
+        every = "the one client" if len(found) == 1 else f"all {len(found)} clients"
         return ("Key-type advice: a certificate of " + ", ".join(k.label for k in universal)
-                + f" would serve all {len(found)} clients (against the reference server).")
+                + f" would serve {every} (against the reference server).")
     served = {k.id: sum(k.id in f.works_with for f in found) for k in catalogue.key_types}
     most = max(served.values())
     if most == 0:
