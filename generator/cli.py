@@ -21,6 +21,9 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_DISAGREEMENT = 0, 1, 2, 3
 
 def _read_input(path: str) -> tuple[bytes, str]:
     if path == "-":
+        if sys.stdin.isatty():   # a reader at a terminal, not a pipe: say what is awaited
+            print("tlskb: reading a capture or hex dump from the terminal; paste it, then "
+                  "press Ctrl-D (or give a file: tlskb decode FILE)", file=sys.stderr)
         return sys.stdin.buffer.read(), "<stdin>"
     try:
         with open(path, "rb") as handle:

@@ -248,3 +248,27 @@ def test_stack_choice_is_checked(exchange_hex):
     code, out, _ = run("analyze", "--json", "--stack", "openssl", "-k", "ec384",
                        str(exchange_hex))
     assert code == 0 and json.loads(out)["stack"]["id"] == "openssl"
+
+
+def test_decode_at_a_terminal_says_what_it_waits_for():
+    """`tlskb decode` with no file, at a terminal (a pseudo-terminal here), says it reads the
+    terminal and how to end the input, instead of waiting silently; from a pipe it says
+    nothing of the kind."""
+    import os
+    import pty
+    import subprocess
+    import sys
+    controller, terminal = pty.openpty()
+    try:
+        process = subprocess.Popen([sys.executable, "-m", "generator", "decode"], stdin=terminal,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        os.write(controller, b"\x04")   # Ctrl-D at the start of a line: end of input
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        os.close(controller)
+        os.close(terminal)
+    assert b"reading a capture or hex dump from the terminal" in stderr
+    assert b"Ctrl-D" in stderr and process.returncode == 1
+    piped = subprocess.run([sys.executable, "-m", "generator", "decode"], input=b"",
+                           capture_output=True, timeout=60)
+    assert b"from the terminal" not in piped.stderr and piped.returncode == 1

@@ -274,3 +274,16 @@ def test_probe_advice_names_the_one_best_and_the_universal_ones():
                         _finding("C", {"ec256"})], catalogue())
     assert "RSA 2048 serves the most (2), all but C." in best and "tie" not in best
     assert "no key type serves any" in advice_text([_finding("X", set())], catalogue())
+
+
+@pytest.mark.parametrize("text, width, expected", [
+    ("Exchange Online outbound connector, November 2019", 48,
+     "Exchange Online outbound connector, November…"),
+    ("Exchange Online outbound connector, November 2019", 30, "Exchange Online outbound…"),
+    ("Exchange Online outbound connector, November 2019", 60,
+     "Exchange Online outbound connector, November 2019"),
+    ("Supercalifragilisticexpialidocious", 10, "Supercali…"),
+])
+def test_probe_client_names_are_shortened_between_words(text, width, expected):
+    from generator.net.report import shortened
+    assert shortened(text, width) == expected and len(shortened(text, width)) <= width

@@ -198,6 +198,16 @@ def _answer(result: ProbeResult) -> str:
     return text
 
 
+def shortened(text: str, width: int) -> str:
+    """`text` in at most `width` characters: cut at the last space that leaves a word whole,
+    with an ellipsis (mid-word only when a single word is longer than the width)."""
+    if len(text) <= width:
+        return text
+    cut = text[:width - 1]
+    space = cut.rstrip().rfind(" ")
+    return (cut[:space].rstrip(" ,;:(") if space > 0 else cut) + "…"
+
+
 def probe_text(target: str, found: Sequence[ProbeFinding], catalogue: Catalogue,
                cases_by_reason: dict[tuple[str, str], list[str]]) -> str:
     width = max((len(f.result.sample.client) for f in found), default=10)
@@ -208,7 +218,7 @@ def probe_text(target: str, found: Sequence[ProbeFinding], catalogue: Catalogue,
         result = finding.result
         mark = "ok  " if result.ok else "FAIL"
         client = result.sample.client
-        client = client if len(client) <= width else client[:width - 1] + "…"
+        client = shortened(client, width)
         lines.append(f"  {mark}  {client:<{width}}  {_answer(result)}")
     certificate = certificate_key_type(found)
     matches = key_type_matches(found)
