@@ -137,11 +137,10 @@ def key_type_page(key_type: KeyType, catalogue: Catalogue, cases: Sequence[Case]
                              {"who-issues-it", "how-to-request-it", "cases"})
 
     def part(name: str) -> str:
-        return f.block(macro("keytypes.html", name, page=view) if name != "verdict_line"
-                       else macro("keytypes.html", name, v=view.verdict))
+        return f.block(macro("keytypes.html", name, page=view))
     return f.page(
         front_matter(title=key_type.label) + f"# {f.inline(title)} {{#{heading_id}}}\n"
-        + part("verdict_line")
+        + f.block(macro("keytypes.html", "verdict_line", v=view.verdict))
         + f.block(f"<p>A certificate with {plain(view.detail)}.</p>")
         + "\n## Who issues it\n" + part("authorities")
         + "\n## How to request it\n" + part("requests")

@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from generator.cases.model import Case, Sample
 from generator.compat.keytypes import Catalogue
-from generator.site.safe import inline_prose, prose
+from generator.site.safe import inline_prose, prose, web_address
 from generator.site.tree_html import decisive_keys, tree_html
 from generator.site.views.common import Linker, OutcomeMark, outcome_mark
 from generator.stacks import DEFAULT
@@ -240,7 +240,6 @@ def _fix(case: Case, catalogue: Catalogue, link: Linker) -> FixView:
 
 
 def references(case: Case) -> tuple[ReferenceView, ...]:
-    from generator.site.safe import web_address
     return tuple(ReferenceView(r.title, web_address(r.url) if r.url else None,
                                r.citation or (r.url if r.url else None), known(r.date),
                                _inline(r.note))

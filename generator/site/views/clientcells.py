@@ -9,6 +9,7 @@ from functools import cache
 from generator.compat.clients import ClientRun, EndToEnd, RecordedClient
 from generator.compat.keytypes import KeyType
 from generator.compat.verdict import VerdictKind
+from generator.errors import DecodeError
 from generator.stacks import Stack, StackId, analyzer
 from generator.tls.records import decode_client_hello
 
@@ -54,7 +55,7 @@ class Cell:
 def _verdict(client_id: str, raw: bytes, stack_id: StackId, key_type: KeyType) -> VerdictKind | None:
     try:
         hello = decode_client_hello(raw).hello
-    except ValueError:
+    except DecodeError:   # check refuses such a file; the cell shows no evidence
         return None
     return analyzer(stack_id)(hello, key_type).kind
 

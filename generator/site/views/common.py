@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from generator.cases.model import Outcome
+from generator.site.safe import web_address
 
 #: maps a page's source path ("key-types/ec384.md") to the href from the page being written
 Linker = Callable[[str], str]
@@ -47,5 +48,4 @@ class SourceLink:
 
 
 def source_link(title: str, url: str) -> SourceLink:
-    from generator.site.safe import web_address
     return SourceLink(title, web_address(url), url)

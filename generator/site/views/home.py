@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from generator.cases.model import Case
 from generator.compat.keytypes import Catalogue
 from generator.site.views.answers import Answers
+from generator.site.views.cases import STATES
 from generator.site.views.common import Linker, OutcomeMark, outcome_mark
 from generator.site.views.marks import Link
 
@@ -61,11 +62,8 @@ class CaseMatrix:
     server: str                     # what the replayed marks were replayed against
 
 
-STATE_WORDS = {"current": "still happens", "fixed": "fixed", "historical": "historical"}
-
-
 def case_matrix(cases: Sequence[Case], catalogue: Catalogue, link: Linker) -> CaseMatrix:
-    rows = tuple(MatrixRow(Link(link(f"cases/{c.id}.md"), c.title), STATE_WORDS[c.status.state],
+    rows = tuple(MatrixRow(Link(link(f"cases/{c.id}.md"), c.title), STATES[c.status.state][1].lower(),
                            tuple(outcome_mark(c.outcome(k.id)) for k in catalogue.key_types))
                  for c in cases)
     server = next((c.replayed_against for c in cases if c.replayed_against),

@@ -46,7 +46,9 @@ class AuthorityRow:
 
 @dataclass(frozen=True, slots=True)
 class RequestRow:
-    client: str
+    """A command to request a key type: named by the ACME client (on a key type's page) or by
+    the key type (on an ACME client's page)."""
+    name: str
     href: str
     command: str | None
     is_default: bool
