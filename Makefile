@@ -26,7 +26,7 @@ $(TSTAMP): $(STAMP) $(NSTAMP)
 
 # test-only JavaScript (package.json, exact pins in package-lock.json): axe-core, which the
 # site audit (tests/test_site_audit.py) loads from disk into each page. --ignore-scripts: no
-# package runs code at install time; Debian's npm (.ci/run) is enough.
+# package runs code at install time; any npm is enough (.ci/run installs Debian's where none is).
 $(NSTAMP): package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
