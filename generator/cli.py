@@ -14,9 +14,10 @@ from generator import __version__
 from generator.compat.keytypes import CatalogueError
 from generator.console import emit_json, progress_printer
 from generator.errors import TlskbError, UsageError
+from generator.exits import Exit, exit_epilog
 from generator.printable import printable_line
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_DISAGREEMENT = 0, 1, 2, 3
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_DISAGREEMENT = Exit.OK, Exit.ERROR, Exit.USAGE, Exit.DISAGREEMENT
 
 
 def _read_input(path: str) -> tuple[bytes, str]:
@@ -215,7 +216,8 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     progress = progress_printer(err, lambda done, total, current: printable_line(
         f"checking {done + 1}/{total}: {current} (decoding, analyzing, replaying)"))
-    report = check_paths(args.paths or ["cases"], progress=progress)
+    from generator.knowledge import cases_dir
+    report = check_paths(args.paths or [cases_dir()], progress=progress)
     for problem in report.problems:
         out.write(f"{problem}\n")
     for note in skipped_replays():
@@ -294,8 +296,20 @@ KEY_TYPES, PREFERRED = "{key types}", "{preferred key type}"
 STACKS, DEFAULT_STACK, OPENSSL_BUILDS = "{stacks}", "{default stack}", "{openssl builds}"
 
 
-class _CatalogueHelp(argparse.HelpFormatter):
-    """Help that names the key types of the catalogue, their one home."""
+class TlskbHelp(argparse.HelpFormatter):
+    """Help that names the key types of the catalogue, their one home, and keeps the line
+    breaks of a multi-line text (the exit-status list of exits.exit_epilog)."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if "\n" not in text:
+            return super()._fill_text(text, width, indent)
+        import textwrap
+        lines = []
+        for line in text.splitlines():   # a list item wraps under its own text
+            hang = 7 if line[:1] == " " else 0   # "  130  " before an item's text
+            lines.append(textwrap.fill(line, width, initial_indent=indent,
+                                       subsequent_indent=indent + " " * hang))
+        return "\n".join(lines)
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
         text = super()._get_help_string(action)
@@ -352,7 +366,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     analyze = commands.add_parser(
         "analyze", help="which certificate key types each ClientHello can use",
-        formatter_class=_CatalogueHelp,
+        formatter_class=TlskbHelp,
         description="For every ClientHello in FILE (any input `decode` reads), tell which "
                     "certificate key types a server stack (--stack; default: OpenSSL, every "
                     "version and suite) could serve, and why the others fail. A verdict is ok, "
@@ -388,7 +402,7 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser(
         "check", help="validate case files: YAML, schema, samples, claims against the replay",
         description="Check every case file named (or every cases/*.yaml in the directories "
-                    "named; default: cases/): YAML syntax, the JSON Schema, and the semantics — "
+                    "named; default: the knowledge base's own cases, installed with tlskb): YAML syntax, the JSON Schema, and the semantics — "
                     "the id matches the file name, samples decode, every replayed claim equals "
                     "the analyzer's verdict and the reference server's answer (the pinned "
                     "OpenSSL). Prints every problem as "
@@ -427,7 +441,7 @@ def build_parser() -> argparse.ArgumentParser:
     protocols = ("smtp", "imap", "pop3")
     capture = commands.add_parser(
         "capture", help="listen and record the ClientHello of every client that connects",
-        formatter_class=_CatalogueHelp,
+        formatter_class=TlskbHelp,
         description="Listen on HOST:PORT (plain TLS, or SMTP/IMAP/POP3 up to STARTTLS), save "
                     "each client's ClientHello as a hex file with its provenance (ready for "
                     "`tlskb new ID --from FILE`), and print which key types it can use as it "
@@ -500,8 +514,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "is refused")
     probe.add_argument("--json", action="store_true",
                        help="print a JSON array, one object per sample")
-    probe.add_argument("--cases", default="cases", metavar="DIR",
-                       help="the cases whose samples to send (default: cases)")
+    probe.add_argument("--cases", default=None, metavar="DIR",
+                       help="the cases whose samples to send (default: the knowledge base's "
+                            "own, installed with tlskb)")
     probe.add_argument("--no-cases", action="store_true",
                        help="send only the recorded clients")
     probe.add_argument("--only", action="append", metavar="ID",
@@ -513,7 +528,22 @@ def build_parser() -> argparse.ArgumentParser:
     probe.add_argument("--concurrency", type=int, default=8, metavar="N",
                        help="connections at once (default: 8)")
     probe.set_defaults(handler=cmd_probe)
+    _describe_exits(parser, commands)
     return parser
+
+
+#: the exit statuses a command has beyond 0, 1, 2 and 130 (exits.py lists what each means)
+EXTRA_EXITS = {"analyze": (Exit.DISAGREEMENT,), "probe": (Exit.CLIENTS_BREAK,),
+               "cert": (Exit.CLIENTS_BREAK,), "impact": (Exit.CLIENTS_BREAK,)}
+
+
+def _describe_exits(parser: argparse.ArgumentParser, commands) -> None:
+    """Every command's --help ends with its exit statuses; the main help lists them all."""
+    parser.formatter_class = TlskbHelp
+    parser.epilog = exit_epilog(*Exit)
+    for name, command in commands.choices.items():
+        command.formatter_class = TlskbHelp
+        command.epilog = exit_epilog(*EXTRA_EXITS.get(name, ()))
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
@@ -538,7 +568,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("tlskb: interrupted", file=err)
-        return 130
+        return Exit.INTERRUPTED
     except BrokenPipeError:
         # the reader went away (`tlskb decode x | head`): stop quietly
         devnull = os.open(os.devnull, os.O_WRONLY)

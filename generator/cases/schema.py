@@ -27,14 +27,19 @@ SCHEMA_NAME = "case.schema.json"
 
 def find_schema(case_file: Path) -> Path:
     """The schema the case's modeline points at: next to the case file, else in the `cases/`
-    directory of the nearest enclosing knowledge base (or of the working directory)."""
-    folders = [case_file.resolve().parent, *case_file.resolve().parents, Path.cwd()]
+    directory of the nearest enclosing knowledge base, else the installed knowledge base's
+    (generator/knowledge.py), so a case drafted in any folder is checked."""
+    from generator.knowledge import schema_path
+    folders = [case_file.resolve().parent, *case_file.resolve().parents]
     for folder in folders:
         for candidate in (folder / SCHEMA_NAME, folder / "cases" / SCHEMA_NAME):
             if candidate.is_file():
                 return candidate
-    raise UsageError(f"no {SCHEMA_NAME} next to {case_file} or in an enclosing cases/ "
-                     "directory; run tlskb inside the knowledge base")
+    installed = schema_path()
+    if installed.is_file():
+        return installed
+    raise UsageError(f"no {SCHEMA_NAME} next to {case_file}, in an enclosing cases/ "
+                     "directory or installed with tlskb; reinstall tlskb")
 
 
 def load_schema(schema_path: Path) -> dict:

@@ -15,7 +15,9 @@ from generator.errors import UsageError
 from generator.net.hostname import dns_name, shortened
 from generator.printable import printable_line
 
-EXIT_OK, EXIT_ERROR, EXIT_CLIENTS_BREAK = 0, 1, 4
+from generator.exits import Exit
+
+EXIT_OK, EXIT_ERROR, EXIT_CLIENTS_BREAK = Exit.OK, Exit.ERROR, Exit.CLIENTS_BREAK
 
 
 def host_port(text: str, *, default_host: str | None = None, what: str = "address") -> tuple[str, int]:
@@ -132,7 +134,9 @@ def cmd_probe(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     if args.concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
-    samples, cases = knowledge_base_samples(None if args.no_cases else Path(args.cases))
+    from generator.knowledge import cases_dir
+    samples, cases = knowledge_base_samples(
+        None if args.no_cases else Path(args.cases) if args.cases else cases_dir())
     if args.only:
         wanted = set(args.only)
         unknown = wanted - {s.id for s in samples} - {s.case_id for s in samples}

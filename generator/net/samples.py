@@ -21,8 +21,8 @@ def knowledge_base_samples(cases_dir: Path | None) -> tuple[list[ProbeSample], t
     seen: set[bytes] = set()
     if cases_dir is not None:
         if not cases_dir.is_dir():
-            raise UsageError(f"{cases_dir}: no such directory of cases; run from a tlskb "
-                             "checkout, pass --cases DIR, or --no-cases")
+            raise UsageError(f"{cases_dir}: no such directory of cases; pass --cases DIR, or "
+                             "--no-cases (the default is the knowledge base's own cases)")
         report = check_paths([cases_dir], replay=False)
         if report.problems:
             first = report.problems[0]
