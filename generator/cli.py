@@ -17,7 +17,8 @@ from generator.errors import TlskbError, UsageError
 from generator.exits import Exit, exit_epilog
 from generator.printable import printable_line
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_DISAGREEMENT = Exit.OK, Exit.ERROR, Exit.USAGE, Exit.DISAGREEMENT
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_DISAGREEMENT = (Exit.OK, Exit.ERROR, Exit.USAGE,
+                                                    Exit.DISAGREEMENT)
 
 
 def _read_input(path: str) -> tuple[bytes, str]:
@@ -218,10 +219,13 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         f"checking {done + 1}/{total}: {current} (decoding, analyzing, replaying)"))
     from generator.knowledge import cases_dir
     report = check_paths(args.paths or [cases_dir()], progress=progress)
-    for problem in report.problems:
-        out.write(f"{problem}\n")
     for note in skipped_replays():
         print(printable_line(f"tlskb: note: {note}"), file=err)
+    if args.json:
+        emit_json(_check_json(report), out)
+        return EXIT_OK if report.ok else EXIT_ERROR
+    for problem in report.problems:
+        out.write(f"{problem}\n")
     if not report.catalogue_ok:
         print(f"tlskb: {len(report.problems)} problem(s) in the key-type catalogue; no case was "
               "checked", file=err)
@@ -236,6 +240,18 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     suffix = f"; {replayed} sample(s) replayed against {server}" if replayed else ""
     out.write(f"{len(report.cases)} case(s) OK{suffix}\n")
     return EXIT_OK
+
+
+def _check_json(report) -> dict[str, Any]:
+    """`check --json`: every problem with its place, and what was checked."""
+    return {
+        "ok": report.ok, "files": report.files, "catalogue_ok": report.catalogue_ok,
+        "problems": [{"file": p.file, "line": p.line, "column": p.column, "message": p.message,
+                      "hint": p.hint} for p in report.problems],
+        "cases": [{"id": c.id, "file": c.path, "state": c.status.state,
+                   "samples": [s.id for s in c.samples],
+                   "replayed_against": c.replayed_against} for c in report.cases],
+    }
 
 
 def cmd_catalogue(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -285,6 +301,10 @@ def cmd_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             handle.write(text)
     except FileNotFoundError:
         raise UsageError(f"{args.dir}: no such directory") from None
+    if args.json:
+        emit_json({"file": target, "id": args.id, "samples": len(found),
+                   "next": f"fill in every TODO, then run: tlskb check {target}"}, out)
+        return EXIT_OK
     out.write(f"wrote {target}: fill in every TODO, then run `tlskb check {target}`\n")
     return EXIT_OK
 
@@ -402,12 +422,16 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser(
         "check", help="validate case files: YAML, schema, samples, claims against the replay",
         description="Check every case file named (or every cases/*.yaml in the directories "
-                    "named; default: the knowledge base's own cases, installed with tlskb): YAML syntax, the JSON Schema, and the semantics — "
-                    "the id matches the file name, samples decode, every replayed claim equals "
-                    "the analyzer's verdict and the reference server's answer (the pinned "
+                    "named; default: the knowledge base's own cases, installed with tlskb): "
+                    "YAML syntax, the JSON Schema, and the semantics — the id matches the "
+                    "file name, samples decode, every replayed claim equals the analyzer's "
+                    "verdict and the reference server's answer (the pinned "
                     "OpenSSL). Prints every problem as "
                     "FILE:LINE:COLUMN: message and exits with 1 if there is any.")
     check.add_argument("paths", nargs="*", metavar="PATH", help="case files or directories")
+    check.add_argument("--json", action="store_true",
+                       help="print one JSON object: ok, the problems (file, line, column, "
+                            "message, hint) and the cases checked")
     check.set_defaults(handler=cmd_check)
 
     listing = commands.add_parser(
@@ -433,6 +457,8 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--from", dest="from_capture", metavar="CAPTURE",
                      help="a capture, hex dump or binary holding the client's ClientHello")
     new.add_argument("--dir", default="cases", help="where to write it (default: cases)")
+    new.add_argument("--json", action="store_true",
+                     help="print what was written as a JSON object (file, id, samples)")
     new.add_argument("--max-samples", type=int, default=3,
                      help="how many ClientHellos of the capture to include (default: 3)")
     new.set_defaults(handler=cmd_new)
@@ -513,16 +539,32 @@ def build_parser() -> argparse.ArgumentParser:
                             "form to be exact); longer than 253 characters or a label over 63 "
                             "is refused")
     probe.add_argument("--json", action="store_true",
-                       help="print a JSON array, one object per sample")
+                       help="print one JSON object: the target, one result per sample, and "
+                            "the summary (certificates, stacks it behaves like, breaking "
+                            "clients with their fixes, advice)")
     probe.add_argument("--cases", default=None, metavar="DIR",
                        help="the cases whose samples to send (default: the knowledge base's "
                             "own, installed with tlskb)")
     probe.add_argument("--no-cases", action="store_true",
                        help="send only the recorded clients")
     probe.add_argument("--only", action="append", metavar="ID",
-                       help="only this sample or case (repeatable)")
+                       help="only these samples, cases or clients (a shell pattern matched "
+                            "against the sample id, case id and client name; repeatable or "
+                            "comma-separated)")
+    probe.add_argument("--ignore", action="append", metavar="ID",
+                       help="leave these out (patterns as for --only), e.g. a client a "
+                            "monitoring check has accepted to lose: --ignore java-6u45")
+    probe.add_argument("--current-only", action="store_true",
+                       help="leave out historical clients (old recordings, and the samples of "
+                            "cases no longer current)")
+    probe.add_argument("--acme-client", action="append", metavar="ID",
+                       help="show each breaking client's fix as this ACME client's command "
+                            "(repeatable or comma-separated; default: certbot, lego and "
+                            "acme.sh; `tlskb` knows the ACME clients of its catalogue, e.g. "
+                            "caddy, traefik, cert-manager)")
     probe.add_argument("--list", action="store_true",
-                       help="list the samples that would be sent, and exit")
+                       help="list the samples that would be sent, and exit (with --json: a "
+                            "JSON array)")
     probe.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
                        help="per connection (default: 10)")
     probe.add_argument("--concurrency", type=int, default=8, metavar="N",

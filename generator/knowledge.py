@@ -14,6 +14,8 @@ from generator.errors import UsageError
 
 #: the package-data folder a built tlskb keeps its cases in (setup.py writes it)
 BUNDLED = "kb_cases"
+#: where the knowledge base is published (mkdocs.yml's site_url; a test holds them equal)
+SITE_URL = "https://tlskb.github.io/tlskb/"
 #: the file that marks a folder as the knowledge base's cases (the schema they follow)
 SCHEMA_NAME = "case.schema.json"
 
@@ -32,3 +34,9 @@ def cases_dir() -> Path:
 def schema_path() -> Path:
     """The case schema of the knowledge base, for case files kept anywhere."""
     return cases_dir() / SCHEMA_NAME
+
+
+def case_url(case_id: str) -> str:
+    """The published page of a case (mkdocs.yml's offline plugin turns
+    use_directory_urls off: each page is a .html file)."""
+    return f"{SITE_URL}cases/{case_id}.html"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import ssl
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,8 @@ TESTS = Path(__file__).resolve().parent
 sys.path.insert(0, str(TESTS))
 
 from support.corpus import load_corpus  # noqa: E402
+from support.net import free_port, write_credentials  # noqa: E402
+from generator.compat.keytypes import catalogue  # noqa: E402
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -124,3 +127,33 @@ def served(site):
     from support.site import serve
     with serve(site) as url:
         yield url
+
+
+@pytest.fixture()
+def smtp_server(tmp_path):
+    """An SMTP server with STARTTLS (aiosmtpd, Python's ssl) holding the given key type."""
+    try:
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.handlers import Sink
+    except ImportError:
+        if os.environ.get("CI") == "true":
+            pytest.fail("aiosmtpd is required in CI (pip install '.[test]')")
+        pytest.skip("aiosmtpd not installed (pip install '.[test]')")
+    started = []
+
+    def start(key_id: str | None) -> int:
+        context = None
+        if key_id:
+            chain, key = write_credentials(tmp_path, catalogue().key_type(key_id))
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(chain, key)
+        port = free_port()
+        controller = Controller(Sink(), hostname="127.0.0.1", port=port, tls_context=context,
+                                require_starttls=context is not None, ready_timeout=10)
+        controller.start()
+        started.append(controller)
+        return port
+
+    yield start
+    for controller in started:
+        controller.stop()

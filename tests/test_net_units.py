@@ -3,6 +3,8 @@ RFC 2595 §4), address parsing, and knowing when a first flight can be decoded."
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,6 +15,7 @@ from generator.net.slots import source_of
 from generator.net.commands import host_port
 from generator.net.dialogue import MAX_COMMANDS, ClientDialogue, DialogueError, ServerDialogue
 from generator.net.probe import default_server_name
+from support.net import ROOT
 from generator.tls.records import (NeedMoreData, bytes_needed_for_first_flight,
                                    decode_client_hello_at, encode_records)
 
@@ -183,7 +186,12 @@ def test_capture_reports_a_busy_port_in_one_line():
     (["capture", "--max-duration", "inf"], "--max-duration must be a number of seconds above 0"),
     (["probe"], "needs HOST:PORT"),
     (["probe", "127.0.0.1:0"], "port 0"),
-    (["probe", "127.0.0.1:25", "--no-cases", "--only", "no-such"], "no such sample or case"),
+    (["probe", "127.0.0.1:25", "--no-cases", "--only", "no-such"],
+     "--only no-such: no sample, case or client matches"),
+    (["probe", "127.0.0.1:25", "--no-cases", "--ignore", "curl-7.88,no-such"],
+     "--ignore no-such: no sample, case or client matches"),
+    (["probe", "127.0.0.1:25", "--acme-client", "lego,nope"],
+     "--acme-client nope: not an ACME client tlskb knows"),
     (["probe", "127.0.0.1:25", "--cases", "/nonexistent"], "no such directory of cases"),
 ])
 def test_command_line_mistakes_are_one_line(argv, message):
@@ -248,15 +256,21 @@ def _finding(client: str, works_with: set[str]):
                         tuple(Verdict(k.id, k.id in works_with) for k in catalogue().key_types))
 
 
+def advice(found, served=()) -> str:
+    from generator.compat.keytypes import catalogue
+    from generator.net.probesummary import advice_for
+    from generator.net.report import advice_text
+    return advice_text(advice_for(found, catalogue(), served), len(found), catalogue())
+
+
 def test_probe_advice_reports_a_tie_as_one():
     """Two key types serving the most clients are both named, each with the clients it leaves
     out (the catalogue's order used to pick the first silently: RSA 2048 over ECDSA P-256)."""
     from generator.compat.keytypes import catalogue
-    from generator.net.report import advice_text
     everything = {k.id for k in catalogue().key_types}
     found = [_finding("Old Java", {"rsa2048"}), _finding("P-256 only", {"ec256"}),
              _finding("Browser", everything)]
-    text = advice_text(found, catalogue())
+    text = advice(found)
     assert "ECDSA P-256 and RSA 2048 tie, serving 2 each" in text
     assert "ECDSA P-256 leaves out Old Java." in text and "RSA 2048 leaves out P-256 only." in text
     assert "tlskb prefers ECDSA P-256" in text
@@ -264,16 +278,14 @@ def test_probe_advice_reports_a_tie_as_one():
 
 def test_probe_advice_names_the_one_best_and_the_universal_ones():
     from generator.compat.keytypes import catalogue
-    from generator.net.report import advice_text
     everything = {k.id for k in catalogue().key_types}
-    one = advice_text([_finding("Old Java", {"rsa2048", "rsa4096"}),
-                       _finding("Picky", {"rsa2048"}), _finding("Browser", everything)],
-                      catalogue())
+    one = advice([_finding("Old Java", {"rsa2048", "rsa4096"}),
+                  _finding("Picky", {"rsa2048"}), _finding("Browser", everything)])
     assert "a certificate of RSA 2048 would serve all 3 clients" in one
-    best = advice_text([_finding("A", {"rsa2048"}), _finding("B", {"rsa2048"}),
-                        _finding("C", {"ec256"})], catalogue())
+    best = advice([_finding("A", {"rsa2048"}), _finding("B", {"rsa2048"}),
+                   _finding("C", {"ec256"})])
     assert "RSA 2048 serves the most (2), all but C." in best and "tie" not in best
-    assert "no key type serves any" in advice_text([_finding("X", set())], catalogue())
+    assert "no key type serves any" in advice([_finding("X", set())])
 
 
 @pytest.mark.parametrize("text, width, expected", [
@@ -287,3 +299,142 @@ def test_probe_advice_names_the_one_best_and_the_universal_ones():
 def test_probe_client_names_are_shortened_between_words(text, width, expected):
     from generator.net.report import shortened
     assert shortened(text, width) == expected and len(shortened(text, width)) <= width
+
+
+def test_probe_advice_keeps_two_served_certificates_that_serve_everyone():
+    """Issue 14: RSA 2048 and ECDSA P-256 served side by side reached every client, yet the
+    advice said no single key type serves all and picked one."""
+    found = [_finding("Old Java", {"rsa2048"}), _finding("P-256 only", {"ec256"})]
+    text = advice(found, served=("ec256", "rsa2048"))
+    assert text.startswith("Key-type advice: keep serving ECDSA P-256 and RSA 2048 side by "
+                           "side: together they serve all 2 clients; no single key type does")
+
+
+def test_probe_advice_names_a_tie_with_the_same_clients_left_out_once():
+    from generator.compat.keytypes import catalogue
+    rsa = {k.id for k in catalogue().key_types if k.id.startswith("rsa")}
+    text = advice([_finding("Browser", rsa | {"ec256"}), _finding("Old", set())])
+    assert "tie, serving 1 each. Each leaves out the same: Old." in text
+
+
+@pytest.mark.parametrize("first, speaks, starttls", [
+    (b"220 mx.example.org ESMTP Postfix (Debian/GNU)\r\n", "SMTP", "smtp"),   # RFC 5321 §4.2
+    (b"220-mx.example.org ESMTP\r\n220 ready\r\n", "SMTP", "smtp"),
+    (b"554 5.7.1 no service for you\r\n", "SMTP", "smtp"),
+    (b"220 ProFTPD Server ready.\r\n", "FTP", None),
+    (b"* OK [CAPABILITY IMAP4rev1 STARTTLS] Dovecot ready.\r\n", "IMAP", "imap"),   # RFC 9051
+    (b"+OK Dovecot ready.\r\n", "POP3", "pop3"),                                    # RFC 1939
+    (b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n", "HTTP", None),
+    (b"<!DOCTYPE HTML>\n<html lang=\"en\">", "HTTP", None),     # an HTTP/0.9 error page
+    (b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n", "SSH", None),
+    (b"\x15\x03\x03\x00\x02\x02\x28", "TLS", None),     # an alert record: handshake_failure
+    (b"\x16\x03\x01\x00\x05", "TLS", None),
+    (b"hello there\n", "text", None),
+    (b"\x00\xff\x10binary", "bytes that are not TLS", None),
+])
+def test_what_a_non_tls_answer_speaks_is_named(first, speaks, starttls):
+    from generator.net.greeting import speaks as classify
+    what = classify(first)
+    assert what.value == speaks and what.starttls == starttls
+
+
+@pytest.mark.parametrize("first, given, advice", [
+    (b"220 mx ESMTP\r\n", None, "add --starttls smtp, or probe its implicit-TLS port (465)"),
+    (b"* OK ready\r\n", None, "add --starttls imap, or probe its implicit-TLS port (993)"),
+    (b"+OK ready\r\n", "smtp", "not SMTP: use --starttls pop3"),
+    (b"HTTP/1.0 400 Bad\r\n", None, "probe its HTTPS port (usually 443)"),
+    (b"\x16\x03\x03\x00\x10", "smtp", "leave out --starttls"),
+])
+def test_a_non_tls_answer_says_what_to_type(first, given, advice):
+    from generator.net.greeting import not_tls_advice, speaks
+    assert advice in not_tls_advice(speaks(first), first, given, 25)
+
+
+@given(st.binary(max_size=600))
+def test_any_answer_is_named_without_error_from_its_first_line(data):
+    from generator.net.greeting import GREETING_BYTES, Speaks, first_line, not_tls_advice, speaks
+    what = speaks(data)
+    assert isinstance(what, Speaks)
+    assert speaks(data[:GREETING_BYTES]) is what   # nothing past the first bytes matters
+    line = first_line(data)
+    assert line.isprintable() and len(line) <= 60
+    for protocol in (None, "smtp", "imap", "pop3"):
+        assert not_tls_advice(what, data, protocol, 25).isprintable()
+
+
+def test_the_progress_line_names_the_clients_still_awaited():
+    """Issue 14: the line sat at 18/19 for the length of a timeout without saying why."""
+    from generator.net.probe import _waiting
+    assert _waiting({3: "Java 6u45 (JSSE)"}) == "waiting for Java 6u45 (JSSE)"
+    assert _waiting({1: "A", 2: "B"}) == "waiting for A and B"
+    assert _waiting({1: "A", 2: "B", 3: "C"}) == "" and _waiting({}) == ""
+
+
+def _samples():
+    from generator.knowledge import cases_dir
+    from generator.net.samples import knowledge_base_samples
+    return knowledge_base_samples(cases_dir())
+
+
+def test_probe_leaves_out_ignored_and_historical_clients():
+    """--ignore takes shell patterns against the sample, case and client; --current-only
+    leaves out what the case files and client files call historical, read here from the YAML
+    itself."""
+    import yaml
+
+    from generator.knowledge import cases_dir
+    from generator.net.samples import chosen_samples
+    samples, _ = _samples()
+    states = {}
+    for path in cases_dir().glob("*.yaml"):
+        data = yaml.safe_load(path.read_text())
+        states[data["id"]] = data["status"]["state"]
+    clients_dir = ROOT / "generator" / "compat" / "data" / "clients"
+    old_clients = {p.stem for p in clients_dir.glob("*.yaml")   # a client's id: its file name
+                   if yaml.safe_load(p.read_text()).get("historical")}
+    current = chosen_samples(samples, None, None, True)
+    for sample in samples:
+        historical = (states[sample.case_id] != "current" if sample.case_id
+                      else sample.id in old_clients)
+        assert (sample in current) is not historical, sample.id
+    left = chosen_samples(samples, None, ["java-6u45", "curl-*,exchange-online-p384"], False)
+    assert not any(s.id == "java-6u45" or s.id.startswith("curl-")
+                   or s.case_id == "exchange-online-p384" for s in left)
+    assert len(left) == len(samples) - sum(
+        1 for s in samples if s.id == "java-6u45" or s.id.startswith("curl-")
+        or s.case_id == "exchange-online-p384")
+
+
+def test_probe_list_json_names_every_sample_with_its_case_and_age():
+    code, out, _ = run_cli("probe", "--list", "--json")
+    rows = json.loads(out)
+    samples, _ = _samples()
+    assert code == 0 and [r["sample"] for r in rows] == [s.id for s in samples]
+    assert all(set(r) == {"sample", "case", "client", "historical"} for r in rows)
+    code, out, _ = run_cli("probe", "--list", "--json", "--current-only")
+    assert not any(r["historical"] for r in json.loads(out))
+
+
+def test_every_command_lists_its_exit_statuses_in_its_help():
+    from generator.cli import EXTRA_EXITS, build_parser
+    from generator.exits import MEANING, Exit
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    for name, command in commands.items():
+        text = command.format_help()
+        assert "exit status:" in text, name
+        for code in (Exit.OK, Exit.ERROR, Exit.USAGE, *EXTRA_EXITS.get(name, ())):
+            assert f"{int(code):>5}  {MEANING[code].split(' ')[0]}" in text, (name, code)
+    top = parser.format_help()
+    assert all(f"{int(code):>5}  " in top for code in Exit)
+
+
+def test_the_public_case_address_is_the_sites():
+    import yaml
+
+    from generator.knowledge import SITE_URL, case_url
+    config = yaml.load((ROOT / "mkdocs.yml").read_text(), Loader=yaml.BaseLoader)
+    # Material's offline plugin turns use_directory_urls off: a page is a .html file
+    assert config["site_url"] == SITE_URL and "offline" in config["plugins"]
+    assert "use_directory_urls" not in config
+    assert case_url("adfs-ecdsa") == SITE_URL + "cases/adfs-ecdsa.html"

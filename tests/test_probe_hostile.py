@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import re
 import tracemalloc
 
 import pytest
@@ -122,7 +123,9 @@ def test_an_sm2_server_is_probed_to_the_end():
         status, out, err = probe_command(port)
     assert status == 0 and err == "", err
     lines = [line for line in out.splitlines() if line.startswith("  ok ")]
-    assert len(lines) == len(CLIENTS)
+    # neighbouring configurations of one client with the same answer share a row "(N hellos)"
+    counted = [re.search(r" \((\d+) hellos\) ", line) for line in lines]
+    assert sum(int(m.group(1)) if m else 1 for m in counted) == len(CLIENTS)
     assert all(line.endswith("; certificate: SM2 (elliptic curve OID 1.2.156.10197.1.301)")
                for line in lines)
 
@@ -144,7 +147,7 @@ def test_a_malformed_certificate_is_reported_for_that_client_only():
         status, out, err = probe_command(port, "--json")
         text_status, text, text_err = probe_command(port)
     assert status == text_status == 0 and err == text_err == ""
-    results = {r["sample"]: r for r in json.loads(out)}
+    results = {r["sample"]: r for r in json.loads(out)["results"]}
     assert set(results) == set(CLIENTS) and all(r["ok"] for r in results.values())
     assert results[victim.id]["certificate_key"].startswith(
         "unreadable: malformed Certificate message (certificate_list length 100")
@@ -200,7 +203,7 @@ def test_a_huge_certificate_is_ok_in_the_report():
     with scripted_server(huge_certificate) as port:
         status, out, err = probe_command(port, "--only", "openssl-3.0-tls12")
     assert status == 0 and "FAIL" not in out and err == ""
-    assert "Every one of the 1 clients gets a ServerHello." in out
+    assert "The client gets a ServerHello." in out
 
 
 def test_silence_after_the_server_hello_is_still_an_answer():
@@ -214,12 +217,12 @@ def test_silence_after_the_server_hello_is_still_an_answer():
 
 
 @pytest.mark.parametrize("answer,detail", [
-    (b"\x17\x03\x03\x00\x02ab", "the answer is not TLS: the server's first record is "
+    (b"\x17\x03\x03\x00\x02ab", "a malformed TLS answer: the server's first record is "
                                 "application_data (23), not a handshake or an alert"),
     (encode_records(CONTENT_HANDSHAKE, 0x0303, b"\x0b" + u24(4) + bytes(4)),
-     "the answer is not TLS: the server's first handshake message is certificate (11), not a "
-     "ServerHello (2)"),
-    (b"\x15\x03\x03\x00\x01\x02", "the answer is not TLS: alert record length 1 is shorter "
+     "a malformed TLS answer: the server's first handshake message is certificate (11), not "
+     "a ServerHello (2)"),
+    (b"\x15\x03\x03\x00\x01\x02", "a malformed TLS answer: alert record length 1 is shorter "
                                   "than an alert (2)"),
 ])
 def test_answers_that_are_not_tls_are_errors_for_that_client(answer, detail):

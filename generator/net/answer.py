@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from generator.errors import DecodeError
 from generator.net.certificate import certificate_key
+from generator.net.greeting import GREETING_BYTES, Speaks, first_line, speaks
 from generator.tls.messages import (HANDSHAKE_CERTIFICATE, HANDSHAKE_SERVER_HELLO,
                                     HANDSHAKE_SERVER_HELLO_DONE, Alert, CertificateList,
                                     ServerHello)
@@ -38,12 +39,14 @@ class ProbeSample:
     raw: bytes
     case_id: str | None = None
     case_title: str | None = None
+    #: a client of the past: a historical recording, or the sample of a case no longer current
+    historical: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class ProbeResult:
     sample: ProbeSample
-    kind: str                      # server_hello, hello_retry_request, alert, closed, error
+    kind: str   # server_hello, hello_retry_request, alert, closed, silent, not_tls, error
     version: int | None = None
     cipher_suite: int | None = None
     group: int | None = None       # HelloRetryRequest's group, TLS 1.3 key share group
@@ -51,12 +54,23 @@ class ProbeResult:
     detail: str | None = None      # what went wrong, for closed/error
     certificate_key: str | None = None  # "ECDSA P-384", or why it cannot be said, TLS <= 1.2
     certificate_key_type: str | None = None  # its catalogue id, when it is one
+    first_bytes: bytes = b""       # kind not_tls: the start of what came (greeting.py reads it)
 
     @property
     def ok(self) -> bool:
         """The handshake would proceed: the server chose parameters (a HelloRetryRequest asks
         the client for another key share, which every TLS 1.3 client can send)."""
         return self.kind in ("server_hello", "hello_retry_request")
+
+    @property
+    def not_tls(self) -> bool:
+        """The server answered in another protocol (an SMTP greeting, HTTP), not TLS."""
+        return self.kind == "not_tls"
+
+    @property
+    def silent(self) -> bool:
+        """The server sent nothing at all before the timeout."""
+        return self.kind == "silent"
 
     @property
     def answered(self) -> bool:
@@ -77,6 +91,7 @@ class AnswerReader:
         self._consumed = 0             # bytes before _records[0]: offsets are in the answer
         self._messages = bytearray()   # handshake bytes not yet forming a complete message
         self._hello: ServerHello | None = None
+        self._first = b""              # the first GREETING_BYTES bytes, to name a non-TLS answer
 
     @property
     def held(self) -> int:
@@ -85,6 +100,8 @@ class AnswerReader:
 
     def feed(self, data: bytes) -> ProbeResult | None:
         room = MAX_FLIGHT - self.received
+        if len(self._first) < GREETING_BYTES:
+            self._first += data[:GREETING_BYTES - len(self._first)]
         self.received += min(len(data), room + 1)
         self._records += data[:room + 1]
         try:
@@ -99,11 +116,13 @@ class AnswerReader:
                                                             "without a complete answer")
         return result
 
-    def end(self, why: str) -> ProbeResult:
-        """The server closed the connection or stopped sending (`why`, for the detail)."""
+    def end(self, why: str, timed_out: bool = False) -> ProbeResult:
+        """The server closed the connection or stopped sending (`why`, for the detail); one
+        that sent nothing before the time ran out is silent."""
         if self._hello is not None:  # the ServerHello came; the certificate did not
             return self._decided(None)
-        return ProbeResult(self.sample, "closed", detail=f"{why} ({self.received} bytes)")
+        kind = "silent" if timed_out and not self.received else "closed"
+        return ProbeResult(self.sample, kind, detail=f"{why} ({self.received} bytes)")
 
     # -- records ------------------------------------------------------------------------------
     def _advance(self) -> ProbeResult | None:
@@ -200,4 +219,9 @@ class AnswerReader:
     def _broken(self, error: DecodeError) -> ProbeResult:
         if self._hello is not None:
             return self._decided(f"unreadable: {error}")
-        return ProbeResult(self.sample, "error", detail=f"the answer is not TLS: {error}")
+        what = speaks(self._first)
+        if what is not Speaks.TLS:
+            return ProbeResult(self.sample, "not_tls", detail=f"not TLS: the server answered "
+                               f"in {what.value} ({first_line(self._first)!r})",
+                               first_bytes=self._first)
+        return ProbeResult(self.sample, "error", detail=f"a malformed TLS answer: {error}")

@@ -128,45 +128,74 @@ def cmd_capture(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 # -- probe --------------------------------------------------------------------------------------
 def cmd_probe(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from generator.compat.keytypes import catalogue
+    from generator.knowledge import cases_dir
     from generator.net import report
     from generator.net.probe import Target, default_server_name, probe_all
-    from generator.net.samples import knowledge_base_samples
+    from generator.net.probesummary import COMMON_ACME_CLIENTS, summarize
+    from generator.net.samples import chosen_samples, knowledge_base_samples
 
     if args.concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
-    from generator.knowledge import cases_dir
+    catalog = catalogue()
+    acme_clients = _acme_clients(args.acme_client, catalog) or COMMON_ACME_CLIENTS
     samples, cases = knowledge_base_samples(
         None if args.no_cases else Path(args.cases) if args.cases else cases_dir())
-    if args.only:
-        wanted = set(args.only)
-        unknown = wanted - {s.id for s in samples} - {s.case_id for s in samples}
-        if unknown:
-            raise UsageError(f"--only {', '.join(sorted(unknown))}: no such sample or case; "
-                             "`tlskb probe --list` shows them")
-        samples = [s for s in samples if s.id in wanted or s.case_id in wanted]
+    samples = chosen_samples(samples, args.only, args.ignore, args.current_only)
     if args.list:
+        if args.json:
+            emit_json([{"sample": s.id, "case": s.case_id, "client": s.client,
+                        "historical": s.historical} for s in samples], out)
+            return EXIT_OK
         for sample in samples:
             fields = (sample.id, sample.case_id or "-", sample.client)  # from case files
             out.write("\t".join(printable_line(field) for field in fields) + "\n")
         return EXIT_OK
     if not args.target:
         raise UsageError("tlskb probe needs HOST:PORT (or --list)")
+    if not samples:
+        raise UsageError("no ClientHello left to send after --only, --ignore and "
+                         "--current-only")
     host, port = host_port(args.target, what="target")
     if port == 0:
         raise UsageError("target port 0 is not a port to connect to")
     server_name = (dns_name(args.sni, "--sni") if args.sni else
                    None if args.sni == "" else default_server_name(host))
     target = Target(host, port, args.starttls, server_name, args.timeout)
-    catalog = catalogue()
 
-    progress = progress_printer(err, lambda done, total, _: f"probing {done}/{total}")
-    results = asyncio.run(probe_all(target, samples, args.concurrency, progress))
+    progress = progress_printer(err, lambda done, total, waiting: printable_line(
+        f"probing {done}/{total}"
+        + (f"; {report.shortened(waiting, 60)} (up to {args.timeout:g} s)" if waiting else "")))
+    results = asyncio.run(probe_all(target, samples, args.concurrency, progress,
+                                    pilot=_pilot(samples, catalog)))
     found = report.findings(results, catalog)
+    summary = summarize(found, catalog, cases, acme_clients)
     if args.json:
-        emit_json(report.probe_json(found), out)  # always an array, even of one
+        emit_json(report.probe_json({"host": host, "port": port, "starttls": args.starttls,
+                                     "server_name": server_name}, found, summary, catalog), out)
     else:
         shown = f"{host}:{port}" + (f" ({args.starttls.upper()} STARTTLS)" if args.starttls
                                     else "")
-        out.write(report.probe_text(shown, found, catalog,
-                                    report.cases_by_failure(cases, catalog)) + "\n")
+        out.write(report.probe_text(shown, found, summary, catalog) + "\n")
     return EXIT_OK if all(f.result.ok for f in found) else EXIT_CLIENTS_BREAK
+
+
+def _acme_clients(values: list[str] | None, catalog) -> tuple[str, ...]:
+    """--acme-client's ids (repeatable, comma-separated), each checked against the catalogue."""
+    wanted = tuple(v.strip() for value in values or () for v in value.split(",") if v.strip())
+    unknown = [v for v in wanted if v not in catalog.client_ids]
+    if unknown:
+        raise UsageError(f"--acme-client {', '.join(unknown)}: not an ACME client tlskb knows; "
+                         f"one of {', '.join(catalog.client_ids)}")
+    return wanted
+
+
+def _pilot(samples, catalog) -> int:
+    """The sample to send alone first: the one the analyzer expects the most key types to
+    serve, so that a server which refuses it most likely does not speak TLS at all."""
+    from generator.net.report import verdicts_for
+    from generator.tls.records import decode_client_hello
+
+    def served(index: int) -> int:
+        hello = decode_client_hello(samples[index].raw).hello
+        return sum(v.ok for v in verdicts_for(hello, catalog))
+    return max(range(len(samples)), key=lambda i: (served(i), -i))

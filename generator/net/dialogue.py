@@ -25,7 +25,12 @@ MAX_SERVER_LINES = 128
 
 
 class DialogueError(TlskbError):
-    """The other side did not follow the protocol up to STARTTLS."""
+    """The other side did not follow the protocol up to STARTTLS. `line` is the start of the
+    line that broke it, when one did (greeting.py names what the server speaks from it)."""
+
+    def __init__(self, message: str, line: bytes = b"") -> None:
+        super().__init__(message)
+        self.line = line
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +167,7 @@ class ClientDialogue:
 
     def _fail(self, what: str, line: bytes) -> DialogueError:
         shown = line[:200].decode("utf-8", "replace")
-        return DialogueError(f"{self.protocol.upper()} server {what}: {shown!r}")
+        return DialogueError(f"{self.protocol.upper()} server {what}: {shown!r}", line[:256])
 
     def _smtp(self, line: bytes) -> bytes:
         code, more = line[:3], line[3:4] == b"-"

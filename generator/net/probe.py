@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from generator.errors import TlskbError
 from generator.net.answer import AnswerReader, ProbeResult, ProbeSample
 from generator.net.dialogue import MAX_LINE, ClientDialogue, DialogueError
+from generator.net.greeting import not_tls_advice, silence_advice, speaks
 from generator.tls import extensions as ext
 from generator.tls.records import CONTENT_HANDSHAKE, decode_client_hello, encode_records
 
@@ -77,29 +78,40 @@ async def _connect(target: Target) -> tuple[asyncio.StreamReader, asyncio.Stream
         why = os.strerror(error.errno) if error.errno else (error.strerror or str(error))
         raise ProbeError(f"cannot connect to {target.host}:{target.port}: {why}") from None
     if target.starttls:
+        dialogue = ClientDialogue(target.starttls)
         try:
-            await asyncio.wait_for(_starttls(reader, writer, target.starttls), target.timeout)
+            await asyncio.wait_for(_starttls(reader, writer, dialogue), target.timeout)
         except asyncio.TimeoutError:
             writer.transport.abort()
+            if not dialogue.lines:   # not even a greeting: likely a server speaking TLS at once
+                raise NotTlsError(f"{target.host}:{target.port}: "
+                                  + silence_advice(target.starttls, target.timeout)) from None
             raise ProbeError(f"{target.host}:{target.port}: the {target.starttls.upper()} "
                              f"dialogue did not reach STARTTLS within {target.timeout:g} s") from None
-        except (DialogueError, ConnectionError) as error:
+        except DialogueError as error:
+            writer.transport.abort()
+            what = speaks(error.line) if error.line else None
+            hint = ("" if what is None or what.starttls == target.starttls else
+                    "; " + not_tls_advice(what, error.line, target.starttls, target.port))
+            raise ProbeError(f"{target.host}:{target.port}: {error}{hint}") from None
+        except ConnectionError as error:
             writer.transport.abort()
             raise ProbeError(f"{target.host}:{target.port}: {error}") from None
     return reader, writer
 
 
-async def _starttls(reader, writer, protocol: str) -> None:
+async def _starttls(reader, writer, dialogue: ClientDialogue) -> None:
     """The dialogue up to STARTTLS. Every line is bounded (MAX_LINE) and so is their number
     (ClientDialogue), so a server that talks forever costs neither memory nor more than the
     timeout."""
-    dialogue = ClientDialogue(protocol)
+    protocol = dialogue.protocol
     while not dialogue.done:
         try:
             line = await reader.readuntil(b"\n")
         except asyncio.IncompleteReadError as error:
             raise DialogueError(f"the {protocol.upper()} server closed the connection before "
-                                f"STARTTLS ({len(error.partial)} bytes of a last line)") from None
+                                f"STARTTLS ({len(error.partial)} bytes of a last line)",
+                                bytes(error.partial[:256])) from None
         except asyncio.LimitOverrunError:
             raise DialogueError(f"the {protocol.upper()} server sent a line longer than "
                                 f"{MAX_LINE} bytes") from None
@@ -136,7 +148,7 @@ async def _read_answer(target: Target, sample: ProbeSample, reader) -> ProbeResu
         try:
             chunk = await asyncio.wait_for(reader.read(1 << 16), max(remaining, 0.001))
         except asyncio.TimeoutError:
-            return answer.end(f"no answer within {target.timeout:g} s")
+            return answer.end(f"no answer within {target.timeout:g} s", timed_out=True)
         if not chunk:
             return answer.end("the server closed the connection without an answer")
         result = answer.feed(chunk)
@@ -144,16 +156,51 @@ async def _read_answer(target: Target, sample: ProbeSample, reader) -> ProbeResu
             return result
 
 
+def _waiting(pending: dict[int, str]) -> str:
+    """The clients still awaited, for the progress line: a slow one (a server that never
+    answers it waits out --timeout) is named instead of the count seeming stuck."""
+    names = list(pending.values())
+    if not names or len(names) > 2:
+        return ""
+    return "waiting for " + " and ".join(names)
+
+
+class NotTlsError(ProbeError):
+    """The server answered the first ClientHello in another protocol, or not at all: no client
+    verdict can be drawn from it."""
+
+
+def _not_tls(target: Target, result: ProbeResult) -> NotTlsError | None:
+    """The error for a first answer that shows the server is not speaking TLS, if it does."""
+    where = f"{target.host}:{target.port}"
+    if result.not_tls:
+        what = speaks(result.first_bytes)
+        return NotTlsError(f"{where} does not speak TLS here: "
+                           + not_tls_advice(what, result.first_bytes, target.starttls,
+                                            target.port))
+    if result.silent:
+        return NotTlsError(f"{where} does not speak TLS here: "
+                           + silence_advice(None, target.timeout))
+    return None
+
+
 async def probe_all(target: Target, samples: list[ProbeSample], concurrency: int = 8,
-                    progress=None) -> list[ProbeResult]:
+                    progress=None, pilot: int = 0) -> list[ProbeResult]:
     """Every sample, at most `concurrency` connections at a time, results in sample order.
-    The first sample goes alone: if the server cannot be reached, one ProbeError says so."""
+    The `pilot` sample goes alone first: if the server cannot be reached, one ProbeError says
+    so, and if it answers in another protocol or not at all, one NotTlsError (with the likely
+    fix) — no client verdict is drawn from a server that does not speak TLS."""
     if not samples:
         return []
-    first = await probe_sample(target, samples[0])
-    results: list[ProbeResult | None] = [first] + [None] * (len(samples) - 1)
+    first = await probe_sample(target, samples[pilot])
+    refusal = _not_tls(target, first)
+    if refusal is not None:
+        raise refusal
+    results: list[ProbeResult | None] = [None] * len(samples)
+    results[pilot] = first
+    pending = {i: samples[i].client for i in range(len(samples)) if i != pilot}
     if progress:
-        progress(1, len(samples))
+        progress(1, len(samples), _waiting(pending))
     gate = asyncio.Semaphore(concurrency)
     done = 1
 
@@ -165,8 +212,16 @@ async def probe_all(target: Target, samples: list[ProbeSample], concurrency: int
             except ProbeError as error:  # reachable a moment ago: report it for this sample
                 results[index] = ProbeResult(samples[index], "error", detail=str(error))
         done += 1
+        del pending[index]
         if progress:
-            progress(done, len(samples))
+            progress(done, len(samples), _waiting(pending))
 
-    await asyncio.gather(*(one(i) for i in range(1, len(samples))))
-    return [r for r in results if r is not None]
+    await asyncio.gather(*(one(i) for i in range(len(samples)) if i != pilot))
+    finished = [r for r in results if r is not None]
+    if not any(r.answered for r in finished):
+        kinds = sorted({r.kind for r in finished})
+        raise NotTlsError(f"{target.host}:{target.port} gave no TLS answer to any of the "
+                          f"{len(finished)} ClientHellos ({', '.join(kinds)}; the first: "
+                          f"{first.detail}): no client verdict can be drawn; check the port"
+                          + ("" if target.starttls else " or whether it needs --starttls"))
+    return finished

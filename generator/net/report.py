@@ -9,15 +9,15 @@ from typing import Any
 
 from generator.compat.analyzer import Verdict, analyze
 from generator.compat.identify import identify
-from generator.compat.keytypes import Catalogue, KeyType
+from generator.compat.keytypes import Catalogue
 from generator.compat.replay import reference_label
 from generator.compat.report import verdict_json
 from generator.ingest.packets import endpoint
 from generator.net.capture import CapturedHello, ConnectionProblem, utc_stamp
 from generator.net.answer import ProbeResult
+from generator.net.probesummary import Advice, Breaking, ProbeSummary, answer_text
 from generator.net.store import shown_server_name
 from generator.printable import printable_line
-from generator.stacks import Stack, stacks
 from generator.tls.fingerprint import Fingerprints
 from generator.tls.jsonview import client_hello_json
 from generator.tls.records import decode_client_hello
@@ -108,96 +108,6 @@ def findings(results: Sequence[ProbeResult], catalogue: Catalogue) -> list[Probe
             for r in results]
 
 
-def stack_matches(found: Sequence[ProbeFinding], key_type: KeyType
-                  ) -> list[tuple[Stack, int, tuple[ProbeFinding, ...]]]:
-    """For each server stack holding a `key_type` certificate: how many answered probes its
-    analyzer predicts wrongly (whether a ServerHello comes), fewest first — which library the
-    live server behaves like."""
-    answered = [f for f in found if f.result.answered]
-    ranked = []
-    for stack in stacks():
-        wrong = tuple(f for f in answered
-                      if analyze(decode_client_hello(f.result.sample.raw).hello, key_type,
-                                 stack.id).ok != f.result.ok)
-        ranked.append((stack, len(answered), wrong))
-    return sorted(ranked, key=lambda entry: len(entry[2]))
-
-
-def stack_text(found: Sequence[ProbeFinding], key_type: KeyType) -> str | None:
-    """One line: the stacks whose analyzer predicts every answer, or the closest ones."""
-    ranked = stack_matches(found, key_type)
-    if not ranked or not ranked[0][1]:
-        return None
-    exact = [stack.label for stack, _, wrong in ranked if not wrong]
-    others = "; ".join(f"{stack.label}: {len(wrong)} of {total} differ"
-                       for stack, total, wrong in ranked if wrong)
-    if exact:
-        return (f"With {key_type.label}, every answer is what {', '.join(exact)} would give"
-                + (f" ({others})." if others else "."))
-    stack, total, wrong = ranked[0]
-    return (f"With {key_type.label}, no stack tlskb knows predicts every answer; closest: "
-            f"{others}.")
-
-
-@dataclass(frozen=True, slots=True)
-class KeyTypeMatch:
-    """How well the reference server with one key type predicts the server's answers."""
-    key_type: str
-    mismatches: tuple[ProbeFinding, ...]   # answered probes where the prediction was wrong
-
-
-def key_type_matches(found: Sequence[ProbeFinding]) -> list[KeyTypeMatch]:
-    """Every key type, best prediction first. Only probes the server answered count."""
-    answered = [f for f in found if f.result.answered]
-    if not answered:
-        return []
-    key_ids = [v.key_type for v in answered[0].verdicts]
-    matches = [KeyTypeMatch(k, tuple(f for f in answered if f.verdict(k).ok != f.result.ok))
-               for k in key_ids]
-    return sorted(matches, key=lambda m: len(m.mismatches))
-
-
-def certificate_key_type(found: Sequence[ProbeFinding]) -> str | None:
-    """The key type of the certificate the server showed in TLS <= 1.2 answers, if one."""
-    seen = {f.result.certificate_key_type for f in found if f.result.certificate_key_type}
-    return seen.pop() if len(seen) == 1 else None
-
-
-def explanation(finding: ProbeFinding, key_type: str | None,
-                cases_by_reason: dict[tuple[str, str], list[str]]) -> str:
-    """Why a client breaks: its case, or the analyzer's reason for the server's key type (with
-    the cases that show the same failure)."""
-    sample = finding.result.sample
-    if sample.case_id:
-        reason = ""
-        if key_type is not None and not finding.verdict(key_type).ok:
-            reason = f"{finding.verdict(key_type).reason} — "
-        return f"{reason}case {sample.case_id}: {sample.case_title}"
-    if key_type is None:
-        return "the server's key type is unknown, so the analyzer cannot say why"
-    verdict = finding.verdict(key_type)
-    if verdict.ok:
-        return ("the reference server with the same key type would accept it: the server's "
-                "own configuration (versions, suites, groups) refuses this client")
-    related = cases_by_reason.get((key_type, verdict.reason_code), [])
-    return verdict.reason + (f" (as in case {', '.join(related)})" if related else "")
-
-
-def _answer(result: ProbeResult) -> str:
-    if result.kind == "alert":
-        return f"alert {name('alerts', result.alert)} ({result.alert})"
-    if result.kind in ("closed", "error"):
-        return result.detail or result.kind
-    text = f"{version_name(result.version)}, {cipher_suite_name(result.cipher_suite)}"
-    if result.group is not None:
-        text += f", {group_name(result.group)}"
-    if result.kind == "hello_retry_request":
-        text = "HelloRetryRequest: " + text
-    if result.certificate_key and result.certificate_key_type is None:
-        text += f"; certificate: {result.certificate_key}"  # outside the catalogue, or unread
-    return text
-
-
 def shortened(text: str, width: int) -> str:
     """`text` in at most `width` characters: cut at the last space that leaves a word whole,
     with an ellipsis (mid-word only when a single word is longer than the width)."""
@@ -208,118 +118,249 @@ def shortened(text: str, width: int) -> str:
     return (cut[:space].rstrip(" ,;:(") if space > 0 else cut) + "…"
 
 
-def probe_text(target: str, found: Sequence[ProbeFinding], catalogue: Catalogue,
-               cases_by_reason: dict[tuple[str, str], list[str]]) -> str:
-    width = max((len(f.result.sample.client) for f in found), default=10)
-    width = min(width, 48)
+def _labels(catalogue: Catalogue, key_ids) -> str:
+    labels = [catalogue.key_type(k).label for k in key_ids]
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+def _clients(count: int) -> str:
+    return "1 client" if count == 1 else f"{count} clients"
+
+
+def probe_text(target: str, found: Sequence[ProbeFinding], summary: ProbeSummary,
+               catalogue: Catalogue) -> str:
+    """The table of answers, what the server holds and behaves like, each breaking client with
+    why, what to type and where to read more, and the key-type advice."""
+    rows = _grouped_rows(found)
+    width = min(max((len(client) for client, _, _ in rows), default=10), 48)
     lines = [f"Probed {target} with {len(found)} recorded ClientHello"
              f"{'' if len(found) == 1 else 's'}:"]
-    for finding in found:
-        result = finding.result
-        mark = "ok  " if result.ok else "FAIL"
-        client = result.sample.client
-        client = shortened(client, width)
-        lines.append(f"  {mark}  {client:<{width}}  {_answer(result)}")
-    certificate = certificate_key_type(found)
-    matches = key_type_matches(found)
+    for client, ok, answer in rows:
+        lines.append(f"  {'ok  ' if ok else 'FAIL'}  {shortened(client, width):<{width}}  {answer}")
     lines.append("")
-    if certificate:
-        lines.append(f"The server's certificate: {catalogue.key_type(certificate).label} "
-                     "(seen in a TLS 1.2 handshake).")
-    exact = [m.key_type for m in matches if not m.mismatches]
-    if exact:
-        labels = ", ".join(catalogue.key_type(k).label for k in exact)
-        lines.append(f"Every answer is what the reference server gives with: {labels}.")
-    elif matches:
-        best = next((m for m in matches if m.key_type == certificate), matches[0])
-        others = ", ".join(f.result.sample.client for f in best.mismatches[:3])
-        lines.append(f"The answers are the reference server's with "
-                     f"{catalogue.key_type(best.key_type).label}, except for "
-                     f"{len(best.mismatches)} client(s) ({others}): the server's configuration "
-                     "(versions, suites, groups) differs from the reference server's there.")
-    key_type = certificate or (exact[0] if len(exact) == 1 else None)
-    if key_type is not None:
-        behaves = stack_text(found, catalogue.key_type(key_type))
-        if behaves:
-            lines.append(behaves)
-    broken = [f for f in found if not f.result.ok]
-    if broken:
-        lines.append(f"Would break: {len(broken)} of {len(found)} clients.")
-        for finding in broken:
-            lines.append(f"  {finding.result.sample.client}: "
-                         f"{explanation(finding, key_type, cases_by_reason)}")
-    else:
-        lines.append(f"Every one of the {len(found)} clients gets a ServerHello.")
-    lines.append(advice_text(found, catalogue))
-    return "\n".join(printable_line(line) for line in lines)
+    lines.extend(_server_lines(summary, catalogue))
+    lines.extend(_breaking_lines(summary, catalogue))
+    lines.append(advice_text(summary.advice, summary.clients, catalogue))
+    return "\n".join(printable_line(line) if line else line for line in lines)
 
 
-def advice_text(found: Sequence[ProbeFinding], catalogue: Catalogue) -> str:
-    """Which certificate key types would serve every probed client, by the analyzer."""
-    if not found:
-        return ""
-    universal = [k for k in catalogue.key_types
-                 if all(k.id in f.works_with for f in found)]
-    if universal:
-        every = "the one client" if len(found) == 1 else f"all {len(found)} clients"
-        return ("Key-type advice: a certificate of " + ", ".join(k.label for k in universal)
-                + f" would serve {every} (against the reference server).")
-    served = {k.id: sum(k.id in f.works_with for f in found) for k in catalogue.key_types}
-    most = max(served.values())
-    if most == 0:
-        return (f"Key-type advice: no key type serves any of the {len(found)} clients (against "
-                "the reference server).")
-    # every key type that serves the most, in the catalogue's preference order (small and
-    # widely accepted first): a tie is reported as one, not settled by the catalogue's order
-    rank = {key: index for index, key in enumerate(catalogue.preference)}
-    best = sorted((k for k in catalogue.key_types if served[k.id] == most),
-                  key=lambda k: rank[k.id])
-
-    def left_out(key_type) -> str:
-        return "; ".join(f.result.sample.client for f in found if key_type.id not in f.works_with)
-    if len(best) == 1:
-        return (f"Key-type advice: no single key type serves all {len(found)} clients; "
-                f"{best[0].label} serves the most ({most}), all but {left_out(best[0])}.")
-    each = " ".join(f"{k.label} leaves out {left_out(k)}." for k in best)
-    return (f"Key-type advice: no single key type serves all {len(found)} clients; "
-            f"{', '.join(k.label for k in best[:-1])} and {best[-1].label} tie, serving "
-            f"{most} each. {each} Of these, tlskb prefers {best[0].label} (its preference "
-            "order: small and widely accepted key types first); serving two certificates "
-            "side by side serves the clients of both.")
-
-
-def probe_json(found: Sequence[ProbeFinding]) -> list[dict[str, Any]]:
-    out = []
+def _grouped_rows(found: Sequence[ProbeFinding]) -> list[tuple[str, bool, str]]:
+    """(client, ok, answer) rows, neighbours with the same three merged into one that counts
+    them: a client recorded in several configurations that all got the same answer."""
+    rows: list[tuple[str, bool, str, int]] = []
     for finding in found:
-        result = finding.result
-        obj: dict[str, Any] = {
-            "sample": result.sample.id, "client": result.sample.client,
-            "case": result.sample.case_id, "ok": result.ok, "kind": result.kind,
-            "works_with": list(finding.works_with),
-        }
-        if result.ok:
-            obj.update({"version": version_name(result.version), "version_code": result.version,
-                        "cipher_suite": result.cipher_suite,
-                        "cipher_suite_name": cipher_suite_name(result.cipher_suite),
-                        "group": result.group,
-                        "certificate_key": result.certificate_key,
-                        "certificate_key_type": result.certificate_key_type})
-        elif result.kind == "alert":
-            obj.update({"alert": result.alert, "alert_name": name("alerts", result.alert)})
+        row = (finding.result.sample.client, finding.result.ok, answer_text(finding.result))
+        if rows and rows[-1][:3] == row:
+            rows[-1] = (*row, rows[-1][3] + 1)
         else:
-            obj["detail"] = result.detail
-        out.append(obj)
-    return out
+            rows.append((*row, 1))
+    return [(client if n == 1 else f"{client} ({n} hellos)", ok, answer)
+            for client, ok, answer, n in rows]
 
 
-def cases_by_failure(cases, catalogue: Catalogue) -> dict[tuple[str, str], list[str]]:
-    """(key type, reason code) -> ids of the cases whose samples fail that way."""
-    index: dict[tuple[str, str], list[str]] = {}
-    for case in cases:
-        for sample in case.samples:
-            for verdict in verdicts_for(sample.wire.hello, catalogue):
-                if not verdict.ok:
-                    ids = index.setdefault((verdict.key_type, verdict.reason_code), [])
-                    if case.id not in ids:
-                        ids.append(case.id)
-    return index
+def _server_lines(summary: ProbeSummary, catalogue: Catalogue) -> list[str]:
+    lines = []
+    certificates = summary.certificates
+    if len(certificates) == 1:
+        lines.append(f"The server's certificate: {certificates[0].key} (seen in a TLS 1.2 "
+                     "handshake).")
+    elif certificates:
+        each = ", ".join(f"{c.key} (to {_clients(c.clients)})" for c in certificates)
+        lines.append(f"The server holds {len(certificates)} certificates and picks one per "
+                     f"client: {each}, seen in TLS 1.2 handshakes.")
+    served = summary.served_key_types
+    if served and not summary.mismatches:
+        lines.append("Every answer is what the reference server gives with "
+                     + _labels(catalogue, served)
+                     + (" side by side." if len(served) > 1 else "."))
+    elif served:
+        shown = ", ".join(summary.mismatches[:3]) + (", …" if len(summary.mismatches) > 3
+                                                     else "")
+        lines.append(f"The answers are the reference server's with {_labels(catalogue, served)}"
+                     f", except for {_clients(len(summary.mismatches))} ({shown}): the "
+                     "server's configuration (versions, suites, groups) differs from the "
+                     "reference server's there.")
+    elif summary.predicted_by:
+        lines.append("Every answer is what the reference server gives with any of: "
+                     + ", ".join(catalogue.key_type(k).label for k in summary.predicted_by)
+                     + " (no certificate was seen: TLS 1.3 encrypts it).")
+    fits = [f for f in summary.stack_fits if f.answered]
+    if fits:
+        keys = _labels(catalogue, served or summary.predicted_by[:1])
+        exact = [f.stack.label for f in fits if not f.wrong]
+        others = "; ".join(f"{f.stack.label}: {len(f.wrong)} of {f.answered} differ"
+                           for f in fits if f.wrong)
+        if exact:
+            lines.append(f"With {keys}, every answer is what {', '.join(exact)} would give"
+                         + (f" ({others})." if others else "."))
+        else:
+            lines.append(f"With {keys}, no stack tlskb knows predicts every answer; closest: "
+                         f"{others}.")
+    return lines
+
+
+def _breaking_lines(summary: ProbeSummary, catalogue: Catalogue) -> list[str]:
+    broken = summary.breaking
+    if not broken:
+        return [f"Every one of the {_clients(summary.clients).split(' ', 1)[0]} clients gets a "
+                "ServerHello." if summary.clients != 1 else "The client gets a ServerHello."]
+    old = sum(b.historical for b in broken)
+    lines = [f"Would break: {len(broken)} of {_clients(summary.clients)}"
+             + (f" ({old} of them historical; --current-only leaves those out)" if old else "")
+             + "."]
+    previous = None
+    for group in _grouped_breaking(broken):
+        item = group[0]
+        lines.append(f"  {_names(group)}: {item.reason}")
+        lines.extend(_fix_lines(item, catalogue, previous))
+        if item.case_url:
+            lines.append(f"    read: {item.case_url}")
+        previous = item
+    return lines
+
+
+#: the most client names one line of breaking clients names (--json lists every one)
+NAMES_SHOWN = 6
+
+
+def _grouped_breaking(broken: Sequence[Breaking]) -> list[list[Breaking]]:
+    """Breaking clients with the same reason, fix and case together, in order of appearance."""
+    groups: dict[tuple, list[Breaking]] = {}
+    for item in broken:
+        groups.setdefault((item.reason, item.fix_key_type, item.case, item.server_setting),
+                          []).append(item)
+    return list(groups.values())
+
+
+def _names(group: Sequence[Breaking]) -> str:
+    """The clients of a group, each once (with how many of its hellos break), historical ones
+    marked, at most NAMES_SHOWN of them."""
+    counts: dict[str, int] = {}
+    for item in group:
+        name = item.client + (" (historical)" if item.historical else "")
+        counts[name] = counts.get(name, 0) + 1
+    shown = [name if n == 1 else f"{name} ×{n}" for name, n in counts.items()]
+    if len(shown) > NAMES_SHOWN:
+        shown = shown[:NAMES_SHOWN] + [f"and {len(shown) - NAMES_SHOWN} more (--json lists "
+                                       "them)"]
+    return ", ".join(shown)
+
+
+def _fix_lines(item: Breaking, catalogue: Catalogue, previous: Breaking | None) -> list[str]:
+    if item.fix_key_type is None:
+        return ["    fix: no key type serves it with this server: its versions, cipher suites or "
+                "groups refuse the client (compare them with the client's hello: tlskb decode)"]
+    label = catalogue.key_type(item.fix_key_type).label
+    if previous is not None and previous.fix_key_type == item.fix_key_type:
+        lines = [f"    fix: a certificate of {label}, as above"]
+    else:
+        lines = [f"    fix: a certificate of {label} serves it (beside the current one if other "
+                 "clients need that):"]
+        name_width = max((len(c.name) for c in item.commands), default=0) + 1
+        for command in item.commands:
+            if command.text is None:
+                lines.append(f"      {command.name + ':':<{name_width}} cannot request {label}")
+                continue
+            first, *rest = command.text.expandtabs(4).splitlines()  # no \x09 on screen
+            lines.append(f"      {command.name + ':':<{name_width}} {first}")
+            lines.extend(f"      {'':<{name_width}} {more}" for more in rest)
+    if item.server_setting:
+        lines.append(f"    server: {item.server_setting}")
+    return lines
+
+
+def advice_text(advice: Advice, count: int, catalogue: Catalogue) -> str:
+    """Which certificate key types would serve all `count` probed clients, by the analyzer."""
+    if not count:
+        return ""
+    every = "the one client" if count == 1 else f"all {count} clients"
+    if advice.side_by_side:
+        alone = (f"; {_labels(catalogue, advice.serving_all)} alone would too"
+                 if advice.serving_all else "; no single key type does")
+        return (f"Key-type advice: keep serving {_labels(catalogue, advice.side_by_side)} side "
+                f"by side: together they serve {every}{alone} (against the reference server).")
+    if advice.serving_all:
+        return ("Key-type advice: a certificate of "
+                + ", ".join(catalogue.key_type(k).label for k in advice.serving_all)
+                + f" would serve {every} (against the reference server).")
+    if not advice.best:
+        return (f"Key-type advice: no key type serves any of the {count} clients (against "
+                "the reference server).")
+    left_out = dict(advice.left_out)
+    best = advice.best
+    if len(best) == 1:
+        label = catalogue.key_type(best[0]).label
+        return (f"Key-type advice: no single key type serves all {count} clients; {label} "
+                f"serves the most ({advice.served_by_best}), all but "
+                f"{'; '.join(left_out[best[0]])}.")
+    if len({left_out[k] for k in best}) == 1:
+        each = f"Each leaves out the same: {'; '.join(left_out[best[0]])}."
+    else:
+        each = " ".join(f"{catalogue.key_type(k).label} leaves out {'; '.join(left_out[k])}."
+                        for k in best)
+    return (f"Key-type advice: no single key type serves all {count} clients; "
+            f"{_labels(catalogue, best)} tie, serving "
+            f"{advice.served_by_best} each. {each} Of these, tlskb prefers "
+            f"{catalogue.key_type(best[0]).label} (its preference order: small and widely "
+            "accepted key types first); serving two certificates side by side serves the "
+            "clients of both.")
+
+
+def probe_json(target: dict[str, Any], found: Sequence[ProbeFinding], summary: ProbeSummary,
+               catalogue: Catalogue) -> dict[str, Any]:
+    """`probe --json`: the target, one object per probed client, and the summary."""
+    return {"target": target, "results": [_result_json(f) for f in found],
+            "summary": summary_json(summary, catalogue)}
+
+
+def _result_json(finding: ProbeFinding) -> dict[str, Any]:
+    result = finding.result
+    obj: dict[str, Any] = {
+        "sample": result.sample.id, "client": result.sample.client,
+        "case": result.sample.case_id, "historical": result.sample.historical,
+        "ok": result.ok, "kind": result.kind, "works_with": list(finding.works_with),
+    }
+    if result.ok:
+        obj.update({"version": version_name(result.version), "version_code": result.version,
+                    "cipher_suite": result.cipher_suite,
+                    "cipher_suite_name": cipher_suite_name(result.cipher_suite),
+                    "group": result.group,
+                    "certificate_key": result.certificate_key,
+                    "certificate_key_type": result.certificate_key_type})
+    elif result.kind == "alert":
+        obj.update({"alert": result.alert, "alert_name": name("alerts", result.alert)})
+    else:
+        obj["detail"] = result.detail
+    return obj
+
+
+def summary_json(summary: ProbeSummary, catalogue: Catalogue) -> dict[str, Any]:
+    advice = summary.advice
+    return {
+        "clients": summary.clients,
+        "ok": summary.clients - len(summary.breaking),
+        "breaking": len(summary.breaking),
+        "current_breaking": sum(not b.historical for b in summary.breaking),
+        "certificates": [{"key": c.key, "key_type": c.key_type, "clients": c.clients}
+                         for c in summary.certificates],
+        "several_certificates": len(summary.certificates) > 1,
+        "predicted_by_reference": list(summary.predicted_by),
+        "mismatches": list(summary.mismatches),
+        "behaves_like": list(summary.behaves_like),
+        "stacks": [{"id": f.stack.id.value, "label": f.stack.label, "answered": f.answered,
+                    "differ": len(f.wrong), "differing_clients": list(f.wrong)}
+                   for f in summary.stack_fits],
+        "breaking_clients": [{
+            "sample": b.sample, "client": b.client, "historical": b.historical,
+            "answer": b.answer, "reason": b.reason, "case": b.case, "case_url": b.case_url,
+            "fix": None if b.fix_key_type is None else {
+                "key_type": b.fix_key_type,
+                "commands": {c.acme_client: c.text for c in b.commands},
+                "server": b.server_setting}}
+            for b in summary.breaking],
+        "advice": {"serving_all": list(advice.serving_all), "best": list(advice.best),
+                   "served_by_best": advice.served_by_best,
+                   "left_out": {k: list(v) for k, v in advice.left_out},
+                   "side_by_side": list(advice.side_by_side), "preferred": advice.preferred,
+                   "text": advice_text(advice, summary.clients, catalogue)},
+    }

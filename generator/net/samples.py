@@ -3,6 +3,7 @@ client, each ClientHello once (a case quoting a recorded client keeps the case's
 
 from __future__ import annotations
 
+import fnmatch
 from pathlib import Path
 
 from generator.cases.check import check_paths
@@ -35,9 +36,38 @@ def knowledge_base_samples(cases_dir: Path | None) -> tuple[list[ProbeSample], t
                     continue
                 seen.add(sample.raw)
                 samples.append(ProbeSample(sample.id, sample.client, sample.raw, case.id,
-                                           case.title))
+                                           case.title, case.status.state != "current"))
     for client in recorded_clients():
         if client.raw not in seen:
             seen.add(client.raw)
-            samples.append(ProbeSample(client.id, client.client, client.raw))
+            samples.append(ProbeSample(client.id, client.client, client.raw,
+                                       historical=client.historical))
     return samples, cases
+
+
+def chosen_samples(samples: list[ProbeSample], only: list[str] | None, ignore: list[str] | None,
+                   current_only: bool) -> list[ProbeSample]:
+    """The samples left after --only, --ignore (shell patterns matched against the sample id,
+    its case id and its client's name; repeatable, or comma-separated) and --current-only.
+    A pattern that matches nothing is an error: a typo must not silently probe everyone."""
+    def patterns(values: list[str] | None) -> list[str]:
+        return [p.strip() for value in values or () for p in value.split(",") if p.strip()]
+
+    def names(sample: ProbeSample) -> tuple[str, ...]:
+        return tuple(n for n in (sample.id, sample.case_id, sample.client) if n)
+
+    def matches(pattern: str, sample: ProbeSample) -> bool:
+        return any(fnmatch.fnmatchcase(n, pattern) for n in names(sample))
+
+    for option, wanted in (("--only", patterns(only)), ("--ignore", patterns(ignore))):
+        unknown = [p for p in wanted if not any(matches(p, s) for s in samples)]
+        if unknown:
+            raise UsageError(f"{option} {', '.join(unknown)}: no sample, case or client matches; "
+                             "`tlskb probe --list` shows them")
+    if only:
+        samples = [s for s in samples if any(matches(p, s) for p in patterns(only))]
+    if ignore:
+        samples = [s for s in samples if not any(matches(p, s) for p in patterns(ignore))]
+    if current_only:
+        samples = [s for s in samples if not s.historical]
+    return samples
