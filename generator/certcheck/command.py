@@ -45,6 +45,9 @@ def add_parser(commands, protocols: tuple[str, ...]) -> argparse.ArgumentParser:
                       help="the cases whose samples count as known clients (default: the "
                            "knowledge base's own)")
     cert.add_argument("--no-cases", action="store_true", help="only the recorded clients")
+    cert.add_argument("--only", action="append", metavar="ID",
+                      help="only this known client or case (repeatable; `tlskb probe --list` "
+                           "lists them)")
     cert.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
                       help="with HOST:PORT: per connection (default: 10)")
     cert.set_defaults(handler=cmd_cert)
@@ -78,8 +81,8 @@ def cmd_cert(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     served = tuple(dict.fromkeys(catalog.key_type(c.leaf.key_type) for c in chains
                                  if c.leaf.key_type))
     outside = tuple(dict.fromkeys(c.leaf.key for c in chains if c.leaf.key_type is None))
-    clients = _known_clients(args)
-    stacks = tuple(findings(clients, served, bool(outside), chosen))
+    clients, case_samples = _known_clients(args)
+    stacks = tuple(findings(clients, served, bool(outside), chosen, case_samples))
     checked = report.Checked(source, kind, starttls, chains, notes, refusals, served, outside,
                              len(clients), sum(c.current for c in clients), stacks,
                              advise(clients, chosen, catalog))
@@ -158,7 +161,8 @@ def _from_server(args):
 
 
 def _known_clients(args):
-    """Every known client, with whether it is still in use (verdicts.Era)."""
+    """(the known clients to list, every case sample): each with whether it is still in use
+    (verdicts.Era)."""
     from generator.certcheck.verdicts import Era, KnownClient
     from generator.compat.clients import recorded_clients
     from generator.knowledge import cases_dir
@@ -169,7 +173,16 @@ def _known_clients(args):
     samples, cases = knowledge_base_samples(directory)
     states = {case.id: Era(case.status.state) for case in cases}
     historical = {client.id: client.historical for client in recorded_clients()}
-    return [KnownClient(sample, decode_client_hello(sample.raw).hello,
-                        states[sample.case_id] if sample.case_id else
-                        Era.HISTORICAL if historical.get(sample.id) else Era.CURRENT)
-            for sample in samples]
+    known = [KnownClient(sample, decode_client_hello(sample.raw).hello,
+                         states[sample.case_id] if sample.case_id else
+                         Era.HISTORICAL if historical.get(sample.id) else Era.CURRENT)
+             for sample in samples]
+    case_samples = [client for client in known if client.sample.case_id]
+    if args.only:
+        wanted = set(args.only)
+        unknown = wanted - {s.id for s in samples} - {s.case_id for s in samples}
+        if unknown:
+            raise UsageError(f"--only {', '.join(sorted(unknown))}: no such client or case; "
+                             "`tlskb probe --list` lists them")
+        known = [c for c in known if c.sample.id in wanted or c.sample.case_id in wanted]
+    return known, case_samples

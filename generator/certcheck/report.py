@@ -54,6 +54,14 @@ def _served_keys(checked: Checked) -> list[str]:
     return list(dict.fromkeys(chain.leaf.key for chain in checked.chains))
 
 
+def _clients(count: int) -> str:
+    return f"{count} current client{'' if count == 1 else 's'}"
+
+
+def _all(count: int) -> str:
+    return "the one current client" if count == 1 else f"all {count} current clients"
+
+
 def _and(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
@@ -99,8 +107,9 @@ def _stack_text(findings: StackFindings, checked: Checked, current_only: bool) -
     breaking = findings.current_breaking
     historical = findings.with_fate(Fate.BREAKS, current=False)
     head = (f"{findings.stack.label} ({findings.stack.library}): "
-            + (f"{breaking} of {checked.current_clients} current clients break"
-               if breaking else f"no current client of {checked.current_clients} breaks"))
+            + (f"{breaking} of {_clients(checked.current_clients)} "
+               f"break{'s' if breaking == 1 else ''}"
+               if breaking else f"none of {_clients(checked.current_clients)} breaks"))
     if historical:
         head += f"; {len(historical)} historical or fixed"
     lines = [head + "."]
@@ -158,14 +167,13 @@ def _advice_text(checked: Checked, catalogue: Catalogue) -> list[str]:
         if already and not checked.breaks and not any(
                 s.with_fate(f, current=True) for s in checked.stacks
                 for f in (Fate.MAY_BREAK, Fate.UNDETERMINED)):
-            lines.append(f"Nothing to do: {_and([k.label for k in already])} serves all "
-                         f"{advice.clients} current clients on {on}.")
+            lines.append(f"Nothing to do: {_and([k.label for k in already])} serves "
+                         f"{_all(advice.clients)} on {on}.")
             return lines
         tie = (f"; so do {_and([k.label for k in advice.universal[1:]])}, and of these tlskb "
                f"prefers {first.label} (the catalogue's preference order: small, widely "
                "accepted key types first)" if len(advice.universal) > 1 else "")
-        lines.append(f"What to do: a {first.label} certificate serves all {advice.clients} "
-                     f"current clients on {on}{tie}.")
+        lines.append(f"What to do: {first.label} serves {_all(advice.clients)} on {on}{tie}.")
     elif advice.best:
         first = advice.best[0]
         left = dict(advice.left_out)
@@ -174,15 +182,15 @@ def _advice_text(checked: Checked, catalogue: Catalogue) -> list[str]:
                f"each; tlskb prefers {first.label} (its preference order)"
                if len(advice.best) > 1 else
                f"{first.label} serves the most ({advice.served_by_best})")
-        lines.append(f"What to do: no single key type serves all {advice.clients} current "
-                     f"clients on {on}; {tie}. {each}")
+        lines.append(f"What to do: no single key type serves {_all(advice.clients)} on {on}; "
+                     f"{tie}. {each}")
         if advice.pair:
             a, b = advice.pair
             lines.append(f"  {a.label} and {b.label} side by side serve them all (each client "
                          "gets the one it offers): request both.")
     else:
-        lines.append(f"What to do: no key type serves any of the {advice.clients} current "
-                     f"clients on {on}.")
+        lines.append(f"What to do: no key type serves any of {_clients(advice.clients)} on "
+                     f"{on}.")
         return lines
     for key_type in advice.to_request:
         if key_type in checked.served:

@@ -87,39 +87,38 @@ def fate(verdicts: Sequence[Verdict], unknown_served: bool) -> Fate:
 
 
 def findings(clients: Sequence[KnownClient], served: Sequence[KeyType], unknown_served: bool,
-             stack_ids: Sequence[StackId]) -> list[StackFindings]:
+             stack_ids: Sequence[StackId],
+             case_samples: Sequence[KnownClient] = ()) -> list[StackFindings]:
     """Per chosen stack, every client whose fate is not WORKS. With no catalogue key type
-    served there are no verdicts at all: every fate is UNDETERMINED, and none is listed."""
+    served there are no verdicts at all: every fate is UNDETERMINED, and none is listed.
+    `case_samples` (every case's, whichever clients are listed) name the cases a recorded
+    client's failure is documented by."""
     out = []
     for stack_id in stack_ids:
         fates = []
         if served:
+            documented = _documented(case_samples, served, stack_id)
             for client in clients:
                 verdicts = tuple(analyze(client.hello, key_type, stack_id) for key_type in served)
                 found = fate(verdicts, unknown_served)
                 if found is not Fate.WORKS:
-                    fates.append(ClientFate(client, found, verdicts))
-        out.append(StackFindings(stack(stack_id), tuple(_with_related_cases(fates))))
+                    related = () if client.sample.case_id else tuple(dict.fromkeys(
+                        case for v in verdicts if not v.ok
+                        for case in documented.get((v.key_type, v.reason_code), ())))
+                    fates.append(ClientFate(client, found, verdicts, related))
+        out.append(StackFindings(stack(stack_id), tuple(fates)))
     return out
 
 
-def _with_related_cases(fates: list[ClientFate]) -> list[ClientFate]:
-    """Each failure of a client outside the cases, with the cases whose samples fail with the
-    same key type for the same reason on the same stack."""
-    by_failure: dict[tuple[str, str | None], list[str]] = {}
-    for found in fates:
-        if found.case:
-            for verdict in found.verdicts:
-                ids = by_failure.setdefault((verdict.key_type, verdict.reason_code), [])
-                if not verdict.ok and found.case not in ids:
-                    ids.append(found.case)
-    out = []
-    for found in fates:
-        related: list[str] = []
-        if not found.case:
-            for verdict in found.verdicts:
-                if not verdict.ok:
-                    related += [c for c in by_failure.get((verdict.key_type, verdict.reason_code),
-                                                          []) if c not in related]
-        out.append(ClientFate(found.client, found.fate, found.verdicts, tuple(related)))
-    return out
+def _documented(case_samples: Sequence[KnownClient], served: Sequence[KeyType],
+                stack_id: StackId) -> dict[tuple[str, str | None], list[str]]:
+    """(key type, reason code) -> the cases whose samples fail that way on this stack."""
+    index: dict[tuple[str, str | None], list[str]] = {}
+    for sample in case_samples:
+        for key_type in served:
+            verdict = analyze(sample.hello, key_type, stack_id)
+            if not verdict.ok:
+                ids = index.setdefault((verdict.key_type, verdict.reason_code), [])
+                if sample.sample.case_id not in ids:
+                    ids.append(sample.sample.case_id)
+    return index

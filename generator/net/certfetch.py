@@ -1,6 +1,6 @@
 """The certificate chains a live server serves, fetched as a TLS client (`tlskb cert
-HOST:PORT`): after the STARTTLS dialogue if asked (probe.py's connection), the pinned OpenSSL
-through pyOpenSSL over memory BIOs runs the handshake, so TLS 1.3 servers, whose Certificate
+HOST:PORT`): after the STARTTLS dialogue if asked (probe.py's connection), pyOpenSSL (the
+pinned wheel's OpenSSL) over memory BIOs runs the handshake, so TLS 1.3 servers, whose Certificate
 travels encrypted, are read too. Nothing is verified: the chain is named, not trusted.
 
 A server may hold several certificates and pick one by what the client offers (OpenSSL,
@@ -82,8 +82,8 @@ def _context(offer: Offer) -> SSL.Context:
 async def fetch(target: Target, offer: Offer) -> Fetched:
     """One connection (STARTTLS first if asked), one handshake offering `offer`, the peer's
     chain. Connection-level failures raise ProbeError; a refused handshake is a result."""
-    from generator.stacks.openssl.pinned import drain, error_text, library_version
-    library_version()   # the pinned library, or one line saying how to get it
+    # the reference's BIO helpers; any OpenSSL would do here: a fetch proves no verdict
+    from generator.stacks.openssl.pinned import drain, error_text
     reader, writer = await _connect(target)
     connection = SSL.Connection(_context(offer), None)
     connection.set_connect_state()
