@@ -12,6 +12,7 @@ import json
 import os
 import re
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,9 @@ from generator.knowledge import cases_dir
 from generator.net.samples import knowledge_base_samples
 from generator.stacks import StackId
 from generator.tls.records import decode_client_hello
-from support.net import free_port, openssl_server, postfix_server
+from support.answers import flight
+from support.net import (free_port, openssl_server, postfix_server, read_client_hello,
+                         scripted_server)
 
 CATALOGUE = catalogue()
 #: key types outside the catalogue: openssl genpkey options
@@ -254,6 +257,32 @@ def test_a_server_with_rsa_and_ecdsa_side_by_side(tmp_path, known, versions):
 def test_an_unreachable_server_and_a_non_tls_one_are_one_line():
     code, out, err = run(f"127.0.0.1:{free_port()}", "--timeout", "2")
     assert code == 1 and out == "" and err.count("\n") == 1 and "cannot connect" in err
+
+
+def test_hostile_servers_end_in_one_line():
+    """A server answering garbage, and one sending an endless Certificate: each fetch ends at
+    once, not at the timeout, and says why."""
+    def garbage(client):
+        read_client_hello(client)
+        client.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n")
+
+    def endless(client):
+        """A ServerHello, then a Certificate that never ends (16 MB of records)."""
+        read_client_hello(client)
+        client.sendall(flight())
+        record = b"\x16\x03\x03\x40\x00" + b"\x0b" * 0x4000
+        for _ in range(1000):
+            client.sendall(record)
+
+    # OpenSSL's own bound (max_cert_list, 100 KiB) ends the second before MAX_RECEIVED
+    for script, needle in ((garbage, "wrong version number"),
+                           (endless, "excessive message size")):
+        with scripted_server(script) as port:
+            started = time.monotonic()
+            code, out, err = run(f"127.0.0.1:{port}", "--timeout", "8")
+        assert code == 1 and out == "" and err.count("\n") == 1, (code, out, err)
+        assert "sent no certificate" in err and needle in err, err
+        assert time.monotonic() - started < 8
 
 
 @pytest.fixture()

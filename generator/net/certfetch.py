@@ -73,6 +73,9 @@ def _context(offer: Offer) -> SSL.Context:
     context.set_max_proto_version(0)
     context.set_cipher_list(ciphers.encode("ascii"))
     context.set_verify(SSL.VERIFY_NONE)
+    # an old server without renegotiation_info (RFC 5746) still has a certificate to name;
+    # OpenSSL 3 refuses it by default, and no renegotiation happens here
+    context.set_options(SSL.OP_LEGACY_SERVER_CONNECT)
     if sigalgs is not None and _lib.SSL_CTX_set1_sigalgs_list(context._context,
                                                              sigalgs.encode("ascii")) != 1:
         raise TlskbError(f"the pinned OpenSSL refused the signature schemes {sigalgs}")
