@@ -570,6 +570,8 @@ def build_parser() -> argparse.ArgumentParser:
     probe.add_argument("--concurrency", type=int, default=8, metavar="N",
                        help="connections at once (default: 8)")
     probe.set_defaults(handler=cmd_probe)
+    from generator.certcheck.command import add_parser as add_cert_parser
+    add_cert_parser(commands, protocols)
     _describe_exits(parser, commands)
     return parser
 
