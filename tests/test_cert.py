@@ -445,9 +445,12 @@ def test_the_json_shape(tmp_path):
     advice = result["advice"]
     assert set(advice) == {"current_clients", "request", "serves_all", "serves_most",
                            "served_by_most", "left_out", "side_by_side", "commands"}
-    for key_id in advice["request"]:
+    for key_id in advice["request"]:   # by default the common command-line clients
         commands = {c["acme_client"]: c["command"] for c in advice["commands"][key_id]}
-        assert set(commands) == set(CATALOGUE.client_ids)
+        assert set(commands) == {"certbot", "lego", "acme-sh"}
         assert commands["certbot"] == next(
             c for c in CATALOGUE.clients if c.id == "certbot").command(key_id)
     assert result["breaks"] is (code == 4)
+    _, every, _ = run(str(chain), "--json", "--acme-client", "all")
+    for key_id, commands in json.loads(every)["advice"]["commands"].items():
+        assert [c["acme_client"] for c in commands] == list(CATALOGUE.client_ids)

@@ -258,9 +258,9 @@ def _finding(client: str, works_with: set[str]):
 
 def advice(found, served=()) -> str:
     from generator.compat.keytypes import catalogue
-    from generator.net.probesummary import advice_for
+    from generator.net.probesummary import advice_for, together
     from generator.net.report import advice_text
-    return advice_text(advice_for(found, catalogue(), served), len(found), catalogue())
+    return advice_text(advice_for(found, catalogue()), catalogue(), together(found, served))
 
 
 def test_probe_advice_reports_a_tie_as_one():

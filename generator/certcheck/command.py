@@ -46,8 +46,13 @@ def add_parser(commands, protocols: tuple[str, ...]) -> argparse.ArgumentParser:
                            "knowledge base's own)")
     cert.add_argument("--no-cases", action="store_true", help="only the recorded clients")
     cert.add_argument("--only", action="append", metavar="ID",
-                      help="only this known client or case (repeatable; `tlskb probe --list` "
-                           "lists them)")
+                      help="only these known clients or cases (shell patterns, as `tlskb "
+                           "probe --only`; `tlskb probe --list` lists them)")
+    cert.add_argument("--ignore", action="append", metavar="ID",
+                      help="leave these known clients or cases out (patterns as for --only)")
+    cert.add_argument("--acme-client", action="append", metavar="ID",
+                      help="show the commands of these ACME clients (repeatable or "
+                           "comma-separated, or all; default: certbot, lego and acme.sh)")
     cert.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
                       help="with HOST:PORT: per connection (default: 10)")
     cert.set_defaults(handler=cmd_cert)
@@ -58,6 +63,7 @@ def cmd_cert(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from generator.certcheck import report
     from generator.certcheck.advice import advise
     from generator.certcheck.verdicts import findings
+    from generator.compat.advice import acme_clients
     from generator.compat.keytypes import catalogue
     from generator.console import emit_json
     from generator.printable import printable_line
@@ -85,7 +91,8 @@ def cmd_cert(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     stacks = tuple(findings(clients, served, bool(outside), chosen, case_samples))
     checked = report.Checked(source, kind, starttls, chains, notes, refusals, served, outside,
                              len(clients), sum(c.current for c in clients), stacks,
-                             advise(clients, chosen, catalog))
+                             advise(clients, chosen, catalog),
+                             acme_clients(args.acme_client, catalog))
     if args.json:
         emit_json(report.as_json(checked, catalog, args.current_only), out)
     else:
@@ -166,7 +173,7 @@ def _known_clients(args):
     from generator.certcheck.verdicts import Era, KnownClient
     from generator.compat.clients import recorded_clients
     from generator.knowledge import cases_dir
-    from generator.net.samples import knowledge_base_samples
+    from generator.net.samples import chosen_samples, knowledge_base_samples
     from generator.tls.records import decode_client_hello
 
     directory = None if args.no_cases else Path(args.cases) if args.cases else cases_dir()
@@ -178,11 +185,6 @@ def _known_clients(args):
                          Era.HISTORICAL if historical.get(sample.id) else Era.CURRENT)
              for sample in samples]
     case_samples = [client for client in known if client.sample.case_id]
-    if args.only:
-        wanted = set(args.only)
-        unknown = wanted - {s.id for s in samples} - {s.case_id for s in samples}
-        if unknown:
-            raise UsageError(f"--only {', '.join(sorted(unknown))}: no such client or case; "
-                             "`tlskb probe --list` lists them")
-        known = [c for c in known if c.sample.id in wanted or c.sample.case_id in wanted]
+    kept = set(chosen_samples(samples, args.only, args.ignore, False))
+    known = [c for c in known if c.sample in kept]
     return known, case_samples

@@ -8,7 +8,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from generator.certcheck.advice import Advice, commands
+from generator.compat.advice import COMMON_ACME_CLIENTS, Advice, command_lines, commands
 from generator.certcheck.chain import Chain
 from generator.certcheck.verdicts import ClientFate, Era, Fate, StackFindings
 from generator.compat.keytypes import Catalogue, KeyType
@@ -38,6 +38,7 @@ class Checked:
     current_clients: int
     stacks: tuple[StackFindings, ...]
     advice: Advice
+    acme_clients: tuple[str, ...] = COMMON_ACME_CLIENTS   # whose commands to show
 
     @property
     def breaks(self) -> bool:
@@ -197,14 +198,8 @@ def _advice_text(checked: Checked, catalogue: Catalogue) -> list[str]:
             lines.append(f"  {key_type.label}: you have it.")
             continue
         lines.append(f"  To request {key_type.label}:")
-        for client, command in commands(key_type, catalogue):
-            if command is None:
-                lines.append(f"    {client.name}: cannot request it")
-            elif "\n" in command:   # a configuration file: its one line, the whole in --json
-                lines.append(f"    {client.name}: {client.option(key_type.id)} (in its "
-                             "configuration; --json gives the whole)")
-            else:
-                lines.append(f"    {client.name}: {command}")
+        lines.extend(command_lines(commands(key_type.id, checked.acme_clients, catalogue),
+                                   key_type.label, "    "))
     return lines
 
 
@@ -229,7 +224,7 @@ def as_json(checked: Checked, catalogue: Catalogue, current_only: bool = False) 
         "clients": {"known": checked.known_clients, "current": checked.current_clients},
         "stacks": ({s.stack.id.value: _stack_json(s, checked, current_only)
                     for s in checked.stacks} if checked.judged else {}),
-        "advice": _advice_json(checked.advice, catalogue),
+        "advice": _advice_json(checked.advice, checked.acme_clients, catalogue),
         "breaks": checked.breaks,
     }
 
@@ -257,7 +252,7 @@ def _fate_json(found: ClientFate, checked: Checked) -> dict[str, Any]:
                              for k, v in zip(checked.served, found.verdicts)]}
 
 
-def _advice_json(advice: Advice, catalogue: Catalogue) -> dict[str, Any]:
+def _advice_json(advice: Advice, acme_clients, catalogue: Catalogue) -> dict[str, Any]:
     return {
         "current_clients": advice.clients,
         "request": [k.id for k in advice.to_request],
@@ -266,7 +261,7 @@ def _advice_json(advice: Advice, catalogue: Catalogue) -> dict[str, Any]:
         "served_by_most": advice.served_by_best if advice.best else None,
         "left_out": {key: list(names) for key, names in advice.left_out},
         "side_by_side": [k.id for k in advice.pair] if advice.pair else None,
-        "commands": {k.id: [{"acme_client": client.id, "name": client.name, "command": command}
-                            for client, command in commands(k, catalogue)]
+        "commands": {k.id: [{"acme_client": c.acme_client, "name": c.name, "command": c.text}
+                            for c in commands(k.id, acme_clients, catalogue)]
                      for k in advice.to_request},
     }

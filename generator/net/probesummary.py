@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from generator.cases.model import Case
+from generator.compat.advice import COMMON_ACME_CLIENTS, Advice, Command, advise, commands
 from generator.compat.analyzer import analyze
 from generator.compat.keytypes import Catalogue
 from generator.knowledge import case_url
@@ -16,11 +17,6 @@ from generator.net.answer import ProbeResult
 from generator.stacks import Stack, stacks
 from generator.tls.records import decode_client_hello
 from generator.tls.registry import cipher_suite_name, group_name, name, version_name
-
-#: the ACME clients whose commands a breaking client's fix shows when --acme-client is not
-#: given: the three command-line clients most admins type (one line each)
-COMMON_ACME_CLIENTS = ("certbot", "lego", "acme-sh")
-
 
 @dataclass(frozen=True, slots=True)
 class ServedCertificate:
@@ -39,13 +35,6 @@ class StackFit:
 
 
 @dataclass(frozen=True, slots=True)
-class Command:
-    acme_client: str         # its catalogue id
-    name: str
-    text: str | None         # the whole command, None when it cannot request the key type
-
-
-@dataclass(frozen=True, slots=True)
 class Breaking:
     """A probed client that gets no ServerHello, why, and what serves it."""
     sample: str
@@ -61,17 +50,6 @@ class Breaking:
 
 
 @dataclass(frozen=True, slots=True)
-class Advice:
-    """Which key types serve every probed client, or the most of them."""
-    serving_all: tuple[str, ...]         # every key type that serves all, in preference order
-    best: tuple[str, ...]                # otherwise the ones that serve the most (a tie: several)
-    served_by_best: int
-    left_out: tuple[tuple[str, tuple[str, ...]], ...]   # (key type, clients it leaves out)
-    side_by_side: tuple[str, ...]        # the served key types, when together they serve all
-    preferred: str | None                # the one tlskb would request
-
-
-@dataclass(frozen=True, slots=True)
 class ProbeSummary:
     clients: int
     certificates: tuple[ServedCertificate, ...]
@@ -80,6 +58,8 @@ class ProbeSummary:
     stack_fits: tuple[StackFit, ...]     # best first
     breaking: tuple[Breaking, ...]
     advice: Advice
+    #: the served key types, when together they serve every probed client
+    side_by_side: tuple[str, ...] = ()
 
     @property
     def served_key_types(self) -> tuple[str, ...]:
@@ -124,13 +104,13 @@ def summarize(found, catalogue: Catalogue, cases: Sequence[Case],
                        if served and predicted_ok(f, served) != f.result.ok)
     keys = served or (predicted_by[:1] if len(predicted_by) == 1 else ())
     fits = _stack_fits(answered, keys, catalogue)
-    advice = advice_for(found, catalogue, served)
+    advice = advice_for(found, catalogue)
     by_id = {case.id: case for case in cases}
     index = cases_by_failure(cases, catalogue)
     breaking = tuple(_breaking(f, keys, by_id, index, catalogue, advice, acme_clients)
                      for f in found if not f.result.ok)
     return ProbeSummary(len(found), certificates, predicted_by, mismatches, fits, breaking,
-                        advice)
+                        advice, together(found, served))
 
 
 def _stack_fits(answered, key_types: tuple[str, ...], catalogue: Catalogue
@@ -150,21 +130,20 @@ def _stack_fits(answered, key_types: tuple[str, ...], catalogue: Catalogue
     return tuple(sorted(fits, key=lambda fit: len(fit.wrong)))
 
 
-def advice_for(found, catalogue: Catalogue, served: tuple[str, ...] = ()) -> Advice:
-    """The key types that serve every client of `found` (each with `works_with`), else those
-    serving the most; `served` (the server's own key types) when together they serve all."""
-    rank = {key: index for index, key in enumerate(catalogue.preference)}
-    ordered = sorted(catalogue.key_types, key=lambda k: rank[k.id])
-    serving = {k.id: sum(k.id in f.works_with for f in found) for k in ordered}
-    serving_all = tuple(k for k, n in serving.items() if found and n == len(found))
-    most = max(serving.values(), default=0)
-    best = () if serving_all or most == 0 else tuple(k for k, n in serving.items() if n == most)
-    left_out = tuple((k, tuple(f.result.sample.client for f in found if k not in f.works_with))
-                     for k in best)
-    together = bool(found) and len(served) > 1 and all(
-        any(k in f.works_with for k in served) for f in found)
-    preferred = (serving_all or best or (None,))[0]
-    return Advice(serving_all, best, most, left_out, served if together else (), preferred)
+def advice_for(found, catalogue: Catalogue) -> Advice:
+    """The advice (generator/compat/advice.py) over the probed clients, a key type serving
+    a client when the analyzer says it works with the reference server."""
+    serves = {k.id: frozenset(i for i, f in enumerate(found) if k.id in f.works_with)
+              for k in catalogue.key_types}
+    return advise(serves, [f.result.sample.client for f in found], catalogue)
+
+
+def together(found, served: tuple[str, ...]) -> tuple[str, ...]:
+    """`served` when two or more served key types together serve every probed client."""
+    if len(served) > 1 and found and all(any(k in f.works_with for k in served)
+                                         for f in found):
+        return served
+    return ()
 
 
 def _breaking(finding, keys, cases_by_id, index, catalogue: Catalogue, advice: Advice,
@@ -174,14 +153,10 @@ def _breaking(finding, keys, cases_by_id, index, catalogue: Catalogue, advice: A
     case = cases_by_id.get(sample.case_id) if sample.case_id else None
     reason = explanation(finding, keys, index)
     fix = _fix_key_type(finding, case, advice, catalogue) if _key_explains(finding, keys) else None
-    commands = ()
-    if fix is not None:
-        commands = tuple(Command(c.id, c.name, c.command(fix)) for c in catalogue.clients
-                         if c.id in acme_clients)
-        commands = tuple(sorted(commands, key=lambda c: list(acme_clients).index(c.acme_client)))
+    found_commands = () if fix is None else commands(fix, acme_clients, catalogue)
     return Breaking(sample.id, sample.client, sample.historical, answer_text(result), reason,
                     case.id if case else None, case_url(case.id) if case else None, fix,
-                    commands, case.fix.server if case else None)
+                    found_commands, case.fix.server if case else None)
 
 
 def _key_explains(finding, keys: tuple[str, ...]) -> bool:
@@ -196,11 +171,11 @@ def _key_explains(finding, keys: tuple[str, ...]) -> bool:
 
 def _fix_key_type(finding, case: Case | None, advice: Advice, catalogue: Catalogue) -> str | None:
     """The key type to serve this client: its case's recommendation when that serves it, else
-    the advice's preferred key type when that does, else the first of the catalogue's
+    what the advice would request when that does, else the first of the catalogue's
     preference that does; None when none does (the server's configuration, not the key)."""
     works = finding.works_with
-    candidates = ([case.fix.recommended] if case else []) + (
-        [advice.preferred] if advice.preferred else []) + list(catalogue.preference)
+    candidates = ([case.fix.recommended] if case else []) + [
+        k.id for k in advice.to_request] + list(catalogue.preference)
     return next((k for k in candidates if k in works), None)
 
 

@@ -15,7 +15,8 @@ from generator.compat.report import verdict_json
 from generator.ingest.packets import endpoint
 from generator.net.capture import CapturedHello, ConnectionProblem, utc_stamp
 from generator.net.answer import ProbeResult
-from generator.net.probesummary import Advice, Breaking, ProbeSummary, answer_text
+from generator.compat.advice import Advice, command_lines
+from generator.net.probesummary import Breaking, ProbeSummary, answer_text
 from generator.net.store import shown_server_name
 from generator.printable import printable_line
 from generator.tls.fingerprint import Fingerprints
@@ -140,7 +141,7 @@ def probe_text(target: str, found: Sequence[ProbeFinding], summary: ProbeSummary
     lines.append("")
     lines.extend(_server_lines(summary, catalogue))
     lines.extend(_breaking_lines(summary, catalogue))
-    lines.append(advice_text(summary.advice, summary.clients, catalogue))
+    lines.append(advice_text(summary.advice, catalogue, summary.side_by_side))
     return "\n".join(printable_line(line) if line else line for line in lines)
 
 
@@ -255,55 +256,49 @@ def _fix_lines(item: Breaking, catalogue: Catalogue, previous: Breaking | None) 
         lines = [f"    fix: a certificate of {label}, as above"]
     else:
         lines = [f"    fix: a certificate of {label} serves it (beside the current one if other "
-                 "clients need that):"]
-        name_width = max((len(c.name) for c in item.commands), default=0) + 1
-        for command in item.commands:
-            if command.text is None:
-                lines.append(f"      {command.name + ':':<{name_width}} cannot request {label}")
-                continue
-            first, *rest = command.text.expandtabs(4).splitlines()  # no \x09 on screen
-            lines.append(f"      {command.name + ':':<{name_width}} {first}")
-            lines.extend(f"      {'':<{name_width}} {more}" for more in rest)
+                 "clients need that):", *command_lines(item.commands, label, "      ")]
     if item.server_setting:
         lines.append(f"    server: {item.server_setting}")
     return lines
 
 
-def advice_text(advice: Advice, count: int, catalogue: Catalogue) -> str:
-    """Which certificate key types would serve all `count` probed clients, by the analyzer."""
+def advice_text(advice: Advice, catalogue: Catalogue, side_by_side: tuple[str, ...] = ()
+                ) -> str:
+    """Which certificate key types would serve every probed client, by the analyzer; the
+    server's own key types first when together they already do."""
+    count = advice.clients
     if not count:
         return ""
     every = "the one client" if count == 1 else f"all {count} clients"
-    if advice.side_by_side:
-        alone = (f"; {_labels(catalogue, advice.serving_all)} alone would too"
-                 if advice.serving_all else "; no single key type does")
-        return (f"Key-type advice: keep serving {_labels(catalogue, advice.side_by_side)} side "
-                f"by side: together they serve {every}{alone} (against the reference server).")
-    if advice.serving_all:
+    if side_by_side:
+        alone = (f"; {advice.universal[0].label} alone would too" if advice.universal
+                 else "; no single key type does")
+        return (f"Key-type advice: keep serving {_labels(catalogue, side_by_side)} side by "
+                f"side: together they serve {every}{alone} (against the reference server).")
+    if advice.universal:
         return ("Key-type advice: a certificate of "
-                + ", ".join(catalogue.key_type(k).label for k in advice.serving_all)
+                + ", ".join(k.label for k in advice.universal)
                 + f" would serve {every} (against the reference server).")
     if not advice.best:
         return (f"Key-type advice: no key type serves any of the {count} clients (against "
                 "the reference server).")
     left_out = dict(advice.left_out)
     best = advice.best
+    pair = (f" {advice.pair[0].label} and {advice.pair[1].label} side by side serve all "
+            f"{count} (each client gets the certificate it offers)." if advice.pair else "")
     if len(best) == 1:
-        label = catalogue.key_type(best[0]).label
-        return (f"Key-type advice: no single key type serves all {count} clients; {label} "
-                f"serves the most ({advice.served_by_best}), all but "
-                f"{'; '.join(left_out[best[0]])}.")
-    if len({left_out[k] for k in best}) == 1:
-        each = f"Each leaves out the same: {'; '.join(left_out[best[0]])}."
+        return (f"Key-type advice: no single key type serves all {count} clients; "
+                f"{best[0].label} serves the most ({advice.served_by_best}), all but "
+                f"{'; '.join(left_out[best[0].id])}.{pair}")
+    if len({left_out[k.id] for k in best}) == 1:
+        each = f"Each leaves out the same: {'; '.join(left_out[best[0].id])}."
     else:
-        each = " ".join(f"{catalogue.key_type(k).label} leaves out {'; '.join(left_out[k])}."
-                        for k in best)
+        each = " ".join(f"{k.label} leaves out {'; '.join(left_out[k.id])}." for k in best)
     return (f"Key-type advice: no single key type serves all {count} clients; "
-            f"{_labels(catalogue, best)} tie, serving "
-            f"{advice.served_by_best} each. {each} Of these, tlskb prefers "
-            f"{catalogue.key_type(best[0]).label} (its preference order: small and widely "
-            "accepted key types first); serving two certificates side by side serves the "
-            "clients of both.")
+            f"{_labels(catalogue, [k.id for k in best])} tie, serving "
+            f"{advice.served_by_best} each. {each} Of these, tlskb prefers {best[0].label} "
+            "(its preference order: small and widely accepted key types first)."
+            + (pair or " Serving two certificates side by side serves the clients of both."))
 
 
 def probe_json(target: dict[str, Any], found: Sequence[ProbeFinding], summary: ProbeSummary,
@@ -358,9 +353,12 @@ def summary_json(summary: ProbeSummary, catalogue: Catalogue) -> dict[str, Any]:
                 "commands": {c.acme_client: c.text for c in b.commands},
                 "server": b.server_setting}}
             for b in summary.breaking],
-        "advice": {"serving_all": list(advice.serving_all), "best": list(advice.best),
-                   "served_by_best": advice.served_by_best,
+        "advice": {"serving_all": [k.id for k in advice.universal],
+                   "best": [k.id for k in advice.best],
+                   "served_by_best": advice.served_by_best if advice.best else None,
                    "left_out": {k: list(v) for k, v in advice.left_out},
-                   "side_by_side": list(advice.side_by_side), "preferred": advice.preferred,
-                   "text": advice_text(advice, summary.clients, catalogue)},
+                   "pair": [k.id for k in advice.pair] if advice.pair else None,
+                   "side_by_side": list(summary.side_by_side),
+                   "request": [k.id for k in advice.to_request],
+                   "text": advice_text(advice, catalogue, summary.side_by_side)},
     }
