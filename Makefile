@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 NSTAMP := node_modules/.installed
 
-.PHONY: site test fuzz serve bench clean node_modules
+.PHONY: site test fuzz serve bench clean node_modules wheel
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ $(NSTAMP): package.json package-lock.json
 	touch $@
 
 node_modules: $(NSTAMP)
+
+# the command for a server (README, Install): dist/tlskb-*.whl, cases and catalogue inside
+wheel: $(BIN)/python
+	$(BIN)/pip wheel --quiet --no-deps --only-binary=cryptography,rtls -w dist .
 
 # the tlskb plugin checks every case first: an invalid case fails the build
 site: $(STAMP)

@@ -209,14 +209,15 @@ def _breaking_lines(summary: ProbeSummary, catalogue: Catalogue) -> list[str]:
     lines = [f"Would break: {len(broken)} of {_clients(summary.clients)}"
              + (f" ({old} of them historical; --current-only leaves those out)" if old else "")
              + "."]
-    previous = None
+    shown: set[str] = set()   # key types whose commands are already on screen
     for group in _grouped_breaking(broken):
         item = group[0]
         lines.append(f"  {_names(group)}: {item.reason}")
-        lines.extend(_fix_lines(item, catalogue, previous))
+        lines.extend(_fix_lines(item, catalogue, shown))
         if item.case_url:
             lines.append(f"    read: {item.case_url}")
-        previous = item
+        if item.fix_key_type:
+            shown.add(item.fix_key_type)
     return lines
 
 
@@ -247,12 +248,12 @@ def _names(group: Sequence[Breaking]) -> str:
     return ", ".join(shown)
 
 
-def _fix_lines(item: Breaking, catalogue: Catalogue, previous: Breaking | None) -> list[str]:
+def _fix_lines(item: Breaking, catalogue: Catalogue, shown: set[str]) -> list[str]:
     if item.fix_key_type is None:
         return ["    fix: no key type serves it with this server: its versions, cipher suites or "
                 "groups refuse the client (compare them with the client's hello: tlskb decode)"]
     label = catalogue.key_type(item.fix_key_type).label
-    if previous is not None and previous.fix_key_type == item.fix_key_type:
+    if item.fix_key_type in shown:
         lines = [f"    fix: a certificate of {label}, as above"]
     else:
         lines = [f"    fix: a certificate of {label} serves it (beside the current one if other "
