@@ -528,6 +528,8 @@ def build_parser() -> argparse.ArgumentParser:
     probe.add_argument("--concurrency", type=int, default=8, metavar="N",
                        help="connections at once (default: 8)")
     probe.set_defaults(handler=cmd_probe)
+    from generator.impact.command import add_parser as add_impact
+    add_impact(commands)
     _describe_exits(parser, commands)
     return parser
 
