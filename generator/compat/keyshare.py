@@ -25,8 +25,41 @@ MLKEM_Q = 3329
 MLKEM768_EK = 384 * 3 + 32
 
 
+#: per byte b1 of a coefficient pair: 2 when its low nibble alone puts the first coefficient at
+#: or over q (0xE, 0xF), 1 when the low byte decides (0xD: over unless b0 is 0), 0 below
+_LOW_NIBBLE = bytes(2 if b & 0x0F > 0x0D else 1 if b & 0x0F == 0x0D else 0 for b in range(256))
+
+
 def mlkem_modulus_check(encapsulation_key: bytes, k: int = 3) -> bool:
-    """FIPS 203 §7.2 'modulus check': every 12-bit coefficient of t̂ is below q."""
+    """FIPS 203 §7.2 'modulus check': every 12-bit coefficient of t̂ is below q = 3329 = 0xD01.
+    Three bytes b0 b1 b2 hold two coefficients, b0 | (b1 & 0xF) << 8 and b1 >> 4 | b2 << 4;
+    the bytes are looked at a column at a time (slices, translate, max: C loops), and only the
+    few places where a coefficient's high part equals q's (0xD, 0xD0) one at a time. Equal to
+    `_mlkem_modulus_check_slow` (tests)."""
+    polynomial = bytes(encapsulation_key[:384 * k])
+    if len(polynomial) % 3:
+        return _mlkem_modulus_check_slow(polynomial, k)
+    b0, b1, b2 = polynomial[0::3], polynomial[1::3], polynomial[2::3]
+    if b2 and max(b2) > 0xD0:
+        return False
+    at = b2.find(0xD0)
+    while at >= 0:
+        if b1[at] >> 4:
+            return False
+        at = b2.find(0xD0, at + 1)
+    low = b1.translate(_LOW_NIBBLE)
+    if 2 in low:
+        return False
+    at = low.find(1)
+    while at >= 0:
+        if b0[at]:
+            return False
+        at = low.find(1, at + 1)
+    return True
+
+
+def _mlkem_modulus_check_slow(encapsulation_key: bytes, k: int = 3) -> bool:
+    """`mlkem_modulus_check` a coefficient at a time, as FIPS 203 writes it."""
     polynomial = memoryview(encapsulation_key)[:384 * k]
     for i in range(0, len(polynomial), 3):
         b0, b1, b2 = polynomial[i], polynomial[i + 1], polynomial[i + 2]

@@ -27,7 +27,9 @@ from generator.compat.keytypes import KeyType
 from generator.stacks import StackId
 from generator.tls import extensions as ext
 from generator.tls.fingerprint import fingerprints
-from generator.tls.records import WireClientHello
+from generator.impact.skeleton import skeleton
+from generator.printable import escape
+from generator.tls.records import WireClientHello, decode_client_hello_at
 
 #: distinct configurations (and identifications) remembered; beyond, the least recently seen
 #: is computed again when it comes back
@@ -78,7 +80,7 @@ def config_key(wire: WireClientHello) -> tuple:
     for extension in hello.extensions:
         if isinstance(extension, ext.KeyShare):
             extensions.append(("key_share",) + tuple(
-                (entry.group, len(entry.key_exchange)) if _usable(entry)
+                (entry.group, len(entry.key_exchange)) if usable(entry.group, entry.key_exchange)
                 else (entry.group, entry.key_exchange) for entry in extension.entries))
         else:
             extensions.append(extension)
@@ -87,9 +89,9 @@ def config_key(wire: WireClientHello) -> tuple:
             hello.extensions_present, tuple(extensions))
 
 
-def _usable(entry: ext.KeyShareEntry) -> bool:
-    return (encoding_valid(entry.group, entry.key_exchange)
-            and agreement_valid(entry.group, entry.key_exchange))
+def usable(group: int, value: bytes) -> bool:
+    """A key share every stack's server can use (the strictest checks their analyzers make)."""
+    return encoding_valid(group, value) and agreement_valid(group, value)
 
 
 class _Lru(OrderedDict):
@@ -113,7 +115,25 @@ class Classifier:
         self.stacks, self.key_types = tuple(stacks), tuple(key_types)
         self._configs = _Lru()
         self._clients = _Lru()
+        self._skeletons = _Lru()
         self.analyses = 0
+
+    def from_bytes(self, raw: bytes) -> tuple[Config, str | None]:
+        """The configuration of the ClientHello record(s) `raw` and its server name (escaped,
+        printable.escape), decoding only when its skeleton is new (skeleton.py). Raises
+        DecodeError for a malformed hello."""
+        shape = skeleton(raw)
+        if shape is not None:
+            key = shape[0] + bytes(usable(group, value) for group, value in shape[1])
+            found = self._skeletons.recall(key)
+            if found is not None:
+                return found
+        wire, _ = decode_client_hello_at(raw, 0)
+        name = wire.hello.server_name_bytes
+        found = (self.classify(wire), None if name is None else escape(name))
+        if shape is not None:
+            self._skeletons.remember(key, found)
+        return found
 
     def classify(self, wire: WireClientHello) -> Config:
         key = config_key(wire)

@@ -148,6 +148,18 @@ def _owner(segment: Segment, jobs: int) -> int:
                                                          segment.dport & 255))) % jobs
 
 
+def _frame_owner(frame: bytes, linktype: int, jobs: int) -> int | None:
+    """`_owner` read straight from an Ethernet/IPv4 frame (the bytes it hashes are the frame's
+    addresses and ports, as they stand), so a worker skips other workers' packets without
+    decoding them; None for any other frame (decoded, then `_owner`)."""
+    if linktype != 1 or frame[12:14] != b"\x08\x00" or len(frame) < 34:
+        return None
+    ports = 14 + (frame[14] & 0x0F) * 4
+    if frame[14] >> 4 != 4 or frame[23] != 6 or len(frame) < ports + 4:
+        return None
+    return zlib.crc32(frame[26:34] + frame[ports:ports + 4]) % jobs
+
+
 def _scan_capture(source: str, chunks: Iterable[bytes], classifier: Classifier, limits: Limits,
                   share: int, jobs: int, report: Callable[[int], None] | None) -> _Share:
     """The connections of one capture whose flow hashes to `share` of `jobs`; the packet counts
@@ -161,11 +173,15 @@ def _scan_capture(source: str, chunks: Iterable[bytes], classifier: Classifier, 
             packets += 1
             if report is not None and not packets & 0x3FFF:
                 report(counted.read)
+            owner = _frame_owner(packet.data, packet.linktype, jobs) if jobs > 1 else share
+            if owner is not None and owner != share:
+                continue     # another worker's (or, not TCP, counted by that worker)
             segment = tcp_segment(packet.data, packet.linktype)
             if not isinstance(segment, Segment):
-                skipped[segment] = skipped.get(segment, 0) + 1
+                if owner is not None or not share:
+                    skipped[segment] = skipped.get(segment, 0) + 1
                 continue
-            if jobs > 1 and _owner(segment, jobs) != share:
+            if owner is None and _owner(segment, jobs) != share:
                 continue
             found = table.add(segment, packet.number, packet.time)
             if found is not None:
@@ -174,7 +190,7 @@ def _scan_capture(source: str, chunks: Iterable[bytes], classifier: Classifier, 
         raise error.within(source) from None
     table.finish()
     if share:
-        packets, skipped = 0, {}
+        packets = 0
     return _Share(tally, table.stats, packets, skipped)
 
 
@@ -192,17 +208,21 @@ class _Counted:
 
 def _count_stream_hello(found: StreamHello, source: str, classifier: Classifier,
                         tally: Tally) -> None:
-    where = f"{source}, {found.label}, packet {found.packet}"
-    if found.wire is None:
-        tally.error(f"{where}: {found.error}")
+    def where() -> str:
+        return f"{source}, {found.label}, packet {found.packet}"
+    try:
+        config, name = classifier.from_bytes(found.raw)
+    except DecodeError as error:
+        tally.error(f"{where()}: {error}")
         return
-    _count(found.wire, found.peer, where, classifier, tally)
+    tally.add(config, found.peer, name, where)
 
 
 def _count(wire: WireClientHello, peer: str | None, where: str, classifier: Classifier,
            tally: Tally) -> None:
     name = wire.hello.server_name_bytes
-    tally.add(classifier.classify(wire), peer, None if name is None else escape(name), where)
+    tally.add(classifier.classify(wire), peer, None if name is None else escape(name),
+              lambda: where)
 
 
 def _merge_share(scanned: Scanned, share: _Share, classifier: Classifier | None) -> None:

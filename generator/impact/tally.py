@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from generator.compat.verdict import VerdictKind
@@ -107,7 +108,8 @@ class ClientTally:
             self.reasons = [None] * self.cells
             self.unfixable = [False] * self.cells
 
-    def add(self, config: Config, peer: str | None, name: str | None, where: str) -> None:
+    def add(self, config: Config, peer: str | None, name: str | None,
+            where: Callable[[], str]) -> None:
         self.connections += 1
         cell = 0
         for per_stack in config.outcomes:
@@ -129,7 +131,7 @@ class ClientTally:
         else:
             self.names.add(name)
         if len(self.examples) < EXAMPLES:
-            self.examples.append(where)
+            self.examples.append(where())
 
     def merge(self, other: ClientTally) -> None:
         self.connections += other.connections
@@ -157,7 +159,9 @@ class Tally:
     notes: list[str] = field(default_factory=list)
     analyses: int = 0
 
-    def add(self, config: Config, peer: str | None, name: str | None, where: str) -> None:
+    def add(self, config: Config, peer: str | None, name: str | None,
+            where: Callable[[], str]) -> None:
+        """One connection; `where` describes it (called only for the first few)."""
         self.connections += 1
         client = config.client
         tally = self.clients.get(client.id)

@@ -13,7 +13,8 @@ bytes so far; what the table holds is bounded three ways, each drop counted:
 * a flow idle for `idle` seconds of capture time is dropped.
 
 Completeness is checked by walking the record headers once (each record looked at once, however
-the segments cut it), and the hello is decoded once, when its last byte is there.
+the segments cut it); the hello's bytes are handed over when its last byte is there, and the
+caller decodes them (`impact` only when it has not seen their skeleton before).
 """
 
 from __future__ import annotations
@@ -22,12 +23,10 @@ import socket
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from generator.errors import DecodeError
 from generator.ingest.packets import Segment
 from generator.ingest.starttls import MAX_PLAINTEXT_PREFIX
 from generator.ingest.tcp import Flow, FlowKey
-from generator.tls.records import (CONTENT_HANDSHAKE, MAX_CLIENT_FLIGHT, WireClientHello,
-                                   decode_client_hello_at)
+from generator.tls.records import CONTENT_HANDSHAKE, MAX_CLIENT_FLIGHT
 
 #: flows in progress at once (each holds at least its state, ~2 KB)
 MAX_FLOWS = 50_000
@@ -44,13 +43,13 @@ _DONE = 4 * MAX_FLOWS
 
 @dataclass(frozen=True, slots=True)
 class StreamHello:
-    """The first ClientHello of one connection (or why it could not be decoded)."""
+    """The first ClientHello of one connection, as the bytes it came in."""
     key: FlowKey                      # (src, sport, dst, dport), addresses packed
     packet: int                       # the packet its first byte came in
     time: float
     starttls: str | None
-    wire: WireClientHello | None      # None when `error` says why
-    error: DecodeError | None = None
+    raw: bytes                        # the records from the hello's first byte to its last
+                                      # (decode_client_hello_at(raw, 0) decodes or says why not)
 
     @property
     def peer(self) -> str:
@@ -68,11 +67,10 @@ class StreamHello:
 @dataclass(slots=True)
 class TableStats:
     """What happened to the flows, for the report: nothing is dropped without being counted."""
-    hellos: int = 0
-    malformed: int = 0          # a ClientHello that does not decode
+    hellos: int = 0             # ClientHellos complete (the consumer decodes them)
     not_tls: int = 0            # streams that are not a TLS client's (servers' included)
     incomplete: int = 0         # the capture ended (or the flow idled out) mid-hello
-    dropped_full: int = 0       # displaced: max_flows flows were in progress
+    dropped_full: int = 0       # displaced, with bytes: max_flows flows were in progress
     dropped_bytes: int = 0      # over max_bytes together or MAX_FLOW_BYTES alone
     dropped_idle: int = 0       # no segment for `idle` seconds, no hello
     most_live: int = 0          # the most flows in progress at once
@@ -116,6 +114,9 @@ class FlowTable:
         self._expire(time)
         live = self._live.get(key)
         if live is None:
+            if segment.flags & 0x12 == 0x12:      # SYN-ACK: the server's side, never a hello
+                self._done_with(key)
+                return None
             if key in self._done:
                 if not segment.syn:
                     return None          # the rest of a connection already answered for
@@ -123,8 +124,8 @@ class FlowTable:
             elif not segment.syn and not segment.payload:
                 return None              # a bare ACK of a connection seen mid-way: nothing yet
             while len(self._live) >= self.max_flows:
-                self._evict()
-                self.stats.dropped_full += 1
+                if self._evict():
+                    self.stats.dropped_full += 1
             live = self._live[key] = _Live(Flow(key, number, time), time)
             self.stats.most_live = max(self.stats.most_live, len(self._live))
         else:
@@ -144,13 +145,13 @@ class FlowTable:
             self._finish(key, live)
             return None
         if flow.start is not None and self._complete(live):
-            return self._decode(key, live)
+            return self._hello(key, live)
         if live.fed > MAX_FLOW_BYTES:
             self.stats.dropped_bytes += 1
             self._finish(key, live)
         while self._fed > self.max_bytes and self._live:
-            self._evict()
-            self.stats.dropped_bytes += 1
+            if self._evict():
+                self.stats.dropped_bytes += 1
         return None
 
     def finish(self) -> None:
@@ -170,13 +171,20 @@ class FlowTable:
 
     def _finish(self, key: FlowKey, live: _Live) -> None:
         self._forget(key, live)
+        self._done_with(key)
+
+    def _done_with(self, key: FlowKey) -> None:
         self._done[key] = None
+        self._done.move_to_end(key)
         if len(self._done) > max(_DONE, 4 * self.max_flows):
             self._done.popitem(last=False)
 
-    def _evict(self) -> None:
+    def _evict(self) -> bool:
+        """Drop the flow idle longest; True when it held bytes (a flow that never carried any,
+        such as a server's SYN-ACK or a half-open connection, loses nothing)."""
         key, live = next(iter(self._live.items()))
         self._forget(key, live)
+        return bool(live.fed)
 
     def _expire(self, now: float) -> None:
         while self._live:
@@ -216,15 +224,13 @@ class FlowTable:
                 return True
         return False
 
-    def _decode(self, key: FlowKey, live: _Live) -> StreamHello:
+    def _hello(self, key: FlowKey, live: _Live) -> StreamHello:
         flow = live.flow
         start = flow.start
         packet, time = flow.packet_at(start.offset)
+        end = len(flow.data) if flow.data[start.offset] & 0x80 else start.offset + live.walked
+        if end <= start.offset:    # not a handshake record: the decoder names what it is
+            end = len(flow.data)
         self._finish(key, live)
-        try:
-            wire, _ = decode_client_hello_at(bytes(flow.data), start.offset)
-        except DecodeError as error:
-            self.stats.malformed += 1
-            return StreamHello(key, packet, time, start.starttls, None, error)
         self.stats.hellos += 1
-        return StreamHello(key, packet, time, start.starttls, wire)
+        return StreamHello(key, packet, time, start.starttls, bytes(flow.data[start.offset:end]))
