@@ -54,7 +54,7 @@ class Client:
     match: str | None                 # identify()'s match: exact, ja4, similar (None: empty
                                       # catalogue)
     similarity: float | None
-    ja4: str | None
+    ja4: str | None                   # the JA4 the connections share (JA4 groups only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,8 +174,9 @@ def client_of(wire: WireClientHello) -> Client:
         names = f"{first_name} [{first_id}]" + (
             f" (and {len(catalogue) - 1} more recorded with the same configuration)"
             if len(catalogue) > 1 else "")
+        # no JA4 here: the connections of one configuration may differ in SNI and ALPN
         return Client("catalogue:" + ",".join(c for c, _ in catalogue), GroupBy.CATALOGUE,
-                      names, catalogue, match, similarity, ja4)
+                      names, catalogue, match, similarity, None)
     if found is None:
         hint = ""
     elif found.match is Match.JA4:

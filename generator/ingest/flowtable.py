@@ -191,7 +191,7 @@ class FlowTable:
             key, live = next(iter(self._live.items()))
             if now - live.last <= self.idle:
                 return
-            if live.flow.start is not None:
+            if live.fed and not live.flow.ignored:
                 self.stats.dropped_idle += 1
             self._forget(key, live)
 

@@ -224,8 +224,8 @@ def _pcapng(window: _Window) -> Iterator[Packet]:
             window.pos += 4
             continue
         if total > MAX_BLOCK:
-            raise DecodeError(f"pcapng block of {total} bytes is larger than the {MAX_BLOCK} "
-                              "tlskb reads for a packet (a corrupt block length?)",
+            raise DecodeError(f"a pcapng packet block holds {total} bytes, more than the "
+                              f"{MAX_BLOCK} tlskb reads for a packet (a corrupt block length?)",
                               offset=pos + 4, field="block total length")
         if not window.need(total):
             raise _truncated("a block", pos, number + 1)
