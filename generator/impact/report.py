@@ -195,8 +195,10 @@ def _percent(part: int, whole: int) -> str:
 
 def as_text(report: Report) -> str:
     scanned, tally = report.scanned, report.scanned.tally
+    addresses = (f"{_count(tally.peers.count(), tally.peers.estimated)} address(es)"
+                 if tally.peers.count() else "addresses the input does not give")
     lines = [f"{tally.connections:,} connection(s) from {len(tally.clients):,} client(s) and "
-             f"{_count(tally.peers.count(), tally.peers.estimated)} address(es)"
+             f"{addresses}"
              + (f"; {tally.malformed:,} malformed ClientHello(s)" if tally.malformed else "")
              + "."]
     for view in report.stacks:
