@@ -572,6 +572,8 @@ def build_parser() -> argparse.ArgumentParser:
     probe.set_defaults(handler=cmd_probe)
     from generator.certcheck.command import add_parser as add_cert_parser
     add_cert_parser(commands, protocols)
+    from generator.impact.command import add_parser as add_impact
+    add_impact(commands)
     _describe_exits(parser, commands)
     return parser
 

@@ -25,8 +25,41 @@ MLKEM_Q = 3329
 MLKEM768_EK = 384 * 3 + 32
 
 
+#: per byte b1 of a coefficient pair: 2 when its low nibble alone puts the first coefficient at
+#: or over q (0xE, 0xF), 1 when the low byte decides (0xD: over unless b0 is 0), 0 below
+_LOW_NIBBLE = bytes(2 if b & 0x0F > 0x0D else 1 if b & 0x0F == 0x0D else 0 for b in range(256))
+
+
 def mlkem_modulus_check(encapsulation_key: bytes, k: int = 3) -> bool:
-    """FIPS 203 §7.2 'modulus check': every 12-bit coefficient of t̂ is below q."""
+    """FIPS 203 §7.2 'modulus check': every 12-bit coefficient of t̂ is below q = 3329 = 0xD01.
+    Three bytes b0 b1 b2 hold two coefficients, b0 | (b1 & 0xF) << 8 and b1 >> 4 | b2 << 4;
+    the bytes are looked at a column at a time (slices, translate, max: C loops), and only the
+    few places where a coefficient's high part equals q's (0xD, 0xD0) one at a time. Equal to
+    `_mlkem_modulus_check_slow` (tests)."""
+    polynomial = bytes(encapsulation_key[:384 * k])
+    if len(polynomial) % 3:
+        return _mlkem_modulus_check_slow(polynomial, k)
+    b0, b1, b2 = polynomial[0::3], polynomial[1::3], polynomial[2::3]
+    if b2 and max(b2) > 0xD0:
+        return False
+    at = b2.find(0xD0)
+    while at >= 0:
+        if b1[at] >> 4:
+            return False
+        at = b2.find(0xD0, at + 1)
+    low = b1.translate(_LOW_NIBBLE)
+    if 2 in low:
+        return False
+    at = low.find(1)
+    while at >= 0:
+        if b0[at]:
+            return False
+        at = low.find(1, at + 1)
+    return True
+
+
+def _mlkem_modulus_check_slow(encapsulation_key: bytes, k: int = 3) -> bool:
+    """`mlkem_modulus_check` a coefficient at a time, as FIPS 203 writes it."""
     polynomial = memoryview(encapsulation_key)[:384 * k]
     for i in range(0, len(polynomial), 3):
         b0, b1, b2 = polynomial[i], polynomial[i + 1], polynomial[i + 2]
@@ -39,10 +72,35 @@ def _montgomery_length_ok(group: int, value: bytes) -> bool:
     return len(value) == (32 if group == X25519 else 56)
 
 
+#: RFC 7748: X25519's field prime, and the u-coordinates (reduced modulo it) of every point of
+#: small order on Curve25519 and its twist — 0, 1, -1 and the two of order 8 — as libsodium's
+#: has_small_order() lists them; an exchange with any of these yields the all-zero secret
+_P25519 = 2 ** 255 - 19
+_SMALL_ORDER_25519 = frozenset((
+    0, 1, _P25519 - 1,
+    325606250916557431795983626356110631294008115727848805560023387167927233504,
+    39382357235489614581723060781553021112529911719440698176882885853963445705823))
+
+
+def x25519_small_order(value: bytes) -> bool:
+    """Whether an X25519 public value is of small order: decoded as RFC 7748 §5 says (little
+    endian, the top bit masked, non-canonical values reduced modulo p). Arithmetic, so it costs
+    a microsecond where an exchange costs hundreds; tests hold it equal to the exchange."""
+    u = (int.from_bytes(value, "little") & ((1 << 255) - 1)) % _P25519
+    return u in _SMALL_ORDER_25519
+
+
 @lru_cache(maxsize=4096)
 def _montgomery_agreement_ok(group: int, value: bytes) -> bool:
     """Not of small order: an exchange with it gives no all-zero secret (cryptography refuses
     one, as OpenSSL's derive does; RFC 7748 §6.1, RFC 8446 §7.4.2)."""
+    if group == X25519 and len(value) == 32:
+        return not x25519_small_order(value)
+    return _exchange_ok(group, value)
+
+
+def _exchange_ok(group: int, value: bytes) -> bool:
+    """`_montgomery_agreement_ok` the slow way: an exchange with a fixed private key."""
     public_type, private_type = ((x25519.X25519PublicKey, x25519.X25519PrivateKey)
                                  if group == X25519 else (x448.X448PublicKey, x448.X448PrivateKey))
     own = private_type.from_private_bytes(b"\x01" * len(value))

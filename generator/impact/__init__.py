@@ -1,0 +1,1 @@
+"""`tlskb impact`: who breaks if the certificate switches key type, counted in real traffic."""
