@@ -139,6 +139,32 @@ def test_the_default_json_shape_and_the_answer(traffic):
     assert result["advice"]
 
 
+def test_the_advice_names_the_tie_and_the_pair_the_analyzer_gives(traffic):
+    """Without a key type that breaks no connection, the advice names every key type tied for
+    the fewest broken connections, and the first pair (in the catalogue's preference) that no
+    written hello fails or risks with both — computed here from the analyzer per hello."""
+    path, written = traffic
+    result = impact_json("--jobs", "1", str(path))
+    hurt, broken = {}, {}
+    for key_type in catalogue().key_types:
+        hurt[key_type.id] = {index for index in written.per_sample
+                             if analyze(decode_client_hello(RECORD_SAMPLES[index]).hello,
+                                        key_type).kind is not VerdictKind.OK}
+        broken[key_type.id] = sum(written.per_sample[i] for i in hurt[key_type.id])
+    order = catalogue().preference
+    if result["recommended"] is not None:
+        assert not hurt[result["recommended"]] and result["side_by_side"] is None
+        return
+    pair = next(([a, b] for i, a in enumerate(order) for b in order[i + 1:]
+                 if not hurt[a] & hurt[b]), None)
+    assert result["side_by_side"] == pair
+    fewest = min(broken.values())
+    tied = [k for k in order if broken[k] == fewest]
+    first = result["advice"][0]
+    assert all(f"{k} (" in first for k in tied)
+    assert ("tie for the fewest" in first) is (len(tied) > 1)
+
+
 # -- the per-configuration shortcut ----------------------------------------------------------------
 
 def _fresh(raw: bytes, seed: int) -> bytes:

@@ -57,11 +57,14 @@ class StackImpact:
     key_types: tuple[KeyTypeImpact, ...]
     recommended: KeyType | None          # the first preferred key type that breaks nobody
     advice: tuple[str, ...]              # what to do, a sentence a line
+    #: without a recommended one: two key types that, side by side, serve every connection
+    pair: tuple[KeyType, KeyType] | None = None
 
     def json(self) -> dict[str, Any]:
         return {"label": stack(self.stack).label, "library": stack(self.stack).library,
                 "key_types": {k.key_type.id: k.json() for k in self.key_types},
                 "recommended": None if self.recommended is None else self.recommended.id,
+                "side_by_side": None if self.pair is None else [k.id for k in self.pair],
                 "advice": list(self.advice)}
 
 
@@ -96,6 +99,15 @@ def _affected(clients, cell, count) -> tuple[Affected, ...]:
     return tuple(sorted(found, key=lambda a: (-a.connections, a.client.client.id)))
 
 
+def _pair(ranked: Sequence[KeyTypeImpact]):
+    """The first two key types (in preference order) that no client breaks with both, and
+    none is at risk with both: served side by side, they serve every connection."""
+    def hurt(impact: KeyTypeImpact) -> set[str]:
+        return {a.client.client.id for a in (*impact.breaking, *impact.at_risk)}
+    return next(((a, b) for i, a in enumerate(ranked) for b in ranked[i + 1:]
+                 if not hurt(a) & hurt(b)), None)
+
+
 def _advise(stack_id: StackId, impacts: tuple[KeyTypeImpact, ...], preference: Sequence[str],
             connections: int) -> StackImpact:
     if not connections:
@@ -105,17 +117,31 @@ def _advise(stack_id: StackId, impacts: tuple[KeyTypeImpact, ...], preference: S
     ranked = sorted(impacts, key=lambda k: order.get(k.key_type.id, len(order)))
     clean = [k for k in ranked if not k.connections_breaking and not k.connections_at_risk]
     advice = []
+    pair = None
     recommended = clean[0].key_type if clean else None
     if clean:
         advice.append(f"Safe: {', '.join(k.key_type.id for k in clean)} break(s) none of the "
                       f"{connections} connections seen; {recommended.id} ({recommended.label}) "
                       "is the catalogue's first preference among them.")
     else:
-        least = min(ranked, key=lambda k: (k.connections_breaking, k.connections_at_risk))
-        advice.append(f"No key type serves every connection seen; {least.key_type.id} "
-                      f"({least.key_type.label}) breaks the fewest ({least.connections_breaking} "
-                      f"connection(s), {least.connections_at_risk} more at risk): keep a "
-                      "certificate of a second key type for the others, or update those clients.")
+        fewest = min((k.connections_breaking, k.connections_at_risk) for k in ranked)
+        tied = [k for k in ranked if (k.connections_breaking, k.connections_at_risk) == fewest]
+        least = tied[0]
+        names = ", ".join(f"{k.key_type.id} ({k.key_type.label})" for k in tied)
+        counts = (f"{least.connections_breaking} connection(s), "
+                  f"{least.connections_at_risk} more at risk")
+        advice.append(f"No key type serves every connection seen; {names} breaks the fewest "
+                      f"({counts})." if len(tied) == 1 else
+                      f"No key type serves every connection seen; {names} tie for the fewest, "
+                      f"each breaking {counts}; of these the catalogue prefers "
+                      f"{least.key_type.id}.")
+        found = _pair(ranked)
+        pair = (found[0].key_type, found[1].key_type) if found else None
+        advice.append(f"{found[0].key_type.id} and {found[1].key_type.id} side by side serve "
+                      "every connection seen (each client gets the certificate it offers): "
+                      "request both." if found else
+                      "No two key types side by side serve every connection: update the "
+                      "clients that no certificate serves.")
     for impact in ranked:
         if not impact.connections_breaking:
             continue
@@ -130,7 +156,7 @@ def _advise(stack_id: StackId, impacts: tuple[KeyTypeImpact, ...], preference: S
         advice.append(f"{len(unfixable)} client(s) fail for a reason no certificate fixes (no "
                       "shared protocol version or cipher suite): they need updating whatever "
                       "key type is chosen.")
-    return StackImpact(stack_id, impacts, recommended, tuple(advice))
+    return StackImpact(stack_id, impacts, recommended, tuple(advice), pair)
 
 
 def _affected_json(affected: Affected) -> dict[str, Any]:
@@ -171,8 +197,9 @@ def as_json(report: Report, several_stacks: bool) -> dict[str, Any]:
         view = report.stacks[0]
         out["stack"] = view.stack.value
         out["key_types"] = {k.key_type.id: k.json() for k in view.key_types}
-        out["recommended"] = None if view.recommended is None else view.recommended.id
-        out["advice"] = list(view.advice)
+        shared = view.json()   # the one stack's fields, at the top level
+        out.update({key: shared[key] for key in ("key_types", "recommended", "side_by_side",
+                                                  "advice")})
     out["client_list"] = [client_json(c, report, key_count) for c in report.clients]
     out["inputs"] = [{"source": p, "kind": k.value, "connections": n}
                      for p, k, n in scanned.inputs]
