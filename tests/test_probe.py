@@ -148,9 +148,20 @@ def test_postfix_with_rsa_and_p256_side_by_side_serves_everyone(tmp_path):
         files.append(str(path))
     rsa = certified_key("rsa", 2048, None)
     with postfix_server(postfix, rsa.chain_pem, rsa.key_pem,
-                        smtpd_tls_chain_files=", ".join(files)) as (port, _):
+                        smtpd_tls_chain_files=", ".join(files)) as (port, log):
         done = probe(f"127.0.0.1:{port}", "--starttls", "smtp", "--json", "--concurrency", "4")
         text = probe(f"127.0.0.1:{port}", "--starttls", "smtp", "--concurrency", "4")
+        time.sleep(0.5)  # Postfix writes its log through postlogd
+        (tmp_path / "maillog").write_bytes(log.read_bytes())
+    # issue 14: a real smtpd_tls_loglevel = 1 log holds no hello; decode says what to set
+    # instead of "line 1 is not hex"
+    from generator.ingest.postfixlog import HINT
+    decoded = subprocess.run([sys.executable, "-m", "generator", "decode",
+                              str(tmp_path / "maillog")], capture_output=True, text=True,
+                             timeout=60)
+    assert "postfix/smtpd" in (tmp_path / "maillog").read_text()
+    assert decoded.returncode == 1 and decoded.stderr.count("\n") == 1
+    assert HINT in decoded.stderr and "not hex" not in decoded.stderr
     report = json.loads(done.stdout)
     summary = report["summary"]
     assert {c["key_type"] for c in summary["certificates"]} == {"ec256", "rsa2048"}

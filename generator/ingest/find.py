@@ -12,6 +12,7 @@ from generator.errors import DecodeError
 from generator.ingest import pcap
 from generator.ingest.hexdump import HexBlock, looks_like_text, parse_hex_text
 from generator.ingest.packets import LINKTYPE_GUESS, Segment, tcp_segment
+from generator.ingest.postfixlog import HINT, looks_like_postfix_log_without_hex
 from generator.ingest.starttls import TlsStart, locate_tls_start
 from generator.ingest.tcp import Flow, Reassembler
 from generator.tls.records import (NeedMoreData, WireClientHello, client_hellos_in_stream,
@@ -126,6 +127,8 @@ def find_client_hellos(data: bytes, source: str = "<stdin>", *,
         except UnicodeDecodeError as error:  # looks_like_text only samples the start
             raise DecodeError(f"the input is not UTF-8 text past byte {error.start}",
                               offset=error.start, context=source) from None
+        if looks_like_postfix_log_without_hex(text):  # loglevel 0-2: no bytes were logged
+            raise DecodeError(HINT, context=source)
         blocks = parse_hex_text(text, source)
         _from_blocks(blocks, source, collector)
     else:
