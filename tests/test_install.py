@@ -76,8 +76,8 @@ def test_the_wheel_carries_every_file_a_command_reads(installed):
 
 def test_every_command_works_from_any_directory(installed, tmp_path):
     """From an empty folder: check (the shipped cases, replayed against the pinned OpenSSL),
-    probe --list, catalogue, decode and analyze of a case's own sample, new + check with the
-    installed schema, cert of a certificate file."""
+    probe --list, catalogue, analyze of a case's own sample, new + check with the installed
+    schema, impact of a capture with its HTML report, cert of a certificate file."""
     anywhere = tmp_path / "anywhere"
     anywhere.mkdir()
     checked = tlskb(installed, anywhere, "check", "--json")
@@ -111,6 +111,12 @@ def test_every_command_works_from_any_directory(installed, tmp_path):
     problems = json.loads(drafted.stdout)["problems"]
     assert drafted.returncode == 1 and problems and all("TODO" in p["message"] or p["hint"]
                                                         for p in problems)
+
+    capture = ROOT / "tests" / "data" / "captures" / "loopback-clients.pcap"
+    impact = tlskb(installed, anywhere, "impact", str(capture), "--json", "--html", "r.html")
+    assert impact.returncode == 0, impact.stderr
+    assert json.loads(impact.stdout)["connections"] > 0
+    assert (anywhere / "r.html").read_text().startswith("<!DOCTYPE html>")
 
     from generator.compat.certs import certified_key
     (anywhere / "cert.pem").write_bytes(certified_key("ecdsa", None, "secp384r1").chain_pem)
