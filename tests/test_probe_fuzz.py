@@ -21,7 +21,7 @@ from hypothesis import event, given, strategies as st
 from conftest import require_tool
 from generator.compat.clients import recorded_clients
 from generator.compat.keytypes import catalogue
-from generator.net.answer import MAX_MESSAGE, AnswerReader, ProbeSample
+from generator.net.answer import MAX_MESSAGE, AnswerReader, ProbeKind, ProbeSample
 from generator.net.certificate import certificate_key
 from generator.net.dialogue import (MAX_LINE, MAX_SERVER_LINES, ClientDialogue, DialogueError,
                                     ServerDialogue)
@@ -36,7 +36,7 @@ CLIENTS = {c.id: c for c in recorded_clients()}
 SAMPLE = ProbeSample("fuzz", "fuzz", CLIENTS["openssl-3.0-tls12"].raw)
 #: one record (RFC 8446 §5.1: 2^14 + 2048 bytes and its header) and one handshake message
 HELD = 5 + MAX_PLAINTEXT + 2048 + MAX_MESSAGE
-KINDS = {"server_hello", "hello_retry_request", "alert", "closed", "error"}
+KINDS = set(ProbeKind)
 
 
 def recorded_answer(port: int, hello: bytes) -> bytes:

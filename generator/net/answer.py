@@ -14,10 +14,11 @@ all, and looks at each byte a bounded number of times.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from generator.errors import DecodeError
 from generator.net.certificate import certificate_key
-from generator.net.greeting import GREETING_BYTES, Speaks, first_line, speaks
+from generator.net.greeting import GREETING_BYTES, first_line, speaks, starts_like_tls
 from generator.tls.messages import (HANDSHAKE_CERTIFICATE, HANDSHAKE_SERVER_HELLO,
                                     HANDSHAKE_SERVER_HELLO_DONE, Alert, CertificateList,
                                     ServerHello)
@@ -29,6 +30,18 @@ from generator.tls.registry import lookup
 MAX_FLIGHT = 1 << 18
 #: the largest handshake message (in practice, the Certificate) a probe assembles
 MAX_MESSAGE = MAX_FLIGHT
+
+
+class ProbeKind(StrEnum):
+    """What one probe got back."""
+    SERVER_HELLO = "server_hello"                # parameters chosen: the handshake proceeds
+    HELLO_RETRY_REQUEST = "hello_retry_request"  # likewise, with another key share asked for
+    ALERT = "alert"                              # refused, saying why
+    CLOSED = "closed"                            # closed (or went quiet) after some bytes
+    SILENT = "silent"                            # not one byte before the timeout
+    NOT_TLS = "not_tls"                          # another protocol answered (greeting.py)
+    UNREACHABLE = "unreachable"                  # no connection (refused, STARTTLS refused)
+    ERROR = "error"                              # a malformed or oversized TLS answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +59,7 @@ class ProbeSample:
 @dataclass(frozen=True, slots=True)
 class ProbeResult:
     sample: ProbeSample
-    kind: str   # server_hello, hello_retry_request, alert, closed, silent, not_tls, error
+    kind: ProbeKind
     version: int | None = None
     cipher_suite: int | None = None
     group: int | None = None       # HelloRetryRequest's group, TLS 1.3 key share group
@@ -60,22 +73,27 @@ class ProbeResult:
     def ok(self) -> bool:
         """The handshake would proceed: the server chose parameters (a HelloRetryRequest asks
         the client for another key share, which every TLS 1.3 client can send)."""
-        return self.kind in ("server_hello", "hello_retry_request")
+        return self.kind in (ProbeKind.SERVER_HELLO, ProbeKind.HELLO_RETRY_REQUEST)
 
     @property
     def not_tls(self) -> bool:
         """The server answered in another protocol (an SMTP greeting, HTTP), not TLS."""
-        return self.kind == "not_tls"
+        return self.kind is ProbeKind.NOT_TLS
 
     @property
     def silent(self) -> bool:
         """The server sent nothing at all before the timeout."""
-        return self.kind == "silent"
+        return self.kind is ProbeKind.SILENT
 
     @property
     def answered(self) -> bool:
         """The server decided (parameters or an alert), rather than closing or going silent."""
-        return self.ok or self.kind == "alert"
+        return self.ok or self.kind is ProbeKind.ALERT
+
+    @property
+    def probed(self) -> bool:
+        """The ClientHello reached the server: anything but a connection that failed."""
+        return self.kind is not ProbeKind.UNREACHABLE
 
 
 # -- the answer, as it arrives -------------------------------------------------------------------
@@ -92,6 +110,7 @@ class AnswerReader:
         self._messages = bytearray()   # handshake bytes not yet forming a complete message
         self._hello: ServerHello | None = None
         self._first = b""              # the first GREETING_BYTES bytes, to name a non-TLS answer
+        self._greeting = False         # the answer is not TLS: read on to the end of its line
 
     @property
     def held(self) -> int:
@@ -102,6 +121,9 @@ class AnswerReader:
         room = MAX_FLIGHT - self.received
         if len(self._first) < GREETING_BYTES:
             self._first += data[:GREETING_BYTES - len(self._first)]
+        if self._greeting:
+            self.received += len(data)
+            return self._greeted(final=False)
         self.received += min(len(data), room + 1)
         self._records += data[:room + 1]
         try:
@@ -112,8 +134,8 @@ class AnswerReader:
             if self._hello is not None:
                 return self._decided(f"not read: the server's flight after its ServerHello "
                                       f"exceeds the {MAX_FLIGHT} bytes a probe reads")
-            return ProbeResult(self.sample, "error", detail=f"more than {MAX_FLIGHT} bytes "
-                                                            "without a complete answer")
+            return ProbeResult(self.sample, ProbeKind.ERROR, detail=f"more than {MAX_FLIGHT} "
+                               "bytes without a complete answer")
         return result
 
     def end(self, why: str, timed_out: bool = False) -> ProbeResult:
@@ -121,7 +143,9 @@ class AnswerReader:
         that sent nothing before the time ran out is silent."""
         if self._hello is not None:  # the ServerHello came; the certificate did not
             return self._decided(None)
-        kind = "silent" if timed_out and not self.received else "closed"
+        if self._greeting:
+            return self._greeted(final=True)
+        kind = ProbeKind.SILENT if timed_out and not self.received else ProbeKind.CLOSED
         return ProbeResult(self.sample, kind, detail=f"{why} ({self.received} bytes)")
 
     # -- records ------------------------------------------------------------------------------
@@ -158,7 +182,7 @@ class AnswerReader:
                 raise DecodeError(f"alert record length {len(payload)} is shorter than an "
                                   "alert (2)", field="record length")
             alert = Alert.parse(Reader(payload))
-            return ProbeResult(self.sample, "alert", alert=alert.description)
+            return ProbeResult(self.sample, ProbeKind.ALERT, alert=alert.description)
         name = lookup("content_types", content_type) or str(content_type)
         raise DecodeError(f"the server's first record is {name} ({content_type}), not a "
                           "handshake or an alert", field="record content type")
@@ -211,17 +235,28 @@ class AnswerReader:
     # -- results ------------------------------------------------------------------------------
     def _decided(self, key: str | None, key_type: str | None = None) -> ProbeResult:
         hello = self._hello
-        kind = "hello_retry_request" if hello.is_hello_retry_request else "server_hello"
+        kind = (ProbeKind.HELLO_RETRY_REQUEST if hello.is_hello_retry_request
+                else ProbeKind.SERVER_HELLO)
         return ProbeResult(self.sample, kind, hello.selected_version, hello.cipher_suite,
                            hello.selected_group, certificate_key=key,
                            certificate_key_type=key_type)
 
-    def _broken(self, error: DecodeError) -> ProbeResult:
+    def _broken(self, error: DecodeError) -> ProbeResult | None:
         if self._hello is not None:
             return self._decided(f"unreadable: {error}")
-        what = speaks(self._first)
-        if what is not Speaks.TLS:
-            return ProbeResult(self.sample, "not_tls", detail=f"not TLS: the server answered "
-                               f"in {what.value} ({first_line(self._first)!r})",
-                               first_bytes=self._first)
-        return ProbeResult(self.sample, "error", detail=f"a malformed TLS answer: {error}")
+        if not starts_like_tls(self._first[:2]):   # another protocol: name it by its line
+            self._greeting = True
+            return self._greeted(final=False)
+        return ProbeResult(self.sample, ProbeKind.ERROR, detail=f"a malformed TLS answer: {error}")
+
+    def _greeted(self, final: bool) -> ProbeResult | None:
+        """A non-TLS answer, named once its first line is whole (or GREETING_BYTES came, or
+        the server stopped): the same whatever pieces the bytes came in."""
+        newline = self._first.find(b"\n")
+        if newline < 0 and len(self._first) < GREETING_BYTES and not final:
+            return None
+        first = self._first if newline < 0 else self._first[:newline + 1]
+        what = speaks(first)
+        return ProbeResult(self.sample, ProbeKind.NOT_TLS, detail=f"not TLS: the server "
+                           f"answered in {what.value} ({first_line(first)!r})",
+                           first_bytes=first)

@@ -39,10 +39,16 @@ class Speaks(enum.Enum):
         return {Speaks.SMTP: "smtp", Speaks.IMAP: "imap", Speaks.POP3: "pop3"}.get(self)
 
 
+def starts_like_tls(first: bytes) -> bool:
+    """The first two bytes (or one) could begin a TLS record: a content type from 20 to 24,
+    then the version's major byte 3."""
+    return bool(first) and 20 <= first[0] <= 24 and (len(first) < 2 or first[1] == 3)
+
+
 def speaks(first: bytes) -> Speaks:
     """What the first bytes a server sent look like."""
     head = bytes(first[:GREETING_BYTES])
-    if len(head) >= 3 and 20 <= head[0] <= 24 and head[1] == 3:
+    if starts_like_tls(head[:2]):
         return Speaks.TLS
     line = head.split(b"\n", 1)[0].rstrip(b"\r")
     upper = line.upper()

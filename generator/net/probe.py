@@ -16,7 +16,7 @@ import socket
 from dataclasses import dataclass, replace
 
 from generator.errors import TlskbError
-from generator.net.answer import AnswerReader, ProbeResult, ProbeSample
+from generator.net.answer import AnswerReader, ProbeKind, ProbeResult, ProbeSample
 from generator.net.dialogue import MAX_LINE, ClientDialogue, DialogueError
 from generator.net.greeting import not_tls_advice, silence_advice, speaks
 from generator.tls import extensions as ext
@@ -133,7 +133,7 @@ async def probe_sample(target: Target, sample: ProbeSample) -> ProbeResult:
         await writer.drain()
         return await _read_answer(target, sample, reader)
     except (ConnectionError, OSError) as error:
-        return ProbeResult(sample, "closed", detail=f"connection lost: {error}")
+        return ProbeResult(sample, ProbeKind.CLOSED, detail=f"connection lost: {error}")
     finally:
         writer.transport.abort()
 
@@ -210,7 +210,8 @@ async def probe_all(target: Target, samples: list[ProbeSample], concurrency: int
             try:
                 results[index] = await probe_sample(target, samples[index])
             except ProbeError as error:  # reachable a moment ago: report it for this sample
-                results[index] = ProbeResult(samples[index], "error", detail=str(error))
+                results[index] = ProbeResult(samples[index], ProbeKind.UNREACHABLE,
+                                             detail=str(error))
         done += 1
         del pending[index]
         if progress:

@@ -13,7 +13,7 @@ from generator.compat.advice import COMMON_ACME_CLIENTS, Advice, Command, advise
 from generator.compat.analyzer import analyze
 from generator.compat.keytypes import Catalogue
 from generator.knowledge import case_url
-from generator.net.answer import ProbeResult
+from generator.net.answer import ProbeKind, ProbeResult
 from generator.stacks import Stack, stacks
 from generator.tls.records import decode_client_hello
 from generator.tls.registry import cipher_suite_name, group_name, name, version_name
@@ -164,7 +164,7 @@ def _key_explains(finding, keys: tuple[str, ...]) -> bool:
     close) rather than the connection failing, and the analyzer expects the served key types
     (when known) to fail this client. When it expects them to work, the server's versions,
     suites or groups refuse the client, and no key type is the fix."""
-    if finding.result.kind not in ("alert", "closed"):
+    if finding.result.kind not in (ProbeKind.ALERT, ProbeKind.CLOSED):
         return False
     return not any(finding.verdict(k).ok for k in keys)
 
@@ -220,14 +220,14 @@ def cases_by_failure(cases, catalogue: Catalogue) -> dict[tuple[str, str], list[
 
 def answer_text(result: ProbeResult) -> str:
     """What the server sent one probe, in a few words."""
-    if result.kind == "alert":
+    if result.kind is ProbeKind.ALERT:
         return f"alert {name('alerts', result.alert)} ({result.alert})"
     if not result.ok:
         return result.detail or result.kind
     text = f"{version_name(result.version)}, {cipher_suite_name(result.cipher_suite)}"
     if result.group is not None:
         text += f", {group_name(result.group)}"
-    if result.kind == "hello_retry_request":
+    if result.kind is ProbeKind.HELLO_RETRY_REQUEST:
         text = "HelloRetryRequest: " + text
     if result.certificate_key and result.certificate_key_type is None:
         text += f"; certificate: {result.certificate_key}"  # outside the catalogue, or unread

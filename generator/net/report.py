@@ -14,7 +14,7 @@ from generator.compat.replay import reference_label
 from generator.compat.report import verdict_json
 from generator.ingest.packets import endpoint
 from generator.net.capture import CapturedHello, ConnectionProblem, utc_stamp
-from generator.net.answer import ProbeResult
+from generator.net.answer import ProbeKind, ProbeResult
 from generator.compat.advice import Advice, command_lines
 from generator.net.probesummary import Breaking, ProbeSummary, answer_text
 from generator.net.store import shown_server_name
@@ -323,7 +323,7 @@ def _result_json(finding: ProbeFinding) -> dict[str, Any]:
                     "group": result.group,
                     "certificate_key": result.certificate_key,
                     "certificate_key_type": result.certificate_key_type})
-    elif result.kind == "alert":
+    elif result.kind is ProbeKind.ALERT:
         obj.update({"alert": result.alert, "alert_name": name("alerts", result.alert)})
     else:
         obj["detail"] = result.detail
