@@ -7,7 +7,7 @@ import enum
 
 class Exit(enum.IntEnum):
     OK = 0
-    ERROR = 1            # bad input, unreachable server, a problem in a case file
+    ERROR = 1            # bad input, unreachable or non-TLS server, a problem in a case file
     USAGE = 2            # the command line itself (argparse)
     DISAGREEMENT = 3     # a reference replay disagrees with the analyzer: a tlskb bug
     CLIENTS_BREAK = 4    # a client would break (probe, cert, impact --fail-on-break)
@@ -21,7 +21,8 @@ MEANING = {
     Exit.USAGE: "the command line is wrong (unknown option, missing argument)",
     Exit.DISAGREEMENT: "a replay against the reference server disagrees with the analyzer: a "
                        "tlskb bug, please report it with the input",
-    Exit.CLIENTS_BREAK: "at least one known client would break",
+    Exit.CLIENTS_BREAK: "a current known client would break (historical ones are reported, "
+                        "not counted; impact: a connection, with --fail-on)",
     Exit.INTERRUPTED: "interrupted (Ctrl-C)",
 }
 

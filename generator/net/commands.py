@@ -131,13 +131,16 @@ def cmd_probe(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from generator.knowledge import cases_dir
     from generator.net import report
     from generator.net.probe import Target, default_server_name, probe_all
-    from generator.net.probesummary import COMMON_ACME_CLIENTS, summarize
+    from generator.compat.advice import acme_clients
+    from generator.net.probesummary import summarize
     from generator.net.samples import chosen_samples, knowledge_base_samples
 
     if args.concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
+    if not 0 < args.timeout < float("inf"):
+        raise UsageError("--timeout must be a number of seconds above 0")
     catalog = catalogue()
-    acme_clients = _acme_clients(args.acme_client, catalog) or COMMON_ACME_CLIENTS
+    chosen_acme = acme_clients(args.acme_client, catalog)
     samples, cases = knowledge_base_samples(
         None if args.no_cases else Path(args.cases) if args.cases else cases_dir())
     samples = chosen_samples(samples, args.only, args.ignore, args.current_only)
@@ -167,26 +170,25 @@ def cmd_probe(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         + (f"; {report.shortened(waiting, 60)} (up to {args.timeout:g} s)" if waiting else "")))
     results = asyncio.run(probe_all(target, samples, args.concurrency, progress,
                                     pilot=_pilot(samples, catalog)))
-    found = report.findings(results, catalog)
-    summary = summarize(found, catalog, cases, acme_clients)
+    unreached = [r for r in results if not r.probed]   # never judged: nothing was asked
+    found = report.findings([r for r in results if r.probed], catalog)
+    summary = summarize(found, catalog, cases, chosen_acme)
     if args.json:
         emit_json(report.probe_json({"host": host, "port": port, "starttls": args.starttls,
-                                     "server_name": server_name}, found, summary, catalog), out)
+                                     "server_name": server_name}, found, summary, catalog,
+                                    unreached), out)
     else:
         shown = f"{host}:{port}" + (f" ({args.starttls.upper()} STARTTLS)" if args.starttls
                                     else "")
-        out.write(report.probe_text(shown, found, summary, catalog) + "\n")
-    return EXIT_OK if all(f.result.ok for f in found) else EXIT_CLIENTS_BREAK
-
-
-def _acme_clients(values: list[str] | None, catalog) -> tuple[str, ...]:
-    """--acme-client's ids (repeatable, comma-separated), each checked against the catalogue."""
-    wanted = tuple(v.strip() for value in values or () for v in value.split(",") if v.strip())
-    unknown = [v for v in wanted if v not in catalog.client_ids]
-    if unknown:
-        raise UsageError(f"--acme-client {', '.join(unknown)}: not an ACME client tlskb knows; "
-                         f"one of {', '.join(catalog.client_ids)}")
-    return wanted
+        out.write(report.probe_text(shown, found, summary, catalog, unreached) + "\n")
+    if unreached:   # an incomplete probe is an error, whatever the others said
+        print(printable_line(f"tlskb: error: {len(unreached)} of {len(results)} ClientHellos "
+                             f"could not be sent ({unreached[0].detail}); they are left out of "
+                             "the verdicts: the server may limit connections per client "
+                             "(try --concurrency 1), run again"), file=err)
+        return EXIT_ERROR
+    current_break = any(not f.result.ok and not f.result.sample.historical for f in found)
+    return EXIT_CLIENTS_BREAK if current_break else EXIT_OK
 
 
 def _pilot(samples, catalog) -> int:

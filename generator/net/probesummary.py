@@ -60,6 +60,8 @@ class ProbeSummary:
     advice: Advice
     #: the served key types, when together they serve every probed client
     side_by_side: tuple[str, ...] = ()
+    #: keys the server showed that are outside the catalogue (RSA 1024): no verdicts for them
+    outside: tuple[str, ...] = ()
 
     @property
     def served_key_types(self) -> tuple[str, ...]:
@@ -92,6 +94,7 @@ def summarize(found, catalogue: Catalogue, cases: Sequence[Case],
     verdicts for each probed client)."""
     certificates = served_certificates([f.result for f in found])
     served = tuple(c.key_type for c in certificates if c.key_type)
+    outside = tuple(c.key for c in certificates if not c.key_type)
     answered = [f for f in found if f.result.answered]
 
     def predicted_ok(finding, key_types) -> bool:
@@ -107,10 +110,10 @@ def summarize(found, catalogue: Catalogue, cases: Sequence[Case],
     advice = advice_for(found, catalogue)
     by_id = {case.id: case for case in cases}
     index = cases_by_failure(cases, catalogue)
-    breaking = tuple(_breaking(f, keys, by_id, index, catalogue, advice, acme_clients)
+    breaking = tuple(_breaking(f, keys, outside, by_id, index, catalogue, advice, acme_clients)
                      for f in found if not f.result.ok)
     return ProbeSummary(len(found), certificates, predicted_by, mismatches, fits, breaking,
-                        advice, together(found, served))
+                        advice, together(found, served), outside)
 
 
 def _stack_fits(answered, key_types: tuple[str, ...], catalogue: Catalogue
@@ -146,12 +149,12 @@ def together(found, served: tuple[str, ...]) -> tuple[str, ...]:
     return ()
 
 
-def _breaking(finding, keys, cases_by_id, index, catalogue: Catalogue, advice: Advice,
-              acme_clients: Sequence[str]) -> Breaking:
+def _breaking(finding, keys, outside, cases_by_id, index, catalogue: Catalogue,
+              advice: Advice, acme_clients: Sequence[str]) -> Breaking:
     result = finding.result
     sample = result.sample
     case = cases_by_id.get(sample.case_id) if sample.case_id else None
-    reason = explanation(finding, keys, index)
+    reason = explanation(finding, keys, index, outside)
     fix = _fix_key_type(finding, case, advice, catalogue) if _key_explains(finding, keys) else None
     found_commands = () if fix is None else commands(fix, acme_clients, catalogue)
     return Breaking(sample.id, sample.client, sample.historical, answer_text(result), reason,
@@ -180,12 +183,17 @@ def _fix_key_type(finding, case: Case | None, advice: Advice, catalogue: Catalog
 
 
 def explanation(finding, keys: tuple[str, ...],
-                cases_by_reason: dict[tuple[str, str], list[str]]) -> str:
+                cases_by_reason: dict[tuple[str, str], list[str]],
+                outside: tuple[str, ...] = ()) -> str:
     """Why a client breaks: the analyzer's reason for each served key type (with the cases
     that show the same failure), and the client's own case. When the analyzer expects one of
     the served key types to work, the server's configuration refuses the client instead."""
     sample = finding.result.sample
     case = f"case {sample.case_id}: {sample.case_title}" if sample.case_id else ""
+    if not keys and outside:
+        why = (f"the server's certificate ({', '.join(outside)}) is outside the key types "
+               "tlskb has verdicts for, so the analyzer cannot say why")
+        return why + (f" ({case})" if case else "")
     if not keys:
         return case or "the server's key type is unknown (TLS 1.3 hides it), so the analyzer " \
                        "cannot say why"

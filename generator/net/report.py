@@ -129,7 +129,7 @@ def _clients(count: int) -> str:
 
 
 def probe_text(target: str, found: Sequence[ProbeFinding], summary: ProbeSummary,
-               catalogue: Catalogue) -> str:
+               catalogue: Catalogue, unreached: Sequence[ProbeResult] = ()) -> str:
     """The table of answers, what the server holds and behaves like, each breaking client with
     why, what to type and where to read more, and the key-type advice."""
     rows = _grouped_rows(found)
@@ -138,6 +138,9 @@ def probe_text(target: str, found: Sequence[ProbeFinding], summary: ProbeSummary
              f"{'' if len(found) == 1 else 's'}:"]
     for client, ok, answer in rows:
         lines.append(f"  {'ok  ' if ok else 'FAIL'}  {shortened(client, width):<{width}}  {answer}")
+    for result in unreached:   # not judged: the hello never reached the server
+        lines.append(f"  ----  {shortened(result.sample.client, width):<{width}}  "
+                     f"not sent: {result.detail}")
     lines.append("")
     lines.extend(_server_lines(summary, catalogue))
     lines.extend(_breaking_lines(summary, catalogue))
@@ -181,6 +184,10 @@ def _server_lines(summary: ProbeSummary, catalogue: Catalogue) -> list[str]:
                      f", except for {_clients(len(summary.mismatches))} ({shown}): the "
                      "server's configuration (versions, suites, groups) differs from the "
                      "reference server's there.")
+    elif summary.outside:
+        lines.append(f"{' and '.join(summary.outside)}: not a key type tlskb has verdicts for, so "
+                     "the answers cannot be checked against the reference server; a key type "
+                     "of the catalogue (tlskb cert lists them) can be.")
     elif summary.predicted_by:
         lines.append("Every answer is what the reference server gives with any of: "
                      + ", ".join(catalogue.key_type(k).label for k in summary.predicted_by)
@@ -303,9 +310,12 @@ def advice_text(advice: Advice, catalogue: Catalogue, side_by_side: tuple[str, .
 
 
 def probe_json(target: dict[str, Any], found: Sequence[ProbeFinding], summary: ProbeSummary,
-               catalogue: Catalogue) -> dict[str, Any]:
-    """`probe --json`: the target, one object per probed client, and the summary."""
+               catalogue: Catalogue, unreached: Sequence[ProbeResult] = ()) -> dict[str, Any]:
+    """`probe --json`: the target, one object per probed client, those that could not be
+    sent (never judged), and the summary."""
     return {"target": target, "results": [_result_json(f) for f in found],
+            "not_sent": [{"sample": r.sample.id, "client": r.sample.client,
+                          "case": r.sample.case_id, "detail": r.detail} for r in unreached],
             "summary": summary_json(summary, catalogue)}
 
 
@@ -340,6 +350,7 @@ def summary_json(summary: ProbeSummary, catalogue: Catalogue) -> dict[str, Any]:
         "certificates": [{"key": c.key, "key_type": c.key_type, "clients": c.clients}
                          for c in summary.certificates],
         "several_certificates": len(summary.certificates) > 1,
+        "outside_catalogue": list(summary.outside),
         "predicted_by_reference": list(summary.predicted_by),
         "mismatches": list(summary.mismatches),
         "behaves_like": list(summary.behaves_like),
