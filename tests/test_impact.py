@@ -436,5 +436,26 @@ def test_progress_is_not_printed_into_a_pipe(traffic):
 def test_impact_help_lists_exit_4(capsys):
     status, _, _ = run("impact", "--help")
     out = capsys.readouterr().out
-    assert status == 0 and "4  at least one known client would break" in out
+    from generator.exits import MEANING, Exit
+    assert status == 0 and "4  " + " ".join(MEANING[Exit.CLIENTS_BREAK].split()[:4]) in out
     assert f"every core, {os.cpu_count()} here" in " ".join(out.split())
+
+
+def test_hostile_json_and_endless_input_are_one_line(tmp_path, monkeypatch):
+    """JSON nested past Python's parser (a RecursionError once, with a traceback) and text on
+    stdin beyond what tlskb reads are each one line, exit 1."""
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 200_000 + "]" * 200_000)
+    status, out, err = run("impact", str(deep))
+    assert status == 1 and out == "" and err.count("\n") == 1 and "nested deeper" in err
+    deep.write_text('{"hex": "00"}\n' + "[" * 200_000 + "]" * 200_000 + "\n")
+    status, _, err = run("impact", str(deep))
+    assert status == 1 and "line 2 is nested deeper" in err
+    import generator.impact.scan as scan
+    monkeypatch.setattr(scan, "MAX_INPUT", 1000)
+
+    class Stdin:
+        buffer = io.BytesIO(b"16 03 01 " * 1000)
+    monkeypatch.setattr(scan.sys, "stdin", Stdin)
+    status, _, err = run("impact", "-")
+    assert status == 1 and "more than the 1000 bytes of text tlskb reads" in err

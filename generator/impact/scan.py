@@ -27,7 +27,6 @@ from generator.ingest import pcap
 from generator.ingest.find import MAX_INPUT, find_client_hellos
 from generator.ingest.flowtable import FlowTable, StreamHello, TableStats
 from generator.ingest.packets import Segment, tcp_segment
-from generator.ingest.postfixlog import HINT, looks_like_postfix_log_without_hex
 from generator.printable import escape
 from generator.stacks import StackId
 from generator.tls.records import WireClientHello, decode_client_hello
@@ -123,7 +122,11 @@ def _scan_stdin(scanned, classifier, limits, progress) -> InputKind:
         _merge_share(scanned, _scan_capture("<stdin>", chunks, classifier, limits, 0, 1,
                                             _reporter(progress, 0, "<stdin>")), classifier)
         return InputKind.CAPTURE
-    return _scan_bytes(head + stream.read(), "<stdin>", scanned, classifier)
+    rest = stream.read(MAX_INPUT + 1 - len(head))   # text is read whole: never more than this
+    if len(head) + len(rest) > MAX_INPUT:
+        raise UsageError(f"<stdin>: more than the {MAX_INPUT} bytes of text tlskb reads; give "
+                         "a capture (streamed, any size) or split the input")
+    return _scan_bytes(head + rest, "<stdin>", scanned, classifier)
 
 
 def _chain(*parts: Iterable[bytes]) -> Iterator[bytes]:
@@ -275,7 +278,10 @@ def _scan_capture_parallel(path, size, scanned, stacks, key_types, jobs, limits,
             kind, message = outcome
             if kind == "error":
                 raise TlskbError(message)
-            raise RuntimeError(f"impact worker {share} failed:\n{message}")
+            last = message.strip().splitlines()[-1] if message.strip() else "no message"
+            raise TlskbError(f"impact worker {share} stopped on an unexpected error ({last}): "
+                             "a tlskb bug; run again with --jobs 1 to see where, and please "
+                             "report it with the input")
         _merge_share(scanned, outcome, None)
 
 
@@ -304,12 +310,7 @@ def _scan_bytes(data: bytes, source: str, scanned: Scanned, classifier: Classifi
     if stripped[:1] in (b"{", b"["):
         _scan_json(data, source, scanned.tally, classifier)
         return InputKind.JSON
-    try:
-        ingested = find_client_hellos(data, source, skip_invalid=True)
-    except DecodeError as error:
-        if _postfix_without_hex(data):
-            raise UsageError(f"{source}: {HINT}") from None
-        raise error
+    ingested = find_client_hellos(data, source, skip_invalid=True)   # a quiet Postfix log: HINT
     for error in ingested.skipped:
         scanned.tally.error(str(error))
     for note in ingested.notes:
@@ -320,14 +321,6 @@ def _scan_bytes(data: bytes, source: str, scanned: Scanned, classifier: Classifi
         _count(found.wire, _peer_of_stream(found.origin.where), found.origin.describe(),
                classifier, scanned.tally)
     return InputKind.DUMP
-
-
-def _postfix_without_hex(data: bytes) -> bool:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return looks_like_postfix_log_without_hex(text)
 
 
 def _peer_of_stream(where: str | None) -> str | None:
@@ -345,6 +338,17 @@ def _host(endpoint: str) -> str | None:
     return host or None
 
 
+def _json(text: str, source: str, line: int | None):
+    """json.loads, with nesting too deep for Python's parser (a hostile `[[[[…`) as a
+    DecodeError instead of a RecursionError."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        where = f"line {line}" if line else "the JSON"
+        raise DecodeError(f"{where} is nested deeper than tlskb reads (decode --json and "
+                          "capture --json nest a few levels)", context=source) from None
+
+
 def _scan_json(data: bytes, source: str, tally: Tally, classifier: Classifier) -> None:
     """`decode --json` (an object or an array) or JSON Lines (`capture --json`): each object's
     "hex" is its ClientHello."""
@@ -354,7 +358,7 @@ def _scan_json(data: bytes, source: str, tally: Tally, classifier: Classifier) -
         raise DecodeError(f"JSON input is not UTF-8 past byte {error.start}", offset=error.start,
                           context=source) from None
     try:
-        whole = json.loads(text)
+        whole = _json(text, source, None)
         objects = whole if isinstance(whole, list) else [whole]
         lines = [None] * len(objects)
     except json.JSONDecodeError:
@@ -363,7 +367,7 @@ def _scan_json(data: bytes, source: str, tally: Tally, classifier: Classifier) -
             if not line.strip():
                 continue
             try:
-                objects.append(json.loads(line))
+                objects.append(_json(line, source, number))
             except json.JSONDecodeError as error:
                 raise DecodeError(f"line {number} is not JSON ({error.msg} at column "
                                   f"{error.colno}); impact reads `tlskb decode --json` output or "
@@ -392,6 +396,11 @@ def _scan_json(data: bytes, source: str, tally: Tally, classifier: Classifier) -
         _count(wire, peer, where, classifier, tally)
 
 
+#: a capture folder's file holds one ClientHello (at most 128 KiB, so 256 KiB of hex) and a
+#: few header lines: anything bigger is not one
+MAX_CAPTURE_FILE = 1 << 20
+
+
 def _scan_directory(directory: Path, scanned: Scanned, classifier: Classifier) -> None:
     """Every `*.hex` file `tlskb capture` saved (`# peer:` gives the client's address); symbolic
     links are not followed."""
@@ -401,7 +410,12 @@ def _scan_directory(directory: Path, scanned: Scanned, classifier: Classifier) -
         raise UsageError(f"{directory}: no .hex files (tlskb capture saves each ClientHello "
                          "there as one)")
     for path in files:
-        data = path.read_bytes()
+        with open(path, "rb") as handle:   # one hello's hex and its header: small
+            data = handle.read(MAX_CAPTURE_FILE + 1)
+        if len(data) > MAX_CAPTURE_FILE:
+            scanned.tally.error(f"{path}: more than {MAX_CAPTURE_FILE} bytes, not a file "
+                                "tlskb capture saved; skipped")
+            continue
         peer = None
         for line in data[:4096].decode("utf-8", "replace").splitlines():
             if line.startswith("# peer: "):
