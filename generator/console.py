@@ -42,3 +42,16 @@ def progress_printer(err: TextIO, render: Callable[[int, int, str], str]):
         err.write("\r\x1b[K" if done >= total else f"\r\x1b[K{render(done, total, current)}")
         err.flush()
     return show
+
+
+def joined(words) -> str:
+    """"A", "A and B", "A, B and C": a list in a sentence."""
+    words = list(words)
+    if len(words) < 2:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def counted(count: int, noun: str) -> str:
+    """"1 client", "2 clients": a count with its noun (plural by -s)."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.compat.advice import COMMON_ACME_CLIENTS, Advice, command_lines, commands
+from generator.console import counted, joined
 from generator.certcheck.chain import Chain
 from generator.certcheck.verdicts import ClientFate, Era, Fate, StackFindings
 from generator.compat.keytypes import Catalogue, KeyType
@@ -56,15 +57,11 @@ def _served_keys(checked: Checked) -> list[str]:
 
 
 def _clients(count: int) -> str:
-    return f"{count} current client{'' if count == 1 else 's'}"
+    return counted(count, "current client")
 
 
 def _all(count: int) -> str:
     return "the one current client" if count == 1 else f"all {count} current clients"
-
-
-def _and(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 # -- text ---------------------------------------------------------------------------------------
@@ -75,7 +72,7 @@ def text(checked: Checked, catalogue: Catalogue, current_only: bool = False) -> 
     for chain in checked.chains:
         if checked.kind == "server":
             offers = [Offer(offer).label for offer in chain.offers]
-            lines.append(f"  chain sent to a client offering {_and(offers)}:")
+            lines.append(f"  chain sent to a client offering {joined(offers)}:")
         for certificate in chain.certificates:
             role = "leaf  " if certificate.position == 0 else "issuer"
             lines.append(f"  {certificate.position:>2}  {role}  {certificate.key:<14} "
@@ -87,12 +84,12 @@ def text(checked: Checked, catalogue: Catalogue, current_only: bool = False) -> 
                      f"({refusal.reason})")
     keys = _served_keys(checked)
     if len(keys) > 1:
-        lines.append(f"This server serves {len(keys)} certificates, {_and(keys)}: each client "
+        lines.append(f"This server serves {len(keys)} certificates, {joined(keys)}: each client "
                      "gets the one it offers, so a client breaks only if it can use none.")
     lines.append("")
     if checked.outside:
         known = ", ".join(k.label for k in catalogue.key_types)
-        lines.append(f"{_and(list(checked.outside))} is outside the key types tlskb proves "
+        lines.append(f"{joined(list(checked.outside))} is outside the key types tlskb proves "
                      f"verdicts for ({known}): "
                      + ("no known client's fate can be claimed for it." if not checked.judged
                         else "a client that fails every other key type served is "
@@ -160,7 +157,7 @@ def _reason(verdict) -> str:
 
 def _advice_text(checked: Checked, catalogue: Catalogue) -> list[str]:
     advice = checked.advice
-    on = _and([s.stack.label for s in checked.stacks])
+    on = joined([s.stack.label for s in checked.stacks])
     lines = []
     if advice.universal:
         first = advice.universal[0]
@@ -168,10 +165,10 @@ def _advice_text(checked: Checked, catalogue: Catalogue) -> list[str]:
         if already and not checked.breaks and not any(
                 s.with_fate(f, current=True) for s in checked.stacks
                 for f in (Fate.MAY_BREAK, Fate.UNDETERMINED)):
-            lines.append(f"Nothing to do: {_and([k.label for k in already])} serves "
+            lines.append(f"Nothing to do: {joined([k.label for k in already])} serves "
                          f"{_all(advice.clients)} on {on}.")
             return lines
-        tie = (f"; so do {_and([k.label for k in advice.universal[1:]])}, and of these tlskb "
+        tie = (f"; so do {joined([k.label for k in advice.universal[1:]])}, and of these tlskb "
                f"prefers {first.label} (the catalogue's preference order: small, widely "
                "accepted key types first)" if len(advice.universal) > 1 else "")
         lines.append(f"What to do: {first.label} serves {_all(advice.clients)} on {on}{tie}.")
@@ -179,7 +176,7 @@ def _advice_text(checked: Checked, catalogue: Catalogue) -> list[str]:
         first = advice.best[0]
         left = dict(advice.left_out)
         each = " ".join(f"{k.label} leaves out {'; '.join(left[k.id])}." for k in advice.best)
-        tie = (f"{_and([k.label for k in advice.best])} tie, serving {advice.served_by_best} "
+        tie = (f"{joined([k.label for k in advice.best])} tie, serving {advice.served_by_best} "
                f"each; tlskb prefers {first.label} (its preference order)"
                if len(advice.best) > 1 else
                f"{first.label} serves the most ({advice.served_by_best})")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from generator.compat.analyzer import Verdict, analyze
 from generator.compat.keytypes import KeyType
+from generator.compat.related import documented_failures
 from generator.net.answer import ProbeSample
 from generator.stacks import Stack, StackId, stack
 from generator.tls.messages import ClientHello
@@ -113,12 +114,5 @@ def findings(clients: Sequence[KnownClient], served: Sequence[KeyType], unknown_
 def _documented(case_samples: Sequence[KnownClient], served: Sequence[KeyType],
                 stack_id: StackId) -> dict[tuple[str, str | None], list[str]]:
     """(key type, reason code) -> the cases whose samples fail that way on this stack."""
-    index: dict[tuple[str, str | None], list[str]] = {}
-    for sample in case_samples:
-        for key_type in served:
-            verdict = analyze(sample.hello, key_type, stack_id)
-            if not verdict.ok:
-                ids = index.setdefault((verdict.key_type, verdict.reason_code), [])
-                if sample.sample.case_id not in ids:
-                    ids.append(sample.sample.case_id)
-    return index
+    return documented_failures(((c.sample.case_id, c.hello) for c in case_samples), served,
+                               stack_id)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from generator.cases.model import Case
 from generator.compat.advice import COMMON_ACME_CLIENTS, Advice, Command, advise, commands
 from generator.compat.analyzer import analyze
+from generator.compat.related import documented_failures
 from generator.compat.keytypes import Catalogue
 from generator.knowledge import case_url
 from generator.net.answer import ProbeKind, ProbeResult
@@ -212,18 +213,10 @@ def explanation(finding, keys: tuple[str, ...],
     return "; ".join(reasons) + (f" — {case}" if case else "")
 
 
-def cases_by_failure(cases, catalogue: Catalogue) -> dict[tuple[str, str], list[str]]:
+def cases_by_failure(cases, catalogue: Catalogue) -> dict[tuple[str, str | None], list[str]]:
     """(key type, reason code) -> ids of the cases whose samples fail that way."""
-    index: dict[tuple[str, str], list[str]] = {}
-    for case in cases:
-        for sample in case.samples:
-            for key_type in catalogue.key_types:
-                verdict = analyze(sample.wire.hello, key_type)
-                if not verdict.ok:
-                    ids = index.setdefault((verdict.key_type, verdict.reason_code), [])
-                    if case.id not in ids:
-                        ids.append(case.id)
-    return index
+    return documented_failures(((case.id, sample.wire.hello) for case in cases
+                                for sample in case.samples), catalogue.key_types)
 
 
 def answer_text(result: ProbeResult) -> str:

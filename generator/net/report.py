@@ -16,6 +16,7 @@ from generator.ingest.packets import endpoint
 from generator.net.capture import CapturedHello, ConnectionProblem, utc_stamp
 from generator.net.answer import ProbeKind, ProbeResult
 from generator.compat.advice import Advice, command_lines
+from generator.console import counted, joined
 from generator.net.probesummary import Breaking, ProbeSummary, answer_text
 from generator.net.store import shown_server_name
 from generator.printable import printable_line
@@ -120,12 +121,11 @@ def shortened(text: str, width: int) -> str:
 
 
 def _labels(catalogue: Catalogue, key_ids) -> str:
-    labels = [catalogue.key_type(k).label for k in key_ids]
-    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+    return joined(catalogue.key_type(k).label for k in key_ids)
 
 
 def _clients(count: int) -> str:
-    return "1 client" if count == 1 else f"{count} clients"
+    return counted(count, "client")
 
 
 def probe_text(target: str, found: Sequence[ProbeFinding], summary: ProbeSummary,
