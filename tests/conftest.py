@@ -131,7 +131,7 @@ def served(site):
 
 @pytest.fixture()
 def smtp_server(tmp_path):
-    """An SMTP server with STARTTLS (aiosmtpd, Python's ssl) holding the given key type."""
+    """An SMTP server with STARTTLS (aiosmtpd, Python's ssl) holding the given key types."""
     try:
         from aiosmtpd.controller import Controller
         from aiosmtpd.handlers import Sink
@@ -141,11 +141,12 @@ def smtp_server(tmp_path):
         pytest.skip("aiosmtpd not installed (pip install '.[test]')")
     started = []
 
-    def start(key_id: str | None) -> int:
+    def start(*key_ids: str | None) -> int:
+        """A server holding a certificate of each key type given (none: no STARTTLS)."""
         context = None
-        if key_id:
+        for key_id in filter(None, key_ids):
             chain, key = write_credentials(tmp_path, catalogue().key_type(key_id))
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context = context or ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(chain, key)
         port = free_port()
         controller = Controller(Sink(), hostname="127.0.0.1", port=port, tls_context=context,

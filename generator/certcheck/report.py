@@ -159,6 +159,13 @@ def _advice_text(checked: Checked, catalogue: Catalogue) -> list[str]:
     advice = checked.advice
     on = joined([s.stack.label for s in checked.stacks])
     lines = []
+    quiet = not checked.breaks and not any(
+        s.with_fate(f, current=True) for s in checked.stacks
+        for f in (Fate.MAY_BREAK, Fate.UNDETERMINED))
+    if len(checked.served) > 1 and quiet:   # the server's certificates together serve all
+        lines.append(f"Nothing to do: {joined(k.label for k in checked.served)} side by side "
+                     f"serve {_all(advice.clients)} on {on}; keep both.")
+        return lines
     if advice.universal:
         first = advice.universal[0]
         already = [k for k in checked.served if k in advice.universal]
