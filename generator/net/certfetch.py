@@ -21,7 +21,9 @@ from OpenSSL import SSL
 from OpenSSL._util import lib as _lib  # the pinned wheel's binding, for SSL_CTX_set1_sigalgs_list
 
 from generator.errors import TlskbError
-from generator.net.probe import ProbeError, Target, _connect
+from generator.net.greeting import (GREETING_BYTES, not_tls_advice, silence_advice, speaks,
+                                    starts_like_tls)
+from generator.net.probe import NotTlsError, ProbeError, Target, _connect
 
 #: a chain of a few certificates is a few KiB; a server sending more is cut off here
 MAX_RECEIVED = 1 << 18
@@ -95,6 +97,7 @@ async def fetch(target: Target, offer: Offer) -> Fetched:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + target.timeout
     received = 0
+    first = b""   # the start of the answer: named by greeting.py if it is not TLS
     try:
         while True:
             try:
@@ -103,6 +106,10 @@ async def fetch(target: Target, offer: Offer) -> Fetched:
             except SSL.WantReadError:
                 pass
             except SSL.Error as error:
+                if first and not starts_like_tls(first[:2]):   # another protocol answered
+                    raise NotTlsError(f"{target.host}:{target.port} does not speak TLS here: "
+                                      + not_tls_advice(speaks(first), first, target.starttls,
+                                                       target.port)) from None
                 writer.write(drain(connection))   # the alert, if the library sent one
                 return Fetched(offer, refused=error_text(error))
             outgoing = drain(connection)
@@ -113,11 +120,15 @@ async def fetch(target: Target, offer: Offer) -> Fetched:
             try:
                 chunk = await asyncio.wait_for(reader.read(_CHUNK), max(remaining, 0.001))
             except asyncio.TimeoutError:
+                if not received:
+                    raise NotTlsError(f"{target.host}:{target.port} does not speak TLS here: "
+                                      + silence_advice(None, target.timeout)) from None
                 return Fetched(offer, refused=f"no complete handshake within "
                                               f"{target.timeout:g} s")
             if not chunk:
                 return Fetched(offer, refused="the server closed the connection")
             received += len(chunk)
+            first += chunk[:max(GREETING_BYTES - len(first), 0)]
             if received > MAX_RECEIVED:
                 return Fetched(offer, refused=f"more than {MAX_RECEIVED} bytes before the "
                                               "handshake ended")
