@@ -525,7 +525,11 @@ def build_parser() -> argparse.ArgumentParser:
                     "recorded clients) to HOST:PORT, one connection each, read the answer "
                     "(ServerHello, HelloRetryRequest or alert) and report which clients would "
                     "break, why (the case, or the analyzer's reason), and which certificate key "
-                    "type would serve them all. Exits 4 if any client would break.")
+                    "type would serve them all, with the command to request it. A server that "
+                    "does not speak TLS (an SMTP greeting, HTTP, silence) is one line with the "
+                    "fix, exit 1; a ClientHello that could not be sent is never judged (exit "
+                    "1). Exits 4 if a current client would break (historical ones are "
+                    "reported, not counted).")
     probe.add_argument("target", metavar="HOST:PORT", nargs="?",
                        help="the server (not needed with --list)")
     probe.add_argument("--starttls", choices=protocols,
