@@ -9,7 +9,8 @@ from pathlib import Path
 from setuptools import setup
 from setuptools.command.build_py import build_py
 
-CASE_FILES = ("*.yaml", "case.schema.json")
+#: the cases, their schemas, and their translations (cases/<language>/<id>.yaml)
+CASE_FILES = ("*.yaml", "*.schema.json", "*/*.yaml")
 
 
 class BuildWithCases(build_py):
@@ -24,7 +25,9 @@ class BuildWithCases(build_py):
             raise SystemExit(f"{source}: no case files to ship; build from a tlskb checkout")
         self.mkpath(str(target))
         for file in files:
-            self.copy_file(str(file), str(target / file.name))
+            destination = target / file.relative_to(source)
+            self.mkpath(str(destination.parent))
+            self.copy_file(str(file), str(destination))
 
 
 setup(cmdclass={"build_py": BuildWithCases})

@@ -219,7 +219,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         f"checking {done + 1}/{total}: {current} (decoding, analyzing, replaying)"))
     from generator.knowledge import cases_dir
     report = check_paths(args.paths or [cases_dir()], progress=progress)
-    for note in skipped_replays():
+    for note in (*skipped_replays(), *report.notes):
         print(printable_line(f"tlskb: note: {note}"), file=err)
     if args.json:
         emit_json(_check_json(report), out)
@@ -246,9 +246,11 @@ def _check_json(report) -> dict[str, Any]:
     """`check --json`: every problem with its place, and what was checked."""
     return {
         "ok": report.ok, "files": report.files, "catalogue_ok": report.catalogue_ok,
+        "notes": list(report.notes),
         "problems": [{"file": p.file, "line": p.line, "column": p.column, "message": p.message,
                       "hint": p.hint} for p in report.problems],
         "cases": [{"id": c.id, "file": c.path, "state": c.status.state,
+                   "translations": [t.language for t in c.translations],
                    "samples": [s.id for s in c.samples],
                    "replayed_against": c.replayed_against} for c in report.cases],
     }

@@ -68,8 +68,11 @@ def test_the_wheel_carries_every_file_a_command_reads(installed):
     shipped = {p.relative_to(installed) for p in (installed / "generator").rglob("*")
                if p.is_file()}
     assert wanted - shipped == set()
-    cases = {p.name for p in (ROOT / "cases").iterdir() if p.suffix in (".yaml", ".json")}
-    assert {p.name for p in (installed / "generator" / "kb_cases").iterdir()} == cases
+    def tree(folder: Path) -> set[Path]:
+        return {p.relative_to(folder) for p in folder.rglob("*")
+                if p.is_file() and p.suffix in (".yaml", ".json")}
+    assert tree(installed / "generator" / "kb_cases") == tree(ROOT / "cases")
+    assert (installed / "generator" / "kb_cases" / "ja" / "exchange-online-p384.yaml").is_file()
     (entry_points,) = installed.glob("tlskb-*.dist-info/entry_points.txt")
     assert "tlskb = generator.cli:main" in entry_points.read_text()
 
@@ -86,6 +89,8 @@ def test_every_command_works_from_any_directory(installed, tmp_path):
     report = json.loads(checked.stdout)
     assert report["ok"] and {c["id"] for c in report["cases"]} == {
         p.stem for p in (ROOT / "cases").glob("*.yaml")}
+    assert {c["id"] for c in report["cases"] if "ja" in c["translations"]} == {
+        p.stem for p in (ROOT / "cases" / "ja").glob("*.yaml")}
     assert all(c["file"].startswith(str(installed)) for c in report["cases"])
 
     listed = tlskb(installed, anywhere, "probe", "--list", "--json")

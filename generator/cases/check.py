@@ -25,6 +25,7 @@ from typing import Any
 from generator.cases import model
 from generator.cases.lists import stale_schema_problems
 from generator.cases.schema import find_schema, schema_problems
+from generator.cases.translation import attach
 from generator.cases.textrules import address_problem, located_text_problems
 from generator.cases.yamlpos import MAX_BYTES, Located, Problem, load, oversized, shown_path
 from generator.compat.analyzer import analyze
@@ -35,6 +36,7 @@ from generator.stacks import DEFAULT, StackId, replayer, stacks
 from generator.stacks import stack as stack_info
 from generator.compat.verdict import VerdictKind
 from generator.errors import DecodeError, TlskbError, UsageError
+from generator.languages import TRANSLATIONS
 from generator.site.layout import RESERVED_IDS
 from generator.tls import decode_client_hello
 from generator.tls.fingerprint import fingerprints
@@ -70,6 +72,8 @@ class Report:
     #: False when the key-type catalogue, which every case relies on, has problems (they are
     #: the report's problems, and no case was checked)
     catalogue_ok: bool = True
+    #: what is fine but worth saying: prose not yet translated (generator/cases/translation.py)
+    notes: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -146,7 +150,12 @@ def _other_stack_replay(raw: bytes, key_type, stack: StackId):
 
 def check_paths(paths: Iterable[str | Path], *, replay: bool = True,
                 progress: Progress | None = None) -> Report:
-    files = case_files(paths)
+    paths = [Path(p) for p in paths]
+    files, translation_paths = _with_translations(case_files(paths))
+    for folder in (p for p in paths if p.is_dir()):   # a translation without its case, too
+        translation_paths += [t for language in TRANSLATIONS
+                              for t in sorted((folder / language.value).glob("*.yaml"))
+                              if t not in translation_paths]
     try:
         catalog = catalogue()
     except CatalogueError as error:
@@ -170,7 +179,29 @@ def check_paths(paths: Iterable[str | Path], *, replay: bool = True,
                 cases.append(case)
     if progress:
         progress(len(files), len(files), "")
-    return Report(tuple(cases), tuple(problems), len(files))
+    translated = attach(tuple(cases), translation_paths, read_case_file)
+    return Report(translated.cases, tuple(problems) + translated.problems, len(files),
+                  notes=translated.notes)
+
+
+def _with_translations(files: list[Path]) -> tuple[list[Path], list[Path]]:
+    """The case files to check, and the translations to check with them (cases/<language>/
+    <id>.yaml): every one in a folder named, the ones of a case file named, and a translation
+    named on its own, which brings its case."""
+    languages = {language.value for language in TRANSLATIONS}
+    cases: list[Path] = []
+    translations: list[Path] = []
+    for path in files:
+        if path.parent.name in languages:
+            translations.append(path)
+            path = path.parent.parent / path.name
+        else:
+            translations.extend(p for p in (path.parent / language / path.name
+                                            for language in sorted(languages))
+                                if os.path.lexists(p))
+        if path not in cases:
+            cases.append(path)
+    return cases, list(dict.fromkeys(translations))
 
 
 def schema_copy_problems(files: Iterable[Path], catalog: Catalogue) -> list[Problem]:

@@ -114,6 +114,24 @@ class SampleResult:
 
 
 @dataclass(frozen=True, slots=True)
+class Translation:
+    """A case's prose in another language (cases/<language>/<id>.yaml); what it leaves out
+    (None, or absent from a mapping) is shown in English, marked untranslated. Error strings,
+    bytes, ids and key types are never translated."""
+    language: str
+    path: str
+    title: str | None = None
+    summary: str | None = None
+    cause: str | None = None
+    status_note: str | None = None
+    symptom_notes: tuple[tuple[str, str], ...] = ()    # (the symptom's text, its note)
+    outcome_notes: tuple[tuple[str, str], ...] = ()    # (key type, its note)
+    fix_summary: str | None = None
+    fix_server: str | None = None
+    fix_acme_clients: tuple[tuple[str, str], ...] = ()  # (ACME client id, its note)
+
+
+@dataclass(frozen=True, slots=True)
 class Case:
     id: str
     path: str
@@ -135,6 +153,11 @@ class Case:
     replayed_by_stack: tuple[tuple[StackId, str], ...] = ()
     #: answers that change when a sample's placeholder bytes do (stack, key type, how)
     placeholder_effects: tuple[str, ...] = ()
+    #: the case's prose in other languages (generator/cases/translation.py)
+    translations: tuple[Translation, ...] = ()
+
+    def translation(self, language: str) -> Translation | None:
+        return next((t for t in self.translations if t.language == language), None)
 
     @property
     def replayed(self) -> bool:
