@@ -17,6 +17,7 @@ from generator.compat.clients import RecordedClient
 from generator.compat.keytypes import Catalogue
 from generator.site.blocks import front_matter
 from generator.site.fragments import Fragments, GeneratedPage
+from generator.site.languages import Language
 from generator.site.safe import plain
 from generator.site.templating import render
 from generator.site.views import clients as views
@@ -36,7 +37,8 @@ def family_matrix_html(clients: Sequence[RecordedClient], catalogue: Catalogue, 
                          matrix=views.family_matrix(clients, catalogue, link)))
 
 
-def clients_index(clients: Sequence[RecordedClient], catalogue: Catalogue, link) -> GeneratedPage:
+def clients_index(clients: Sequence[RecordedClient], catalogue: Catalogue, link,
+                  language: Language = Language.EN) -> GeneratedPage:
     f = Fragments()
     index = views.clients_index(clients, catalogue, link)
     return f.page(front_matter(title="Clients") + "# Clients\n\n"
@@ -46,7 +48,8 @@ def clients_index(clients: Sequence[RecordedClient], catalogue: Catalogue, link)
                   + f.block(render("clients/families.html", families=index.families)))
 
 
-def client_page(client: RecordedClient, catalogue: Catalogue, link) -> GeneratedPage:
+def client_page(client: RecordedClient, catalogue: Catalogue, link,
+                language: Language = Language.EN) -> GeneratedPage:
     f = Fragments()
     page = views.client_page(client, catalogue, link)
     body = front_matter(title=page.title)
@@ -62,7 +65,7 @@ def client_page(client: RecordedClient, catalogue: Catalogue, link) -> Generated
 
 
 def family_page(family: str, members: Sequence[RecordedClient], catalogue: Catalogue,
-                link) -> GeneratedPage:
+                link, language: Language = Language.EN) -> GeneratedPage:
     f = Fragments()
     page = views.family_page(members, catalogue, link)
     return f.page(front_matter(title=page.name) + f"# {f.inline(plain(page.name))}\n\n"

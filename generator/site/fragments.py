@@ -17,6 +17,8 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from generator.site.languages import Language
+
 TOKEN = re.compile(r"(<p>)?(TLSKBFRAGMENT[0-9]+X)(</p>)?")
 
 
@@ -32,9 +34,12 @@ class Fragment:
 
 @dataclass(frozen=True, slots=True)
 class GeneratedPage:
-    """A page's Markdown (structure and trusted text only) and the HTML its tokens stand for."""
+    """A page's Markdown (structure and trusted text only), the HTML its tokens stand for, and
+    the language its text is written in (another edition shows it under a "not translated"
+    note)."""
     markdown: str
     fragments: Mapping[str, Fragment] = field(default_factory=dict)
+    language: Language = Language.EN
 
 
 class Fragments:
@@ -56,8 +61,8 @@ class Fragments:
         """A token for inline HTML (text, links, emphasis), anywhere in a line."""
         return self._add(html, False)
 
-    def page(self, markdown: str) -> GeneratedPage:
-        return GeneratedPage(markdown, dict(self.items))
+    def page(self, markdown: str, language: Language = Language.EN) -> GeneratedPage:
+        return GeneratedPage(markdown, dict(self.items), language)
 
 
 def insert(rendered: str, fragments: Mapping[str, Fragment], page: str) -> str:

@@ -8,6 +8,7 @@ SECTIONS = ("cases", "key-types", "acme-clients", "stacks", "clients", "client-f
 #: names no case, key type or ACME client id may take, so that no generated page takes the
 #: place of another (`cases/index.md`) and none would if a section's pages moved up a level:
 #: a section's index page, the sections, kb/'s top-level pages and folders, and what MkDocs
-#: and Material write beside them (search index, assets, 404 page, sitemap)
+#: and Material write beside them (search index, assets, 404 page, sitemap), and the folders of
+#: the other languages' editions (languages.py)
 RESERVED_IDS = ("index", *SECTIONS, "guides", "tags", "contributing", "install", "assets", "search",
-                "javascripts", "stylesheets", "404", "sitemap")
+                "javascripts", "stylesheets", "404", "sitemap", "ja")

@@ -5,6 +5,10 @@ models (generator/site/views/).
 No case or catalogue text is ever part of the Markdown — not a heading, not a tab's title: it
 reaches a page only inside a fragment, which the plugin inserts after MkDocs has rendered the
 Markdown (fragments.py), so no Markdown extension can act on it; the templates escape it.
+
+Every builder is given the edition's `language` (languages.py); for now they all write English,
+and the page they return says so (GeneratedPage.language), so the Japanese edition shows it
+under its "not translated" note.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from generator.cases.model import Case
 from generator.compat.keytypes import AcmeClient, Catalogue, KeyType
 from generator.site.blocks import front_matter
 from generator.site.fragments import Fragments, GeneratedPage
+from generator.site.languages import Language
 from generator.site.stackpages import case_stack_table
 from generator.site.safe import plain, without_controls
 from generator.site.templating import macro
@@ -50,7 +55,8 @@ def _slug(value: str) -> str:
 
 # -- the case page ---------------------------------------------------------------------------------
 
-def case_page(case: Case, catalogue: Catalogue, link: Linker) -> GeneratedPage:
+def case_page(case: Case, catalogue: Catalogue, link: Linker,
+              language: Language = Language.EN) -> GeneratedPage:
     f = Fragments()
     ids = {"symptoms", "environment", "cause", "key-types", "by-server-stack",
            "the-clienthello", "fix", "references"}   # the h2 below
@@ -95,7 +101,8 @@ def _description(summary: str) -> str:
 
 # -- indexes, key types, ACME clients ----------------------------------------------------------------
 
-def cases_index(cases: Sequence[Case], link: Linker) -> GeneratedPage:
+def cases_index(cases: Sequence[Case], link: Linker,
+                language: Language = Language.EN) -> GeneratedPage:
     f = Fragments()
     rows = tuple(case_views.IndexRow(c.title, link(f"cases/{c.id}.md"), c.platform.name,
                                      case_views.STATES[c.status.state][1],
@@ -121,7 +128,8 @@ def answer_html(answers: Answers, link: Linker) -> str:
     return macro("home.html", "answer_box", box=answer_box(answers, link))
 
 
-def key_types_index(catalogue: Catalogue, answers: Answers, link: Linker) -> GeneratedPage:
+def key_types_index(catalogue: Catalogue, answers: Answers, link: Linker,
+                    language: Language = Language.EN) -> GeneratedPage:
     f = Fragments()
     return f.page(front_matter(title="Key types") + "# Key types\n\n"
                   "The certificate key types tlskb tracks, where each is known to fail, and who "
@@ -129,7 +137,8 @@ def key_types_index(catalogue: Catalogue, answers: Answers, link: Linker) -> Gen
 
 
 def key_type_page(key_type: KeyType, catalogue: Catalogue, cases: Sequence[Case],
-                  answers: Answers, link: Linker) -> GeneratedPage:
+                  answers: Answers, link: Linker,
+                  language: Language = Language.EN) -> GeneratedPage:
     f = Fragments()
     view = key_type_views.key_type_page(key_type, catalogue, cases, answers, link)
     title = f"{plain(key_type.label)} (<code>{plain(key_type.id)}</code>)"
@@ -147,7 +156,8 @@ def key_type_page(key_type: KeyType, catalogue: Catalogue, cases: Sequence[Case]
         + "\n## Cases\n" + part("cases"))
 
 
-def clients_index(catalogue: Catalogue, link: Linker) -> GeneratedPage:
+def clients_index(catalogue: Catalogue, link: Linker,
+                  language: Language = Language.EN) -> GeneratedPage:
     f = Fragments()
     rows = tuple(case_views.IndexRow(c.name, link(f"acme-clients/{c.id}.md"),
                                      catalogue.key_type(c.default).label, "", "")
@@ -158,7 +168,7 @@ def clients_index(catalogue: Catalogue, link: Linker) -> GeneratedPage:
 
 
 def client_page(client: AcmeClient, catalogue: Catalogue, cases: Sequence[Case],
-                link: Linker) -> GeneratedPage:
+                link: Linker, language: Language = Language.EN) -> GeneratedPage:
     f = Fragments()
     sources = {s.key: s for s in catalogue.sources}
     options = tuple(key_type_views.RequestRow(k.label, link(f"key-types/{k.id}.md"),

@@ -16,6 +16,7 @@ from generator.cases.model import Case
 from generator.compat.keytypes import Catalogue
 from generator.site.blocks import front_matter
 from generator.site.fragments import Fragments, GeneratedPage
+from generator.site.languages import Language
 from generator.site.safe import plain
 from generator.site.templating import render
 from generator.site.views import stacks as views
@@ -37,7 +38,7 @@ def stack_summary_html(cases: Sequence[Case], catalogue: Catalogue, link) -> str
                          summary=views.stack_summary(cases, catalogue, link)))
 
 
-def stacks_index(link) -> GeneratedPage:
+def stacks_index(link, language: Language = Language.EN) -> GeneratedPage:
     f = Fragments()
     return f.page(front_matter(title="Server stacks") + "# Server stacks\n\n"
                   "Whether a certificate works depends on the TLS library of the server too: "
@@ -46,7 +47,8 @@ def stacks_index(link) -> GeneratedPage:
                   + f.block(render("stacks/index.html", rows=views.stacks_index(link))))
 
 
-def stack_page(stack: Stack, catalogue: Catalogue, cases: Sequence[Case], link) -> GeneratedPage:
+def stack_page(stack: Stack, catalogue: Catalogue, cases: Sequence[Case], link,
+               language: Language = Language.EN) -> GeneratedPage:
     f = Fragments()
     page = views.stack_page(stack, catalogue, cases, link)
     return f.page(

@@ -4,7 +4,8 @@
  * worker. From file:// only, this replaces `Worker` with an emulation: the worker script runs
  * in a hidden iframe, and messages travel between page and iframe with postMessage. Inside the
  * iframe, `importScripts` loads scripts one after another and returns a promise (Material's
- * search worker waits for it). Material's offline plugin looks for a polyfill whose address
+ * search worker waits for it), and the language scripts it loads resolve against the worker
+ * script's address, as in a real worker. Material's offline plugin looks for a polyfill whose address
  * contains "iframe-worker" and, finding this one, adds no script from a CDN.
  */
 (function () {
@@ -86,4 +87,8 @@
   };
 
   window.Worker = FrameWorker;
+  // Material's search worker loads its language scripts (lunr.ja, tinyseg: the Japanese
+  // edition) from "../lunr" beside its own address; inside an iframe that address would be
+  // the page's, so it looks for IFrameWorker here and then takes it from its <script src>.
+  window.IFrameWorker = FrameWorker;
 }());

@@ -1,0 +1,132 @@
+"""The site in English and Japanese from one strict build (the `site` fixture): every page has
+its twin in the other edition, `<html lang>` and Material's interface are the edition's, a
+switcher links each page to its twin by a relative address, a page shown in English in the
+Japanese edition says so, and Material's search finds Japanese words in the Japanese edition,
+served and from disk (Chromium)."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from mkdocs.exceptions import Abort
+
+from support.browser import paste_search
+from support.site import ROOT, build_site, project_copy
+
+JA = "ja"
+#: what MkDocs and Material write beside the pages: not pages with a twin
+NOT_PAGES = ("assets/", "search/")
+
+
+def _pages(root: Path, skip_ja: bool) -> set[str]:
+    return {path.relative_to(root).as_posix() for path in root.rglob("*.html")
+            if not path.relative_to(root).as_posix().startswith(NOT_PAGES)
+            and not (skip_ja and path.relative_to(root).parts[0] == JA)}
+
+
+class _Head(HTMLParser):
+    """The <html lang>, the search box's placeholder and the language switcher's links."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lang = None
+        self.placeholder = None
+        self.switcher: dict[str, str] = {}   # hreflang -> href
+        self.current: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "html":
+            self.lang = attrs.get("lang")
+        elif tag == "input" and "md-search__input" in (attrs.get("class") or ""):
+            self.placeholder = attrs.get("placeholder")
+        elif tag == "a" and "md-select__link" in (attrs.get("class") or ""):
+            self.switcher[attrs["hreflang"]] = attrs["href"]
+            if attrs.get("aria-current"):
+                self.current.append(attrs["hreflang"])
+
+
+def _head(path: Path) -> _Head:
+    parser = _Head()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def test_every_english_page_has_its_japanese_twin_and_back(site):
+    english = _pages(site, skip_ja=True)
+    japanese = _pages(site / JA, skip_ja=False)
+    assert len(english) > 250, "the site lost pages"
+    assert english - japanese == set(), "English pages without a Japanese twin"
+    assert japanese - english == set(), "Japanese pages without an English twin"
+    # each edition is a whole site: its own search index (the offline one too) and sitemap
+    for root in (site, site / JA):
+        for name in ("search/search_index.json", "search/search_index.js", "sitemap.xml",
+                     "404.html"):
+            assert (root / name).is_file(), root / name
+
+
+def test_each_page_has_its_language_its_interface_and_a_switcher_to_its_twin(site):
+    for page in sorted(_pages(site, skip_ja=True)):
+        for edition, path, other, other_path in (("en", page, "ja", f"{JA}/{page}"),
+                                                 ("ja", f"{JA}/{page}", "en", page)):
+            head = _head(site / path)
+            assert head.lang == edition, path
+            assert head.placeholder == {"en": "Search", "ja": "検索"}[edition], path
+            if page == "404.html":   # no page of its own to link: each edition's home page
+                continue
+            assert set(head.switcher) == {"en", "ja"}, path
+            assert head.current == [edition], path
+            for lang, target in ((edition, path), (other, other_path)):
+                href = head.switcher[lang]
+                assert not re.match(r"[a-z]+:|/", href), f"{path}: {href} is not relative"
+                assert posixpath.normpath(posixpath.join(posixpath.dirname(path), href)) \
+                    == target, f"{path}: the {lang} link {href} does not lead to {target}"
+
+
+def test_a_page_shown_in_english_in_the_japanese_edition_says_so(site):
+    note = "この項目はまだ翻訳されていません"
+    case = (site / JA / "cases" / "exchange-online-p384.html").read_text(encoding="utf-8")
+    assert note in case and "未翻訳" in case
+    assert '<div lang="en">' in case and '<h1 lang="en"' in case
+    assert "451 4.4.0 Security status IllegalMessage" in case   # the English text, whole
+    english = (site / "cases" / "exchange-online-p384.html").read_text(encoding="utf-8")
+    assert note not in english
+    # every Japanese page is translated or marked; kb/ja/ holds the translations
+    translated = {path.relative_to(ROOT / "kb" / JA).with_suffix(".html").as_posix()
+                  for path in (ROOT / "kb" / JA).rglob("*.md")}
+    assert "index.html" in translated
+    for page in _pages(site / JA, skip_ja=False) - {"404.html"}:
+        text = (site / JA / page).read_text(encoding="utf-8")
+        assert (note in text) != (page in translated), page
+    home = (site / JA / "index.html").read_text(encoding="utf-8")
+    assert "<h1" in home and "このクライアントが本当に使える証明書の鍵の種類は" in home
+    assert 'lang="en"' in home, "the generated matrices are marked English"
+
+
+def test_the_japanese_edition_builds_strictly_too(tmp_path):
+    """A warning only the Japanese edition has (its translation links to no page) stops the
+    build, as one in the English edition does."""
+    project = project_copy(tmp_path)
+    (project / "kb" / JA / "install.md").write_text(
+        "# インストール\n\n[どこにもないページ](no-such-page.md)\n", encoding="utf-8")
+    with pytest.raises(Abort):
+        build_site(tmp_path / "site", project)
+    assert (tmp_path / "site" / "index.html").is_file(), "the English edition was built first"
+
+
+@pytest.mark.parametrize("how", ["http", "file"])
+def test_japanese_search_finds_japanese_words(watched, served, site, how):
+    """Material's search with lunr's Japanese support (TinySegmenter) on the Japanese edition:
+    words of the Japanese home page, and the English of a case's symptoms, which the Japanese
+    edition keeps searchable; the English edition's index stays English only."""
+    base = (served if how == "http" else site.as_uri() + "/") + f"{JA}/"
+    page = watched.page
+    page.goto(base + "index.html")
+    assert paste_search(page, "証明書", base)[0] == "index.html"
+    assert paste_search(page, "ハンドシェイク", base)[0] == "index.html"
+    assert paste_search(page, "IllegalMessage", base)[0] == "cases/exchange-online-p384.html"
+    watched.shoot(f"search-ja-{how}")
