@@ -130,3 +130,12 @@ def test_japanese_search_finds_japanese_words(watched, served, site, how):
     assert paste_search(page, "ハンドシェイク", base)[0] == "index.html"
     assert paste_search(page, "IllegalMessage", base)[0] == "cases/exchange-online-p384.html"
     watched.shoot(f"search-ja-{how}")
+
+
+def test_an_edition_per_language_of_the_knowledge_base():
+    """One list of languages (generator/languages.py): the site has an edition for each, the
+    source language at the root, and the case translations' languages are the other ones."""
+    from generator.languages import SOURCE, TRANSLATIONS, Language
+    from generator.site.languages import EDITIONS
+    assert set(EDITIONS) == set(Language) and EDITIONS[SOURCE].folder == ""
+    assert set(TRANSLATIONS) == set(Language) - {SOURCE}

@@ -8,13 +8,9 @@ the English text under a note, in the edition's language, that it is not transla
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
-
-class Language(enum.Enum):
-    EN = "en"
-    JA = "ja"
+from generator.languages import SOURCE, Language
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +32,7 @@ EDITIONS = {
     Language.JA: Edition(Language.JA, "日本語", "ja", ("en", "ja"),
                          ("未翻訳", "この項目はまだ翻訳されていません。英語の原文を表示しています。")),
 }
-DEFAULT = Language.EN
+DEFAULT = SOURCE
 
 
 def site_path(language: Language, url: str) -> str:
