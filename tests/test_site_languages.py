@@ -89,22 +89,43 @@ def test_each_page_has_its_language_its_interface_and_a_switcher_to_its_twin(sit
 
 def test_a_page_shown_in_english_in_the_japanese_edition_says_so(site):
     note = "この項目はまだ翻訳されていません"
-    case = (site / JA / "cases" / "exchange-online-p384.html").read_text(encoding="utf-8")
+    case = (site / JA / "cases" / "letsencrypt-p521.html").read_text(encoding="utf-8")
     assert note in case and "未翻訳" in case
     assert '<div lang="en">' in case and '<h1 lang="en"' in case
-    assert "451 4.4.0 Security status IllegalMessage" in case   # the English text, whole
-    english = (site / "cases" / "exchange-online-p384.html").read_text(encoding="utf-8")
+    english = (site / "cases" / "letsencrypt-p521.html").read_text(encoding="utf-8")
     assert note not in english
-    # every Japanese page is translated or marked; kb/ja/ holds the translations
+    # every Japanese page is translated or marked; kb/ja/ holds the hand-written pages'
+    # translations, cases/ja/ the cases'
     translated = {path.relative_to(ROOT / "kb" / JA).with_suffix(".html").as_posix()
                   for path in (ROOT / "kb" / JA).rglob("*.md")}
-    assert "index.html" in translated
+    translated |= {f"cases/{path.stem}.html" for path in (ROOT / "cases" / JA).glob("*.yaml")}
+    assert {"index.html", "cases/exchange-online-p384.html"} <= translated
     for page in _pages(site / JA, skip_ja=False) - {"404.html"}:
         text = (site / JA / page).read_text(encoding="utf-8")
         assert (note in text) != (page in translated), page
     home = (site / JA / "index.html").read_text(encoding="utf-8")
     assert "<h1" in home and "このクライアントが本当に使える証明書の鍵の種類は" in home
     assert 'lang="en"' in home, "the generated matrices are marked English"
+
+
+def test_a_translated_case_reads_in_japanese(site):
+    """The Exchange case on the Japanese edition: its title, summary, cause and fix from
+    cases/ja/exchange-online-p384.yaml (read here as YAML), its error strings verbatim, its
+    section anchors the English page's, and no 'not translated' note."""
+    import yaml
+    overlay = yaml.safe_load((ROOT / "cases" / JA / "exchange-online-p384.yaml").read_text())
+    page = (site / JA / "cases" / "exchange-online-p384.html").read_text(encoding="utf-8")
+    english = (site / "cases" / "exchange-online-p384.html").read_text(encoding="utf-8")
+    text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    assert "この項目はまだ翻訳されていません" not in page
+    assert overlay["title"] in text
+    for field in (overlay["summary"], overlay["fix"]["summary"], overlay["fix"]["server"]):
+        assert " ".join(field.split())[:40] in text
+    assert "TLS 1.2 ではこの拡張が" in text                     # the cause, in Japanese
+    assert "451 4.4.0 Security status IllegalMessage" in page   # never translated
+    ids = set(re.findall(r'<h[12] id="([^"]+)"', english))
+    assert ids and ids == set(re.findall(r'<h[12] id="([^"]+)"', page))
+    assert f"<title>{overlay['title']}" in page
 
 
 def test_the_japanese_edition_builds_strictly_too(tmp_path):
@@ -126,9 +147,13 @@ def test_japanese_search_finds_japanese_words(watched, served, site, how):
     base = (served if how == "http" else site.as_uri() + "/") + f"{JA}/"
     page = watched.page
     page.goto(base + "index.html")
-    assert paste_search(page, "証明書", base)[0] == "index.html"
-    assert paste_search(page, "ハンドシェイク", base)[0] == "index.html"
+    # (the translated cases say these words too: the home page need not come first)
+    assert "index.html" in paste_search(page, "証明書", base)
+    assert "index.html" in paste_search(page, "ハンドシェイク", base)
     assert paste_search(page, "IllegalMessage", base)[0] == "cases/exchange-online-p384.html"
+    # the translated Exchange case, by its Japanese words
+    assert paste_search(page, "配送", base)[0] == "cases/exchange-online-p384.html"
+    assert "cases/exchange-online-p384.html" in paste_search(page, "楕円曲線", base)
     watched.shoot(f"search-ja-{how}")
 
 

@@ -183,3 +183,27 @@ def _missing(case: model.Case, translation: model.Translation | None,
         return []
     return [f"{translation.path}: not yet translated: {', '.join(missing)} (shown in English, "
             "marked)"]
+
+
+def in_language(case: model.Case, language: str) -> tuple[model.Case, bool]:
+    """The case with its prose in `language` wherever a translation gives it (the rest stays
+    English), and whether it has a translation at all."""
+    found = case.translation(language)
+    if found is None:
+        return case, False
+    notes = dict(found.symptom_notes)
+    outcome_notes = dict(found.outcome_notes)
+    client_notes = dict(found.fix_acme_clients)
+    return replace(
+        case,
+        title=found.title or case.title,
+        summary=found.summary or case.summary,
+        cause=found.cause or case.cause,
+        status=replace(case.status, note=found.status_note or case.status.note),
+        symptoms=tuple(replace(s, note=notes.get(s.text, s.note)) for s in case.symptoms),
+        outcomes=tuple(replace(o, note=outcome_notes.get(o.key_type, o.note))
+                       for o in case.outcomes),
+        fix=replace(case.fix, summary=found.fix_summary or case.fix.summary,
+                    server=found.fix_server or case.fix.server,
+                    acme_clients=tuple((c, client_notes.get(c, note))
+                                       for c, note in case.fix.acme_clients))), True

@@ -22,6 +22,7 @@ from generator.cases.model import Case
 from generator.compat.keytypes import AcmeClient, Catalogue, KeyType
 from generator.site.blocks import front_matter
 from generator.site.fragments import Fragments, GeneratedPage
+from generator.cases.translation import in_language
 from generator.site.languages import Language
 from generator.site.stackpages import case_stack_table
 from generator.site.safe import plain, without_controls
@@ -60,7 +61,9 @@ def case_page(case: Case, catalogue: Catalogue, link: Linker,
     f = Fragments()
     ids = {"symptoms", "environment", "cause", "key-types", "by-server-stack",
            "the-clienthello", "fix", "references"}   # the h2 below
+    # the English title names the heading in every edition, so its anchor is the same
     title_id = _heading_id(without_controls(case.title), ids)
+    case, translated = in_language(case, language.value)   # its prose in the edition's language
     anchors = tuple(f"why-{_slug(s.id)}" for s in case.samples)
     view = case_views.case_page(case, catalogue, link, anchors)
 
@@ -89,13 +92,13 @@ def case_page(case: Case, catalogue: Catalogue, link: Linker,
                      part("sample", s=sample)]
     body += ["## Fix\n", part("fix", f=view.fix), "## References\n",
              part("references", page=view)]
-    return f.page("\n".join(body))
+    return f.page("\n".join(body), language if translated else Language.EN)
 
 
 def _description(summary: str) -> str:
     """A case summary's first sentence as the page's meta description: text, so Markdown's
     code marks and emphasis are dropped rather than shown."""
-    first = summary.split(". ")[0].strip()
+    first = re.split(r"(?<=。)|\. ", summary, maxsplit=1)[0].strip()   # English or Japanese
     return re.sub(r"[`*_]+", "", first)
 
 
