@@ -146,7 +146,7 @@ def test_shapes_addresses_and_references_are_refused_where_they_are_written(tmp_
         "a page or folder of that name (reserved: index, cases, key-types, acme-clients, stacks, "
         "clients, client-families, "
         "guides, tags, contributing, install, assets, search, javascripts, stylesheets, 404, "
-        "sitemap)",
+        "sitemap, ja)",
         f"catalogue.yaml:{position(references, 'rsa2048', '  - id: lego')}: client 'lego' does "
         "not say how to request ed25519 (give the option, or null if it cannot)",
         f"catalogue.yaml:{position(references, 'nosuch')}: unknown source 'nosuch' (add it "

@@ -123,7 +123,9 @@ def test_a_stale_schema_copy_is_named_at_its_list(tmp_path):
     schema = cases / "case.schema.json"
     notes = "%d:%d" % position(stale, '{\n            "lego"')
     tags = "%d:%d" % position(stale, "[", '"tag": {')
-    assert code == 1 and err == "tlskb: 2 problem(s) in 1 file(s); 9 case file(s) checked\n"
+    # (the copied cases have no translations beside them: one note each, not a problem)
+    said = [line for line in err.splitlines() if not line.startswith("tlskb: note: ")]
+    assert code == 1 and said == ["tlskb: 2 problem(s) in 1 file(s); 9 case file(s) checked"]
     assert out.splitlines() == [
         f"{schema}:{notes}: properties.fix.properties.acme_clients.properties is not the "
         f"catalogue's list: it lacks step; it has stp, which the catalogue has not ({SYNC})",

@@ -134,3 +134,11 @@ def test_a_translation_without_its_case_is_a_problem(folder):
     orphan.write_text("id: no-such-case\nlanguage: ja\ntitle: 存在しないケース\n")
     code, out, _ = run("check", str(folder))
     assert code == 1 and f"{orphan}:1:5: no case 'no-such-case' to translate" in out
+
+
+def test_a_broken_case_is_reported_once_not_through_its_translation(folder):
+    case = folder / "exchange-online-p384.yaml"
+    case.write_text(case.read_text().replace("state: historical", "state: gone"))
+    code, out, _ = run("check", str(folder))
+    assert code == 1 and str(case) in out
+    assert "no case 'exchange-online-p384' to translate" not in out

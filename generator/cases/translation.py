@@ -43,6 +43,8 @@ def attach(cases: tuple[model.Case, ...], paths: list[Path], read) -> Checked:
     notes: list[str] = []
     for path in paths:
         language = Language(path.parent.name)
+        if path.stem not in by_id and (path.parent.parent / path.name).exists():
+            continue   # its case has problems of its own: the translation waits for it
         text, refused = read(path)
         if refused is not None:
             problems.append(refused)
