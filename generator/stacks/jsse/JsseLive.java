@@ -235,7 +235,7 @@ public final class JsseLive {
             } else if (message.startsWith(RECEIVED)) {
                 end = "client_alert";
                 alert = message.substring(RECEIVED.length()).trim();
-            } else if (sniffed != null && sniffed.clientAlert() >= 0) {
+            } else if (sniffed != null && settled(sniffed) >= 0) {
                 end = "client_alert";
                 alert = "alert:" + sniffed.clientAlert();
                 detail = "a plaintext alert JSSE did not read; JSSE: " + detail;
@@ -253,7 +253,7 @@ public final class JsseLive {
         } catch (SocketException e) {
             end = timedOut.get() ? "timeout" : "closed";
             detail = e.toString();
-            if (!timedOut.get() && sniffed != null && sniffed.clientAlert() >= 0) {
+            if (!timedOut.get() && sniffed != null && settled(sniffed) >= 0) {
                 end = "client_alert";
                 alert = "alert:" + sniffed.clientAlert();
                 detail = "an alert JSSE did not read before its write failed; JSSE: " + detail;
@@ -288,6 +288,12 @@ public final class JsseLive {
      * 1.3 handshake keys sends its alert unencrypted (observed, OpenSSL 3.0 s_client), which
      * JSSE cannot read: it answers handshake_failure, "Insufficient buffer remaining for AEAD
      * cipher fragment (2)" (observed, 17.0.21.1), yet the refusal is the client's. */
+    /** The client's alert, once the pump has had a moment to read what the client sent. */
+    static int settled(SniffSocket sniffed) {
+        sniffed.settle(500);
+        return sniffed.clientAlert();
+    }
+
     static final class SniffSocket extends Socket {
         final Socket raw;
         final java.io.InputStream in;
@@ -375,6 +381,23 @@ public final class JsseLive {
 
         synchronized int clientAlert() {
             return seen != null && seen[0] == 2 ? seen[1] & 0xff : -1;
+        }
+
+        // JSSE's write can fail (broken pipe) a moment before the pump thread has read the
+        // alert the client sent before closing: wait, briefly, for the pump to see the alert
+        // or the end of the client's bytes (observed in TLS 1.3, OpenJDK 17.0.21.1)
+        synchronized void settle(long millis) {
+            long until = System.currentTimeMillis() + millis;
+            while (seen == null && !eof && failure == null) {
+                long left = until - System.currentTimeMillis();
+                if (left <= 0) return;
+                try {
+                    wait(left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
         }
 
         synchronized void watch(byte[] buffer, int offset, int n) {
