@@ -108,6 +108,13 @@ def test_untrusting_client_refuses(live, stack, flag):
     done, handshake, _ = run_recorded(live, "rsa2048", *UNTRUSTING, flag)
     assert done.returncode != 0
     assert "certificate verify failed" in done.stderr
+    if (stack is StackId.JSSE and flag == "-tls1_3" and handshake.end is HandshakeEnd.CLOSED
+            and "Broken pipe" in (handshake.detail or "")):
+        # observed (OpenJDK 17.0.21.1, TLS 1.3, loopback): the client refuses the chain and
+        # closes while JSSE still writes its flight; the reset that follows can discard the
+        # alert before JSSE's byte pump reads it. The end is still the client's (a closed
+        # connection), never a server alert or a completed handshake
+        return
     assert (handshake.end, handshake.alert) == (HandshakeEnd.CLIENT_ALERT, "unknown_ca"), handshake
 
 
