@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 NSTAMP := node_modules/.installed
 
-.PHONY: site test fuzz serve bench clean node_modules wheel
+.PHONY: site test fuzz serve bench clean node_modules wheel messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ wheel: $(BIN)/python
 # the tlskb plugin checks every case first: an invalid case fails the build
 site: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
+# after changing a message in the code or a template: new messages enter each language's
+# catalogue (generator/locale/) untranslated, removed ones leave; then translate the new ones
+messages: $(STAMP)
+	$(BIN)/python tools/messages.py
 
 serve: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
