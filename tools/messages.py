@@ -78,8 +78,9 @@ def updated(template: Catalog, language: Language, domain: Domain) -> Catalog:
         catalogue = Catalog(locale=language.value, domain=domain.value, project="tlskb",
                             version="1", copyright_holder="the tlskb authors",
                             msgid_bugs_address="the project's issue tracker")
-    catalogue.update(template, no_fuzzy_matching=True, update_header_comment=False,
-                     update_creation_time=False)
+    # the header keeps its dates: a catalogue changes in git only when a message does
+    template.creation_date = catalogue.creation_date
+    catalogue.update(template, no_fuzzy_matching=True, update_header_comment=False)
     catalogue.obsolete.clear()
     return catalogue
 
