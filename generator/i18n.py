@@ -33,7 +33,7 @@ from io import BytesIO
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
+from babel.messages.pofile import PoFileError, read_po
 from babel.support import Translations
 
 from generator.errors import TlskbError
@@ -63,8 +63,9 @@ def translations(language: Language, domain: Domain) -> _gettext.NullTranslation
     path = catalogue_path(language, domain)
     try:
         with path.open("rb") as handle:
-            catalogue = read_po(handle, locale=language.value, domain=domain.value)
-    except (OSError, ValueError) as error:
+            catalogue = read_po(handle, locale=language.value, domain=domain.value,
+                                abort_invalid=True)
+    except (OSError, ValueError, PoFileError) as error:
         raise CatalogueError(f"{path}: cannot read the {language.value} catalogue: {error}; "
                              "run `make messages` to recreate it") from None
     compiled = BytesIO()

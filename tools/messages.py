@@ -5,7 +5,8 @@ catalogue (generator/locale/<language>/LC_MESSAGES/<domain>.po) in step with it.
     python tools/messages.py --check    # only say what is out of step (exit status 1)
 
 Domains (generator/i18n.py): `site` — the templates' `{% trans %}` and `_()`, and `_()`, `N_()`
-and `ngettext()` in the site's Python; `reasons` — `reason()` in the analyzers and wherever
+and `ngettext()` in the site's Python and in the reference server's versioned facts (which the
+guide shows); `reasons` — `reason()` in the analyzers and wherever
 a reason is made. After updating, translate each new (empty) entry in the .po file; the tests
 (tests/test_messages.py) fail while one is empty, fuzzy or out of step.
 """
@@ -13,6 +14,7 @@ a reason is made. After updating, translate each new (empty) entry in the .po fi
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -32,7 +34,7 @@ GENERATOR = ROOT / "generator"
 SOURCES = {
     Domain.SITE: (
         [("site/templates/**.html", "jinja2"), ("site/**.py", "python"),
-         ("site/views/**.py", "python")],
+         ("site/views/**.py", "python"), ("stacks/openssl/facts.py", "python")],
         {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}),
     Domain.REASONS: (
         [("**.py", "python")],
@@ -92,7 +94,7 @@ def ids(catalogue: Catalog) -> set:
 def problems(language: Language, domain: Domain, template: Catalog | None = None) -> list[str]:
     """What is wrong with `language`'s catalogue of `domain`: one line each."""
     path = catalogue_path(language, domain)
-    where = path.relative_to(ROOT)
+    where = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
     if not path.exists():
         return [f"{where}: missing; run `python tools/messages.py`"]
     template = template or extract(domain)
@@ -116,6 +118,25 @@ def problems(language: Language, domain: Domain, template: Catalog | None = None
                          f"{_shown((message.context, message.id))}")
         else:
             found += [f"{line}: {error}" for error in message.check(catalogue)]
+            found += _placeholder_problems(message, line)
+    return found
+
+
+PLACEHOLDER = re.compile(r"%\((\w+)\)")
+
+
+def _placeholder_problems(message, line: str) -> list[str]:
+    """Every named placeholder of the English kept in each translation, and no other (Babel's
+    own check lets a translation drop one: here that would drop a stack's or a client's name)."""
+    ids = message.id if isinstance(message.id, tuple) else (message.id,)
+    strings = message.string if isinstance(message.string, tuple) else (message.string,)
+    wanted = {name for text in ids for name in PLACEHOLDER.findall(text)}
+    found = []
+    for text in strings:
+        names = set(PLACEHOLDER.findall(text))
+        if names != wanted:
+            found.append(f"{line}: the translation's placeholders {sorted(names)} are not the "
+                         f"English's {sorted(wanted)}: {_shown((message.context, message.id))}")
     return found
 
 

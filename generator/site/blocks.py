@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import re
+
 import yaml
+from markdown.extensions.toc import slugify
 
 from generator.site.safe import plain
 
@@ -30,3 +33,29 @@ def table(css_class: str, headers: Sequence[str], rows: Sequence[str]) -> str:
     head = "".join(f"<th>{h}</th>" for h in headers)
     return (f'<div class="{css_class}"><table><thead><tr>{head}</tr></thead><tbody>'
             + "".join(rows) + "</tbody></table></div>")
+
+
+def heading_id(title: str, used: set[str]) -> str:
+    """The id the toc extension would give a heading with this text (so links to a case's
+    sections keep working), unique on the page; letters, digits, '-' and '_' only, whatever
+    slugify does, since it goes into the Markdown (as `{#id}`)."""
+    base = slug(slugify(title, "-")) or "section"
+    candidate, number = base, 0
+    while candidate in used:
+        number += 1
+        candidate = f"{base}_{number}"
+    used.add(candidate)
+    return candidate
+
+
+def slug(value: str) -> str:
+    """`value` reduced to letters, digits, '-' and '_' (ids the schema or slugify made are
+    unchanged): safe in an HTML attribute and in Markdown's `{#id}`."""
+    return re.sub(r"[^a-z0-9_-]", "", value)
+
+
+def heading(level: int, text: str, anchor: str) -> str:
+    """A Markdown heading of the site's own words (`text`, from the message catalogue, already
+    in the active language) with the id the English edition gives it, so a link to a section
+    leads there in every edition."""
+    return f"{'#' * level} {plain(text)} {{#{anchor}}}\n"

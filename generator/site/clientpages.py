@@ -15,7 +15,8 @@ from markupsafe import Markup
 
 from generator.compat.clients import RecordedClient
 from generator.compat.keytypes import Catalogue
-from generator.site.blocks import front_matter
+from generator.i18n import _
+from generator.site.blocks import front_matter, heading, heading_id
 from generator.site.fragments import Fragments, GeneratedPage
 from generator.site.languages import Language
 from generator.site.safe import plain
@@ -28,7 +29,7 @@ from generator.site.views.clients import (  # noqa: F401 (this module's public n
 def matrix_html(clients: Sequence[RecordedClient], catalogue: Catalogue, link) -> Markup:
     """The client × key type matrix, with filters (kb/assets/tlskb.js reads the data-*)."""
     return Markup(render("clients/matrix.html", matrix=views.client_matrix(
-        clients, catalogue, link, caption=views.MATRIX_CAPTION)))
+        clients, catalogue, link, caption=_(views.MATRIX_CAPTION))))
 
 
 def family_matrix_html(clients: Sequence[RecordedClient], catalogue: Catalogue, link) -> Markup:
@@ -41,11 +42,13 @@ def clients_index(clients: Sequence[RecordedClient], catalogue: Catalogue, link,
                   language: Language = Language.EN) -> GeneratedPage:
     f = Fragments()
     index = views.clients_index(clients, catalogue, link)
-    return f.page(front_matter(title="Clients") + "# Clients\n\n"
+    title = _("Clients")
+    return f.page(front_matter(title=title) + heading(1, title, "clients") + "\n"
                   + f.block(render("clients/index_intro.html", index=index))
-                  + "\n## Matrix\n" + f.block(render("clients/matrix.html", matrix=index.matrix))
-                  + "\n## Families\n"
-                  + f.block(render("clients/families.html", families=index.families)))
+                  + "\n" + heading(2, _("Matrix"), "matrix")
+                  + f.block(render("clients/matrix.html", matrix=index.matrix))
+                  + "\n" + heading(2, _("Families"), "families")
+                  + f.block(render("clients/families.html", families=index.families)), language)
 
 
 def client_page(client: RecordedClient, catalogue: Catalogue, link,
@@ -53,21 +56,27 @@ def client_page(client: RecordedClient, catalogue: Catalogue, link,
     f = Fragments()
     page = views.client_page(client, catalogue, link)
     body = front_matter(title=page.title)
-    body += f"# {f.inline(plain(page.heading))}\n\n" + f.block(render("clients/facts.html",
-                                                                      page=page))
-    body += "\n## Key types by server stack\n" + f.block(render("clients/runs.html",
-                                                                runs=page.runs))
+    body += (f"# {f.inline(plain(page.heading))} {{#{heading_id(page.heading, set())}}}\n\n"
+             + f.block(render("clients/facts.html", page=page)))
+    body += "\n" + heading(2, _("Key types by server stack"), "key-types-by-server-stack") \
+        + f.block(render("clients/runs.html", runs=page.runs))
     if page.end_to_end_note:
         body += f.block(render("clients/note.html", note=page.end_to_end_note))
-    body += "\n## Re-record it\n" + f.block(render("clients/rerecord.html", page=page))
-    body += "\n## Its ClientHello\n" + f.block(render("clients/hello.html", page=page))
-    return f.page(body)
+    body += "\n" + heading(2, _("Re-record it"), "re-record-it") \
+        + f.block(render("clients/rerecord.html", page=page))
+    body += "\n" + heading(2, _("Its ClientHello"), "its-clienthello") \
+        + f.block(render("clients/hello.html", page=page))
+    # its data's own prose (the recorder's note on a run, a third party's provenance) is
+    # English: such a page is shown under the edition's "not translated" note
+    english_prose = page.end_to_end_note or page.rerecord is None
+    return f.page(body, Language.EN if english_prose else language)
 
 
 def family_page(family: str, members: Sequence[RecordedClient], catalogue: Catalogue,
                 link, language: Language = Language.EN) -> GeneratedPage:
     f = Fragments()
     page = views.family_page(members, catalogue, link)
-    return f.page(front_matter(title=page.name) + f"# {f.inline(plain(page.name))}\n\n"
+    return f.page(front_matter(title=page.name)
+                  + f"# {f.inline(plain(page.name))} {{#{heading_id(page.name, set())}}}\n\n"
                   + f.block(render("clients/family_intro.html", page=page)
-                            + render("clients/matrix.html", matrix=page.matrix)))
+                            + render("clients/matrix.html", matrix=page.matrix)), language)

@@ -6,9 +6,12 @@ No case or catalogue text is ever part of the Markdown — not a heading, not a 
 reaches a page only inside a fragment, which the plugin inserts after MkDocs has rendered the
 Markdown (fragments.py), so no Markdown extension can act on it; the templates escape it.
 
-Every builder is given the edition's `language` (languages.py); for now they all write English,
-and the page they return says so (GeneratedPage.language), so the Japanese edition shows it
-under its "not translated" note.
+Every builder is given the edition's `language` (languages.py) and is called while that
+language is active (i18n.using): its words come from the site's message catalogue, its
+headings keep the English edition's ids (`heading`), and a case's prose is the case's
+translation where it has one. The page says which language it is in (GeneratedPage.language):
+a case without a translation is English, and the Japanese edition shows it under its "not
+translated" note.
 """
 
 from __future__ import annotations
@@ -16,13 +19,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from markdown.extensions.toc import slugify
-
 from generator.cases.model import Case
 from generator.compat.keytypes import AcmeClient, Catalogue, KeyType
-from generator.site.blocks import front_matter
+from generator.site.blocks import front_matter, heading, heading_id, slug
 from generator.site.fragments import Fragments, GeneratedPage
 from generator.cases.translation import in_language
+from generator.i18n import _
 from generator.site.languages import Language
 from generator.site.stackpages import case_stack_table
 from generator.site.safe import plain, without_controls
@@ -35,25 +37,6 @@ from generator.site.views.home import answer_box, case_matrix
 from generator.stacks.openssl.facts import VersionedFact
 
 
-def _heading_id(title: str, used: set[str]) -> str:
-    """The id the toc extension would give a heading with this text (so links to a case's
-    sections keep working), unique on the page; letters, digits, '-' and '_' only, whatever
-    slugify does, since it goes into the Markdown (as `{#id}`)."""
-    base = _slug(slugify(title, "-")) or "section"
-    candidate, number = base, 0
-    while candidate in used:
-        number += 1
-        candidate = f"{base}_{number}"
-    used.add(candidate)
-    return candidate
-
-
-def _slug(value: str) -> str:
-    """`value` reduced to letters, digits, '-' and '_' (ids the schema or slugify made are
-    unchanged): safe in an HTML attribute and in Markdown's `{#id}`."""
-    return re.sub(r"[^a-z0-9_-]", "", value)
-
-
 # -- the case page ---------------------------------------------------------------------------------
 
 def case_page(case: Case, catalogue: Catalogue, link: Linker,
@@ -62,9 +45,10 @@ def case_page(case: Case, catalogue: Catalogue, link: Linker,
     ids = {"symptoms", "environment", "cause", "key-types", "by-server-stack",
            "the-clienthello", "fix", "references"}   # the h2 below
     # the English title names the heading in every edition, so its anchor is the same
-    title_id = _heading_id(without_controls(case.title), ids)
+    title_id = heading_id(without_controls(case.title), ids)
+    sample_ids = [heading_id(without_controls(sample.client), ids) for sample in case.samples]
     case, translated = in_language(case, language.value)   # its prose in the edition's language
-    anchors = tuple(f"why-{_slug(s.id)}" for s in case.samples)
+    anchors = tuple(f"why-{slug(s.id)}" for s in case.samples)
     view = case_views.case_page(case, catalogue, link, anchors)
 
     def part(name: str, **arguments) -> str:
@@ -74,24 +58,24 @@ def case_page(case: Case, catalogue: Catalogue, link: Linker,
                          tags=list(case.tags), search={"boost": 4}),
             f"# {f.inline(plain(case.title))} {{#{title_id}}}\n",
             part("summary", page=view), part("status", s=view.status),
-            "## Symptoms\n", part("symptoms", page=view),
-            "## Environment\n", part("environment", page=view),
-            "## Cause\n", part("cause", page=view),
-            "## Key types\n", part("key_types", page=view)]
+            heading(2, _("Symptoms"), "symptoms"), part("symptoms", page=view),
+            heading(2, _("Environment"), "environment"), part("environment", page=view),
+            heading(2, _("Cause"), "cause"), part("cause", page=view),
+            heading(2, _("Key types"), "key-types"), part("key_types", page=view)]
     if case.samples:
-        body += ["## By server stack\n", f.block(case_stack_table(case, catalogue, link)),
-                 "## The ClientHello\n",
-                 "Decoded as tshark would; the fields that decide a failing verdict are "
-                 "highlighted. Click a line to fold or unfold it.\n"]
-        for sample in view.samples:
+        body += [heading(2, _("By server stack"), "by-server-stack"),
+                 f.block(case_stack_table(case, catalogue, link)),
+                 heading(2, _("The ClientHello"), "the-clienthello"),
+                 plain(_("Decoded as tshark would; the fields that decide a failing verdict are "
+                         "highlighted. Click a line to fold or unfold it.")) + "\n"]
+        for sample, anchor in zip(view.samples, sample_ids):
             # the heading stays Markdown so that it reaches the table of contents; its text is
-            # a token and its id, a slug of the client's name, is given (attr_list, on
+            # a token and its id, a slug of the client's English name, is given (attr_list, on
             # trusted text only)
-            heading_id = _heading_id(without_controls(sample.client), ids)
-            body += [f"### {f.inline(plain(sample.client))} {{#{heading_id}}}\n",
+            body += [f"### {f.inline(plain(sample.client))} {{#{anchor}}}\n",
                      part("sample", s=sample)]
-    body += ["## Fix\n", part("fix", f=view.fix), "## References\n",
-             part("references", page=view)]
+    body += [heading(2, _("Fix"), "fix"), part("fix", f=view.fix),
+             heading(2, _("References"), "references"), part("references", page=view)]
     return f.page("\n".join(body), language if translated else Language.EN)
 
 
@@ -108,12 +92,15 @@ def cases_index(cases: Sequence[Case], link: Linker,
                 language: Language = Language.EN) -> GeneratedPage:
     f = Fragments()
     rows = tuple(case_views.IndexRow(c.title, link(f"cases/{c.id}.md"), c.platform.name,
-                                     case_views.STATES[c.status.state][1],
-                                     "replayed" if c.replayed else "documented") for c in cases)
-    return f.page(front_matter(title="Cases") + "# Cases\n\n"
-                  f"{len(cases)} cases; {sum(c.replayed for c in cases)} are proven by replaying "
-                  "the client's ClientHello.\n"
-                  + f.block(macro("indexes.html", "cases", rows=rows)))
+                                     case_views.state_words(c.status.state),
+                                     _("replayed") if c.replayed else _("documented"))
+                 for c in cases)
+    title = _("Cases")
+    return f.page(front_matter(title=title) + heading(1, title, "cases") + "\n"
+                  + plain(_("%(cases)s cases; %(replayed)s are proven by replaying the client's "
+                            "ClientHello.") % {"cases": len(cases),
+                                               "replayed": sum(c.replayed for c in cases)})
+                  + "\n" + f.block(macro("indexes.html", "cases", rows=rows)), language)
 
 
 def reference_server_html(replayed_against: str | None, facts: Sequence[VersionedFact]) -> str:
@@ -134,9 +121,11 @@ def answer_html(answers: Answers, link: Linker) -> str:
 def key_types_index(catalogue: Catalogue, answers: Answers, link: Linker,
                     language: Language = Language.EN) -> GeneratedPage:
     f = Fragments()
-    return f.page(front_matter(title="Key types") + "# Key types\n\n"
-                  "The certificate key types tlskb tracks, where each is known to fail, and who "
-                  "issues it.\n" + f.block(answer_html(answers, link)))
+    title = _("Key types")
+    return f.page(front_matter(title=title) + heading(1, title, "key-types") + "\n"
+                  + plain(_("The certificate key types tlskb tracks, where each is known to "
+                            "fail, and who issues it.")) + "\n"
+                  + f.block(answer_html(answers, link)), language)
 
 
 def key_type_page(key_type: KeyType, catalogue: Catalogue, cases: Sequence[Case],
@@ -145,18 +134,18 @@ def key_type_page(key_type: KeyType, catalogue: Catalogue, cases: Sequence[Case]
     f = Fragments()
     view = key_type_views.key_type_page(key_type, catalogue, cases, answers, link)
     title = f"{plain(key_type.label)} (<code>{plain(key_type.id)}</code>)"
-    heading_id = _heading_id(f"{without_controls(key_type.label)} ({key_type.id})",
+    anchor = heading_id(f"{without_controls(key_type.label)} ({key_type.id})",
                              {"who-issues-it", "how-to-request-it", "cases"})
 
     def part(name: str) -> str:
         return f.block(macro("keytypes.html", name, page=view))
     return f.page(
-        front_matter(title=key_type.label) + f"# {f.inline(title)} {{#{heading_id}}}\n"
+        front_matter(title=key_type.label) + f"# {f.inline(title)} {{#{anchor}}}\n"
         + f.block(macro("keytypes.html", "verdict_line", v=view.verdict))
-        + f.block(f"<p>A certificate with {plain(view.detail)}.</p>")
-        + "\n## Who issues it\n" + part("authorities")
-        + "\n## How to request it\n" + part("requests")
-        + "\n## Cases\n" + part("cases"))
+        + f.block(f"<p>{plain(view.detail)}</p>")
+        + "\n" + heading(2, _("Who issues it"), "who-issues-it") + part("authorities")
+        + "\n" + heading(2, _("How to request it"), "how-to-request-it") + part("requests")
+        + "\n" + heading(2, _("Cases"), "cases") + part("cases"), language)
 
 
 def clients_index(catalogue: Catalogue, link: Linker,
@@ -165,9 +154,11 @@ def clients_index(catalogue: Catalogue, link: Linker,
     rows = tuple(case_views.IndexRow(c.name, link(f"acme-clients/{c.id}.md"),
                                      catalogue.key_type(c.default).label, "", "")
                  for c in catalogue.clients)
-    return f.page(front_matter(title="ACME clients") + "# ACME clients\n\n"
-                  "How to ask each ACME client for each key type, and what it does by default.\n"
-                  + f.block(macro("indexes.html", "acme_clients", rows=rows)))
+    title = _("ACME clients")
+    return f.page(front_matter(title=title) + heading(1, title, "acme-clients") + "\n"
+                  + plain(_("How to ask each ACME client for each key type, and what it does "
+                            "by default.")) + "\n"
+                  + f.block(macro("indexes.html", "acme_clients", rows=rows)), language)
 
 
 def client_page(client: AcmeClient, catalogue: Catalogue, cases: Sequence[Case],
@@ -181,17 +172,17 @@ def client_page(client: AcmeClient, catalogue: Catalogue, cases: Sequence[Case],
                       for c in cases if c.your_side.acme_client == client.id
                       or client.id in dict(c.fix.acme_clients))
     references = tuple(source_link(sources[k].title, sources[k].url) for k in client.sources)
-    heading_id = _heading_id(without_controls(client.name),
+    anchor = heading_id(without_controls(client.name),
                              {"options", "cases-that-mention-it", "sources"})
     default = catalogue.key_type(client.default)
     return f.page(front_matter(title=client.name)
-                  + f"# {f.inline(plain(client.name))} {{#{heading_id}}}\n"
+                  + f"# {f.inline(plain(client.name))} {{#{anchor}}}\n"
                   + f.block(macro("indexes.html", "acme_intro", default=default.label,
                                   history=client.history))
-                  + "\n## Options\n"
+                  + "\n" + heading(2, _("Options"), "options")
                   + f.block(macro("indexes.html", "acme_options", name=client.name,
                                   rows=options))
-                  + "\n## Cases that mention it\n"
+                  + "\n" + heading(2, _("Cases that mention it"), "cases-that-mention-it")
                   + f.block(macro("indexes.html", "mentions", rows=mentioned))
-                  + "\n## Sources\n"
-                  + f.block(macro("indexes.html", "sources", items=references)))
+                  + "\n" + heading(2, _("Sources"), "sources")
+                  + f.block(macro("indexes.html", "sources", items=references)), language)

@@ -32,6 +32,8 @@ from generator.cases.lists import SYNC_COMMAND, difference
 from generator.compat.keytypes import catalogue
 from generator.stacks.openssl.facts import VERSIONED
 from generator.errors import TlskbError
+from generator import i18n
+from generator.i18n import N_
 from generator.printable import printable_line
 from generator.compat.clients import all_clients, recorded_clients
 from generator.site import clientpages, pages, stackpages
@@ -63,6 +65,12 @@ STACKS_MARKER = "<!-- tlskb:stacks -->"
 CATALOGUE_PATH = "generator/compat/data/catalogue.yaml"
 STACKS_PATH = "generator/stacks/data/stacks.yaml"
 CLIENTS_PATH = "generator/compat/data/clients"
+#: mkdocs.yml's navigation titles, which each edition shows in its language (a test holds this
+#: list equal to mkdocs.yml's titles, so a new section cannot go untranslated)
+NAV_TITLES = (N_("Home"), N_("Cases"), N_("Key types"), N_("ACME clients"), N_("Server stacks"),
+              N_("Clients"), N_("Guides"), N_("Debug a handshake failure yourself"),
+              N_("How verdicts are proven"), N_("Tags"), N_("Contributing"),
+              N_("Contribute a case"), N_("Install tlskb"))
 
 
 def _stale_tags_allowed(config, tags: tuple[str, ...]) -> str | None:
@@ -169,15 +177,20 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
                 {plain(members[0].name): clientpages.family_page_path(family)}
                 for family, members in clientpages.families(recorded_clients()).items()],
         }
-        expanded = []
-        for item in nav:
-            if isinstance(item, dict) and len(item) == 1:
-                (title, target), = item.items()
-                if isinstance(target, str) and target in children:
-                    expanded.append({title: [target, *children[target]]})
-                    continue
-            expanded.append(item)
-        return expanded
+        return [self._nav_item(item, children) for item in nav]
+
+    def _nav_item(self, item: Any, children: dict[str, list]) -> Any:
+        """A navigation entry with its title in this edition's language and, for a generated
+        section, its pages."""
+        if not (isinstance(item, dict) and len(item) == 1):
+            return item
+        (title, target), = item.items()
+        title = i18n.gettext(title, self.language) if title in NAV_TITLES else title
+        if isinstance(target, str) and target in children:
+            return {title: [target, *children[target]]}
+        if isinstance(target, list):
+            return {title: [self._nav_item(child, children) for child in target]}
+        return {title: target}
 
     # -- files: the generated pages ------------------------------------------------------------
     def on_files(self, files: Files, config) -> Files:
@@ -249,7 +262,8 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
             files.append(File.generated(config, src, content=""))
         self.fragments = {}
         for src, render in planned.items():
-            page = render(self._linker(files, src), self.language)
+            with i18n.using(self.language):
+                page = render(self._linker(files, src), self.language)
             files.get_file_from_path(src).content_string = page.markdown
             self.fragments[src] = dict(page.fragments)
             if page.language is not self.language:
@@ -292,32 +306,33 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
 
     # -- pages -----------------------------------------------------------------------------------
     def on_page_markdown(self, markdown: str, page, config, files: Files) -> str:
+        with i18n.using(self.language):
+            return self._expand_markers(markdown, page, files)
+
+    def _expand_markers(self, markdown: str, page, files: Files) -> str:
+        """A hand-written page's markers replaced by their tables, in this edition's language."""
         fragments = Fragments()
         if REFERENCE_SERVER_MARKER in markdown:
             server = next((c.replayed_against for c in self.cases if c.replayed_against), None)
-            markdown = markdown.replace(REFERENCE_SERVER_MARKER, fragments.block(self._in_english(
-                pages.reference_server_html(server, VERSIONED))))
+            markdown = markdown.replace(REFERENCE_SERVER_MARKER, fragments.block(
+                pages.reference_server_html(server, VERSIONED)))
         if STACKS_MARKER in markdown:
-            markdown = markdown.replace(STACKS_MARKER, fragments.block(self._in_english(
+            markdown = markdown.replace(STACKS_MARKER, fragments.block((
                 stackpages.stack_summary_html(self.cases, catalogue(),
                                               self._linker(files, page.file.src_uri)))))
         if MATRIX_MARKER in markdown or RECOMMENDATION_MARKER in markdown:
             link = self._linker(files, page.file.src_uri)
-            markdown = markdown.replace(MATRIX_MARKER, fragments.block(self._in_english(
+            markdown = markdown.replace(MATRIX_MARKER, fragments.block((
                 pages.matrix_html(self.cases, catalogue(), link))))
-            markdown = markdown.replace(RECOMMENDATION_MARKER, fragments.block(self._in_english(
+            markdown = markdown.replace(RECOMMENDATION_MARKER, fragments.block((
                 pages.answer_html(self.answers, link))))
         if CLIENT_MATRIX_MARKER in markdown:
-            markdown = markdown.replace(CLIENT_MATRIX_MARKER, fragments.block(self._in_english(
+            markdown = markdown.replace(CLIENT_MATRIX_MARKER, fragments.block((
                 clientpages.family_matrix_html(recorded_clients(), catalogue(),
                                                self._linker(files, page.file.src_uri)))))
         if fragments.items:
             self.fragments[page.file.src_uri] = fragments.items
         return markdown
-
-    def _in_english(self, html: str) -> str:
-        """Generated HTML (English for now) as a block of its own language in this edition."""
-        return html if self.language is Language.EN else f'<div lang="en">{html}</div>'
 
     @event_priority(100)  # before any other plugin reads the page's HTML (search, tags)
     def on_page_content(self, html: str, page, config, files: Files) -> str:

@@ -14,7 +14,9 @@ from markupsafe import Markup
 
 from generator.cases.model import Case
 from generator.compat.keytypes import Catalogue
-from generator.site.blocks import front_matter
+from generator.i18n import _
+from generator.languages import SOURCE
+from generator.site.blocks import front_matter, heading, heading_id
 from generator.site.fragments import Fragments, GeneratedPage
 from generator.site.languages import Language
 from generator.site.safe import plain
@@ -40,19 +42,27 @@ def stack_summary_html(cases: Sequence[Case], catalogue: Catalogue, link) -> str
 
 def stacks_index(link, language: Language = Language.EN) -> GeneratedPage:
     f = Fragments()
-    return f.page(front_matter(title="Server stacks") + "# Server stacks\n\n"
-                  "Whether a certificate works depends on the TLS library of the server too: "
-                  "every verdict is given per stack and proven by replaying the client's "
-                  "recorded ClientHello against that library.\n"
-                  + f.block(render("stacks/index.html", rows=views.stacks_index(link))))
+    title = _("Server stacks")
+    return f.page(front_matter(title=title) + heading(1, title, "server-stacks") + "\n"
+                  + plain(_("Whether a certificate works depends on the TLS library of the "
+                            "server too: every verdict is given per stack and proven by "
+                            "replaying the client's recorded ClientHello against that "
+                            "library.")) + "\n"
+                  + f.block(render("stacks/index.html", rows=views.stacks_index(link))),
+                  language)
 
 
 def stack_page(stack: Stack, catalogue: Catalogue, cases: Sequence[Case], link,
                language: Language = Language.EN) -> GeneratedPage:
     f = Fragments()
     page = views.stack_page(stack, catalogue, cases, link)
+    # the title's id is the English title's, in every edition
+    anchor = heading_id(_("Which certificate key types work with %(stack)s?",
+                          SOURCE) % {"stack": stack.label}, set())
     return f.page(
-        front_matter(title=page.label) + f"# {f.inline(plain(page.title))}\n"
+        front_matter(title=page.label) + f"# {f.inline(plain(page.title))} {{#{anchor}}}\n"
         + f.block(render("stacks/page_intro.html", page=page))
-        + "\n## Server programs that use it\n" + f.block(render("stacks/programs.html", page=page))
-        + "\n## Key types\n" + f.block(render("stacks/page_table.html", page=page)))
+        + "\n" + heading(2, _("Server programs that use it"), "server-programs-that-use-it")
+        + f.block(render("stacks/programs.html", page=page))
+        + "\n" + heading(2, _("Key types"), "key-types")
+        + f.block(render("stacks/page_table.html", page=page)), language)

@@ -16,6 +16,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
+from generator import i18n
 from generator.site.safe import without_controls
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -30,10 +31,42 @@ def _finalize(value: object) -> object:
 
 @cache
 def environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    """The templates' environment. Their words go through the site's message catalogue
+    (generator/i18n.py) in the active language: `{% trans %}…{% endtrans %}` and `_()`, with
+    Jinja2's new-style gettext, whose `%(name)s` parameters are escaped like any value."""
+    environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
         undefined=jinja2.StrictUndefined, finalize=_finalize, trim_blocks=True,
-        lstrip_blocks=True, keep_trailing_newline=False)
+        lstrip_blocks=True, keep_trailing_newline=False, extensions=["jinja2.ext.i18n"])
+    environment.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+    # Jinja2's own new-style callables escape a message's parameters but never `finalize`
+    # them: these do both, so contributor text keeps out its control characters there too
+    environment.globals.update(gettext=_gettext, _=_gettext, ngettext=_ngettext)
+    return environment
+
+
+def _parameters(variables: dict[str, object]) -> dict[str, object]:
+    return {name: _finalize(value) for name, value in variables.items()}
+
+
+@jinja2.pass_context
+def _gettext(context: jinja2.runtime.Context, message: str, **variables: object) -> str:
+    """`{% trans %}` and `_()`: the message in the active language, its parameters without
+    control characters and escaped (Markup's `%`), as Jinja2's new-style gettext does."""
+    text = i18n.gettext(message)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % _parameters(variables)
+
+
+@jinja2.pass_context
+def _ngettext(context: jinja2.runtime.Context, singular: str, plural: str, num: int,
+              **variables: object) -> str:
+    variables.setdefault("num", num)
+    text = i18n.ngettext(singular, plural, num)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % _parameters(variables)
 
 
 def render(template: str, **context: object) -> str:

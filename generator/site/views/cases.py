@@ -10,17 +10,22 @@ from markupsafe import Markup
 
 from generator.cases.model import Case, Sample
 from generator.compat.keytypes import Catalogue
+from generator.i18n import N_, _
 from generator.site.safe import inline_prose, prose, web_address
 from generator.site.tree_html import decisive_keys, tree_html
-from generator.site.views.common import Linker, OutcomeMark, outcome_mark
+from generator.site.views.common import Linker, OutcomeMark, outcome_mark, reason_text
 from generator.stacks import DEFAULT
 from generator.tls.tree import client_hello_tree
 
-ROLES = {"client": "a client connecting to your server",
-         "upload": "a platform you upload your certificate to",
-         "authority": "a certificate authority", "server-setting": "a setting on your own server"}
-STATES = {"current": ("warning", "Still happens"), "fixed": ("success", "Fixed"),
-          "historical": ("info", "Historical")}
+ROLES = {"client": N_("a client connecting to your server"),
+         "upload": N_("a platform you upload your certificate to"),
+         "authority": N_("a certificate authority"),
+         "server-setting": N_("a setting on your own server")}
+#: each state's admonition and words (translated where shown: `state_words`)
+STATES = {"current": ("warning", N_("Still happens")), "fixed": ("success", N_("Fixed")),
+          "historical": ("info", N_("Historical"))}
+ORIGINS = {"captured": N_("Captured"), "recorded-elsewhere": N_("Recorded elsewhere"),
+           "reconstructed": N_("Reconstructed")}
 FINGERPRINTS_GUIDE = "guides/debug-a-handshake-failure.md"
 FINGERPRINTS_ANCHOR = "#fingerprints-ja3-and-ja4"
 
@@ -31,6 +36,11 @@ def _prose(text: str | None) -> Markup | None:
 
 def _inline(text: str | None) -> Markup | None:
     return Markup(inline_prose(text)) if text else None
+
+
+def state_words(state: str) -> str:
+    """A case's state in the active language ("Still happens")."""
+    return _(STATES[state][1])
 
 
 def known(date: str | None) -> str | None:
@@ -149,33 +159,36 @@ class CasePage:
 
 
 def _status(case: Case) -> StatusView:
-    admonition, state = STATES[case.status.state]
-    dates = [f"{word} {date}" for word, date in (("observed", known(case.status.observed)),
-                                                 ("fixed", known(case.status.fixed)),
-                                                 ("reviewed", known(case.status.reviewed)))
+    admonition = STATES[case.status.state][0]
+    dates = [_(words) % {"date": date}
+             for words, date in ((N_("observed %(date)s"), known(case.status.observed)),
+                                 (N_("fixed %(date)s"), known(case.status.fixed)),
+                                 (N_("reviewed %(date)s"), known(case.status.reviewed)))
              if date]
-    return StatusView(admonition, state, ", ".join(dates), _prose(case.status.note),
-                      (case.replayed_against or "the reference server") if case.replayed else None)
+    return StatusView(admonition, state_words(case.status.state), _(", ").join(dates),
+                      _prose(case.status.note),
+                      (case.replayed_against or _("the reference server")) if case.replayed
+                      else None)
 
 
 def _environment(case: Case, link: Linker) -> tuple[Fact, ...]:
     side = case.your_side
-    facts = [Fact("Platform", f"{case.platform.name} — {ROLES[case.platform.role]}")]
+    facts = [Fact(_("Platform"), f"{case.platform.name} — {_(ROLES[case.platform.role])}")]
     if case.platform.versions:
-        facts.append(Fact("Affected", case.platform.versions))
+        facts.append(Fact(_("Affected"), case.platform.versions))
     if side.server:
-        facts.append(Fact("Your server", side.server))
+        facts.append(Fact(_("Your server"), side.server))
     if side.acme_client:
-        facts.append(Fact("ACME client", side.acme_client,
+        facts.append(Fact(_("ACME client"), side.acme_client,
                           link(f"acme-clients/{side.acme_client}.md")))
     if side.key_type:
-        facts.append(Fact("Key type that failed", side.key_type, code=True))
+        facts.append(Fact(_("Key type that failed"), side.key_type, code=True))
     return tuple(facts)
 
 
 def replay_brief(replay) -> str:
     if replay.kind == "alert":
-        return f"alert {replay.alert}"
+        return _("alert %(alert)s") % {"alert": replay.alert}
     return "HelloRetryRequest" if replay.kind == "hello_retry_request" else "ServerHello"
 
 
@@ -188,10 +201,11 @@ def _key_type_rows(case: Case, catalogue: Catalogue, link: Linker) -> tuple[KeyT
                       if r.key_type == key_type.id and r.sample == first), None)
         if outcome.basis == "replayed" and proof is not None:
             why: str | Markup = proof.verdict.summary()
-            evidence = f"replayed: {replay_brief(proof.replay)}" if proof.replay else "analyzed"
+            evidence = (_("replayed: %(answer)s") % {"answer": replay_brief(proof.replay)}
+                        if proof.replay else _("analyzed"))
             detail = proof.replay.describe() if proof.replay else None
         else:
-            why, evidence, detail = _inline(outcome.note) or "", "documented", None
+            why, evidence, detail = _inline(outcome.note) or "", _("documented"), None
         rows.append(KeyTypeRow(key_type.label, key_type.id, link(f"key-types/{key_type.id}.md"),
                                outcome_mark(outcome), why, evidence, detail))
     return tuple(rows)
@@ -211,14 +225,14 @@ def _sample(case: Case, sample: Sample, catalogue: Catalogue, anchor: str,
         handshake = tuple(HandshakeRow(k.label, by_key[k.id].ok, by_key[k.id].summary())
                           for k in catalogue.key_types if k.id in by_key)
     return SampleView(
-        sample.client, anchor, provenance.kind.replace("-", " ").capitalize(), provenance.by,
+        sample.client, anchor, _(ORIGINS[provenance.kind]), provenance.by,
         known(provenance.date), provenance.source,
         tuple((p.offset, p.offset + p.length - 1, p.field, p.filled_with)
               for p in provenance.placeholders),
         len(sample.raw), prints.ja3_hash if prints else None, prints.ja4 if prints else None,
         link(FINGERPRINTS_GUIDE) + FINGERPRINTS_ANCHOR,
         Markup(tree_html(client_hello_tree(sample.wire), decisive, anchor)),
-        tuple(Failure(r.key_type, r.verdict.reason or "") for r in failing), handshake)
+        tuple(Failure(r.key_type, reason_text(r.verdict)) for r in failing), handshake)
 
 
 def _fix(case: Case, catalogue: Catalogue, link: Linker) -> FixView:

@@ -10,21 +10,22 @@ from generator.compat.clients import ClientRun, EndToEnd, RecordedClient
 from generator.compat.keytypes import KeyType
 from generator.compat.verdict import VerdictKind
 from generator.errors import DecodeError
+from generator.i18n import N_, _
 from generator.stacks import Stack, StackId, analyzer
 from generator.tls.records import decode_client_hello
 
 #: a run's result as a cell: (mark, css class, words)
 RUN_MARKS = {
-    EndToEnd.COMPLETED: ("✓", "tlskb-works", "completed with the real client"),
-    EndToEnd.SERVER_REFUSED: ("✗", "tlskb-fails", "the server's library refused the handshake"),
-    EndToEnd.CLIENT_REFUSED: ("✗", "tlskb-fails", "the client refused what the server sent"),
-    EndToEnd.NO_CONNECTION: ("✗", "tlskb-fails", "the client never reached the server"),
-    EndToEnd.FAILED: ("?", "tlskb-proceeds", "the handshake ended without a verdict"),
+    EndToEnd.COMPLETED: ("✓", "tlskb-works", N_("completed with the real client")),
+    EndToEnd.SERVER_REFUSED: ("✗", "tlskb-fails", N_("the server's library refused the handshake")),
+    EndToEnd.CLIENT_REFUSED: ("✗", "tlskb-fails", N_("the client refused what the server sent")),
+    EndToEnd.NO_CONNECTION: ("✗", "tlskb-fails", N_("the client never reached the server")),
+    EndToEnd.FAILED: ("?", "tlskb-proceeds", N_("the handshake ended without a verdict")),
 }
-VERDICT_MARKS = {VerdictKind.OK: ("✓", "tlskb-works", "replayed: the server answers"),
+VERDICT_MARKS = {VerdictKind.OK: ("✓", "tlskb-works", N_("replayed: the server answers")),
                  VerdictKind.PROCEEDS: ("~", "tlskb-proceeds",
-                                        "replayed: the server answers, the client may refuse"),
-                 VerdictKind.FAIL: ("✗", "tlskb-fails", "replayed: the server refuses")}
+                                        N_("replayed: the server answers, the client may refuse")),
+                 VerdictKind.FAIL: ("✗", "tlskb-fails", N_("replayed: the server refuses"))}
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,11 +36,14 @@ class Cell:
 
     @property
     def mark(self) -> tuple[str, str, str]:
+        """(symbol, css class, words in the active language)."""
         if self.run is not None:
-            return RUN_MARKS[self.run.result]
-        if self.verdict is not None:
-            return VERDICT_MARKS[self.verdict]
-        return ("–", "", "no evidence")
+            symbol, css, words = RUN_MARKS[self.run.result]
+        elif self.verdict is not None:
+            symbol, css, words = VERDICT_MARKS[self.verdict]
+        else:
+            symbol, css, words = "–", "", N_("no evidence")
+        return symbol, css, _(words)
 
     @property
     def works(self) -> bool | None:

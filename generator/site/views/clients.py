@@ -22,6 +22,7 @@ from generator.compat.verdict import VerdictKind
 from generator.errors import DecodeError
 from generator.site.tree_html import tree_html
 from generator.site.views.clientcells import VERDICT_MARKS, Cell, cell
+from generator.i18n import N_, _, ngettext
 from generator.site.views.common import Linker
 from generator.site.views.marks import Link, Mark
 from generator.stacks import Stack, stacks
@@ -30,33 +31,37 @@ from generator.tls.tree import client_hello_tree
 
 
 RECORD_COMMAND = "python tools/record_client_hellos.py --only {id}"
-MATRIX_CAPTION = "Recorded clients by key type: on how many server stacks the key type works"
+MATRIX_CAPTION = N_("Recorded clients by key type: on how many server stacks the key type works")
 
 #: a real client's run as words: the result, then who decided it
 RUN_WORDS = {
-    EndToEnd.COMPLETED: "works, end to end: completed with the real client",
-    EndToEnd.SERVER_REFUSED: "fails, end to end: the server's library refused the handshake",
-    EndToEnd.CLIENT_REFUSED: "fails, end to end: the client refused what the server sent",
-    EndToEnd.NO_CONNECTION: "fails, end to end: the client never reached the server",
-    EndToEnd.FAILED: "no verdict, end to end: the handshake ended without one",
+    EndToEnd.COMPLETED: N_("works, end to end: completed with the real client"),
+    EndToEnd.SERVER_REFUSED: N_("fails, end to end: the server's library refused the handshake"),
+    EndToEnd.CLIENT_REFUSED: N_("fails, end to end: the client refused what the server sent"),
+    EndToEnd.NO_CONNECTION: N_("fails, end to end: the client never reached the server"),
+    EndToEnd.FAILED: N_("no verdict, end to end: the handshake ended without one"),
 }
 #: a replayed hello as words
 VERDICT_WORDS = {
-    VerdictKind.OK: "works, replayed: the server answers",
-    VerdictKind.PROCEEDS: "proceeds, replayed: the server answers, the client may refuse",
-    VerdictKind.FAIL: "fails, replayed: the server refuses",
+    VerdictKind.OK: N_("works, replayed: the server answers"),
+    VerdictKind.PROCEEDS: N_("proceeds, replayed: the server answers, the client may refuse"),
+    VerdictKind.FAIL: N_("fails, replayed: the server refuses"),
 }
 #: the same, short, for each stack's answer in a matrix cell (the stack filter shows it)
 RUN_WORDS_SHORT = {
-    EndToEnd.COMPLETED: "works, end to end",
-    EndToEnd.SERVER_REFUSED: "fails, end to end: the server refused",
-    EndToEnd.CLIENT_REFUSED: "fails, end to end: the client refused",
-    EndToEnd.NO_CONNECTION: "fails, end to end: no connection",
-    EndToEnd.FAILED: "no verdict, end to end",
+    EndToEnd.COMPLETED: N_("works, end to end"),
+    EndToEnd.SERVER_REFUSED: N_("fails, end to end: the server refused"),
+    EndToEnd.CLIENT_REFUSED: N_("fails, end to end: the client refused"),
+    EndToEnd.NO_CONNECTION: N_("fails, end to end: no connection"),
+    EndToEnd.FAILED: N_("no verdict, end to end"),
 }
-VERDICT_WORDS_SHORT = {VerdictKind.OK: "works, replayed",
-                       VerdictKind.PROCEEDS: "proceeds, replayed: the client may refuse",
-                       VerdictKind.FAIL: "fails, replayed"}
+#: a run's result as a cell of a client's page shows it
+RUN_SHOWN = {EndToEnd.COMPLETED: N_("completed"), EndToEnd.SERVER_REFUSED: N_("server refused"),
+             EndToEnd.CLIENT_REFUSED: N_("client refused"),
+             EndToEnd.NO_CONNECTION: N_("no connection"), EndToEnd.FAILED: N_("failed")}
+VERDICT_WORDS_SHORT = {VerdictKind.OK: N_("works, replayed"),
+                       VerdictKind.PROCEEDS: N_("proceeds, replayed: the client may refuse"),
+                       VerdictKind.FAIL: N_("fails, replayed")}
 
 
 def client_page_path(client: RecordedClient) -> str:
@@ -85,19 +90,19 @@ def families(clients: Sequence[RecordedClient]) -> dict[str, list[RecordedClient
 
 def evidence(client: RecordedClient) -> str:
     if client.runs:
-        return "completed with the real client"
+        return _("completed with the real client")
     if client.origin is Source.RECORDED:
-        return "replayed (recorded by a third party, not re-runnable)"
-    return "replayed (not yet run end to end)"
+        return _("replayed (recorded by a third party, not re-runnable)")
+    return _("replayed (not yet run end to end)")
 
 
 def cell_words(found: Cell, short: bool = False) -> str:
     """One stack's evidence as words: the result and its basis (`short`: without the why)."""
     if found.run is not None:
-        return (RUN_WORDS_SHORT if short else RUN_WORDS)[found.run.result]
+        return _((RUN_WORDS_SHORT if short else RUN_WORDS)[found.run.result])
     if found.verdict is not None:
-        return (VERDICT_WORDS_SHORT if short else VERDICT_WORDS)[found.verdict]
-    return "no evidence"
+        return _((VERDICT_WORDS_SHORT if short else VERDICT_WORDS)[found.verdict])
+    return _("no evidence")
 
 
 # -- the client × key type matrix ---------------------------------------------------------------
@@ -152,15 +157,18 @@ def summary_cell(client: RecordedClient, key_type: KeyType,
     cells = [cell(client, s, key_type) for s in chosen]
     known = [c.works for c in cells if c.works is not None]
     good = sum(known)
-    basis = "end to end" if client.runs else "replayed"
+    basis = _("end to end") if client.runs else _("replayed")
     if not known:
-        mark = Mark("–", "", f"no evidence for {key_type.label} on any stack")
+        mark = Mark("–", "", _("no evidence for %(key_type)s on any stack") % {
+            "key_type": key_type.label})
     else:
         symbol, css = (("✓", "tlskb-works") if good == len(known) else
                        ("✗", "tlskb-fails") if good == 0 else ("~", "tlskb-proceeds"))
         mark = Mark(f"{symbol} {good}/{len(known)}", css,
-                    f"works on {good} of {len(known)} stacks, {basis}",
-                    f"{good} of {len(known)} stacks, {basis}")
+                    _("works on %(good)s of %(known)s stacks, %(basis)s") % {
+                        "good": good, "known": len(known), "basis": basis},
+                    _("%(good)s of %(known)s stacks, %(basis)s") % {
+                        "good": good, "known": len(known), "basis": basis})
     per_stack = tuple(
         StackMark(s.id.value, Mark(c.mark[0], c.mark[1], cell_words(c, short=True)),
                   -1 if c.works is None else int(c.works))
@@ -196,7 +204,7 @@ def clients_index(clients: Sequence[RecordedClient], catalogue: Catalogue,
     binary = [c for c in clients if c.origin is Source.BINARY]
     return ClientsIndex(
         len(clients), len(binary), sum(1 for c in binary if c.runs),
-        client_matrix(clients, catalogue, link, caption=MATRIX_CAPTION),
+        client_matrix(clients, catalogue, link, caption=_(MATRIX_CAPTION)),
         tuple(Link(link(family_page_path(family)), members[0].name)
               for family, members in families(clients).items()))
 
@@ -211,8 +219,10 @@ def family_page(members: Sequence[RecordedClient], catalogue: Catalogue,
                 link: Linker) -> FamilyPage:
     name = members[0].name
     return FamilyPage(name, client_matrix(
-        members, catalogue, link, caption=f"The configurations of {name} by key type: on how "
-        "many server stacks the key type works", details=False, filters=False))
+        members, catalogue, link, caption=_("The configurations of %(name)s by key type: on how "
+                                            "many server stacks the key type works") % {
+                                                "name": name},
+        details=False, filters=False))
 
 
 # -- a client's page ----------------------------------------------------------------------------
@@ -270,45 +280,46 @@ def run_cell(found: Cell) -> RunCell:
     if run is not None:
         details.append(words)
         if run.alert:
-            details.append(f"alert {run.alert}")
+            details.append(_("alert %(alert)s") % {"alert": run.alert})
         if run.version:
             details.append(run.version)
         if run.said:
-            details.append(f"the client said: {run.said}")
+            details.append(_("the client said: %(said)s") % {"said": run.said})
         if found.verdict is not None:
-            details.append(VERDICT_MARKS[found.verdict][2])
+            details.append(_(VERDICT_MARKS[found.verdict][2]))
     elif found.verdict is not None:
         details.append(words)
     disagree = (run is not None and found.verdict is not None
                 and (run.result is EndToEnd.COMPLETED) != (found.verdict is VerdictKind.OK))
-    shown = f"{symbol} {run.result.value.replace('_', ' ')}" if run else symbol
-    spoken = cell_words(found) + ("; the replay disagrees" if disagree else "")
+    shown = f"{symbol} {_(RUN_SHOWN[run.result])}" if run else symbol
+    spoken = cell_words(found) + (_("; the replay disagrees") if disagree else "")
     return RunCell(Mark(shown, css, spoken, "; ".join(details)), disagree)
 
 
 def facts(client: RecordedClient) -> tuple[tuple[str, str], ...]:
     """The client's facts, leaving out what was not recorded rather than saying "unknown"."""
-    found = [("Program", client.name)]
+    found = [(_("Program"), client.name)]
     if client.version:
-        found.append(("Version", client.version))
-    found += [("Configuration", client.variant), ("Kind", client.category.value),
-              ("TLS library", client.library.value), ("Protocol", client.protocol.value)]
+        found.append((_("Version"), client.version))
+    found += [(_("Configuration"), client.variant), (_("Kind"), client.category.value),
+              (_("TLS library"), client.library.value), (_("Protocol"), client.protocol.value)]
     if client.recorded:
-        found.append(("Recorded", client.recorded))
+        found.append((_("Recorded"), client.recorded))
     elif client.origin is Source.RECORDED:
-        found.append(("Recorded", "not by tlskb's recorder: a third party's recording"))
-    found.append(("Evidence", evidence(client)))
+        found.append((_("Recorded"), _("not by tlskb's recorder: a third party's recording")))
+    found.append((_("Evidence"), evidence(client)))
     if client.package_versions:
-        found.append(("Packages", ", ".join(client.package_versions)))
+        found.append((_("Packages"), ", ".join(client.package_versions)))
     if client.proven:
-        found.append(("Run end to end", client.proven))
+        found.append((_("Run end to end"), client.proven))
     return tuple(found)
 
 
 def client_page(client: RecordedClient, catalogue: Catalogue, link: Linker) -> ClientPage:
     chosen = stacks()
     runs = RunsTable(
-        f"{client.client} ({client.variant}): each key type against each server stack",
+        _("%(client)s (%(variant)s): each key type against each server stack") % {
+            "client": client.client, "variant": client.variant},
         tuple(Link(link(stack_path(s)), s.label) for s in chosen),
         tuple(RunRow(k.label, tuple(run_cell(cell(client, s, k)) for s in chosen))
               for k in catalogue.key_types))
@@ -327,7 +338,7 @@ def client_page(client: RecordedClient, catalogue: Catalogue, link: Linker) -> C
         hello, error = None, str(problem)
     return ClientPage(f"{client.client} — {client.variant}", client.client,
                       Link(link(family_page_path(client.family)), client.family),
-                      Link(link("clients/index.md"), "all clients"), facts(client), runs,
+                      Link(link("clients/index.md"), _("all clients")), facts(client), runs,
                       client.end_to_end_note, rerecord, client.source, hello, error)
 
 
@@ -363,8 +374,8 @@ class FamilyMatrix:
 
 def _basis(cells: Sequence[Cell]) -> str:
     runs = sum(1 for c in cells if c.run is not None)
-    return ("end to end" if runs == len(cells) else "replayed" if runs == 0
-            else "end to end where the client ran, else replayed")
+    return (_("end to end") if runs == len(cells) else _("replayed") if runs == 0
+            else _("end to end where the client ran, else replayed"))
 
 
 def family_cell(members: Sequence[RecordedClient], key_type: KeyType,
@@ -373,18 +384,26 @@ def family_cell(members: Sequence[RecordedClient], key_type: KeyType,
     everywhere = sum(1 for row in grid if all(c.works is True for c in row))
     somewhere = any(c.works is True for row in grid for c in row)
     n, basis = len(members), _basis([c for row in grid for c in row])
+    values = {"n": n, "basis": basis, "key_type": key_type.label, "everywhere": everywhere}
     if everywhere == n:
-        mark = Mark("✓", "tlskb-works", f"works: all {n} configuration(s) with every server "
-                    f"stack, {basis}", f"{key_type.label}: every configuration works with every "
-                    "server stack")
+        mark = Mark("✓", "tlskb-works",
+                    ngettext("works: the %(n)s configuration with every server stack, %(basis)s",
+                             "works: all %(n)s configurations with every server stack, "
+                             "%(basis)s", n) % values,
+                    _("%(key_type)s: every configuration works with every server stack")
+                    % values)
     elif not somewhere:
-        mark = Mark("✗", "tlskb-fails", f"fails: none of the {n} configuration(s) works with "
-                    f"any server stack, {basis}", f"{key_type.label}: no configuration works "
-                    "with any server stack")
+        mark = Mark("✗", "tlskb-fails",
+                    ngettext("fails: the %(n)s configuration works with no server stack, "
+                             "%(basis)s",
+                             "fails: none of the %(n)s configurations works with any server "
+                             "stack, %(basis)s", n) % values,
+                    _("%(key_type)s: no configuration works with any server stack") % values)
     else:
-        words = (f"{everywhere} of the {n} configurations work with {key_type.label} on every "
-                 "server stack; the others fail on at least one")
-        mark = Mark(f"~ {everywhere}/{n}", "tlskb-proceeds", f"partly: {words}, {basis}", words)
+        words = _("%(everywhere)s of the %(n)s configurations work with %(key_type)s on every "
+                  "server stack; the others fail on at least one") % values
+        mark = Mark(f"~ {everywhere}/{n}", "tlskb-proceeds",
+                    _("partly: %(words)s, %(basis)s") % {"words": words, "basis": basis}, words)
     return FamilyCell(mark, everywhere, n, somewhere)
 
 
@@ -397,7 +416,7 @@ def family_matrix(clients: Sequence[RecordedClient], catalogue: Catalogue,
         FamilyRow(Link(link(family_page_path(family)), members[0].name), len(members),
                   tuple(family_cell(members, k, chosen) for k in catalogue.key_types))
         for family, members in families(current).items())
-    return FamilyMatrix("Client families by key type: whether their current configurations "
-                        "work with every server stack",
+    return FamilyMatrix(_("Client families by key type: whether their current configurations "
+                          "work with every server stack"),
                         tuple(Link(link(key_type_path(k)), k.label) for k in catalogue.key_types),
                         rows)

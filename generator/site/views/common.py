@@ -6,12 +6,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from generator.cases.model import Outcome
+from generator.i18n import N_, _
 from generator.site.safe import web_address
 
 #: maps a page's source path ("key-types/ec384.md") to the href from the page being written
 Linker = Callable[[str], str]
 
 SYMBOLS = {"works": "✓", "fails": "✗", "untested": "?"}
+#: each result and basis as the site says it (translated where shown)
+RESULT_WORDS = {"works": N_("works"), "fails": N_("fails"), "untested": N_("untested")}
+BASIS_WORDS = {"replayed": N_("replayed"), "documented": N_("documented")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,10 +32,26 @@ class OutcomeMark:
         return SYMBOLS[self.result]
 
     @property
+    def word(self) -> str:
+        """The result in the active language ("works")."""
+        return _(RESULT_WORDS[self.result])
+
+    @property
     def words(self) -> str:
         if self.result == "untested":
-            return "untested: no sample and no source settles it"
-        return f"{self.result}, {self.basis}"
+            return _("untested: no sample and no source settles it")
+        return _("%(result)s, %(basis)s") % {"result": self.word,
+                                              "basis": _(BASIS_WORDS[self.basis])}
+
+
+def reason_text(verdict) -> str:
+    """A failing verdict's reason in the active language ("" for none)."""
+    return verdict.reason or ""
+
+
+def caveat_text(verdict) -> str:
+    """Why a verdict that proceeds may still lose the client, in the active language."""
+    return verdict.caveat or ""
 
 
 def outcome_mark(outcome: Outcome) -> OutcomeMark:

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from generator.cases.model import Case
 from generator.compat.keytypes import Catalogue
 from generator.site.views.answers import Answers
-from generator.site.views.cases import STATES
+from generator.i18n import _
+from generator.site.views.cases import state_words
 from generator.site.views.common import Linker, OutcomeMark, outcome_mark
 from generator.site.views.marks import Link
 
@@ -63,9 +64,9 @@ class CaseMatrix:
 
 
 def case_matrix(cases: Sequence[Case], catalogue: Catalogue, link: Linker) -> CaseMatrix:
-    rows = tuple(MatrixRow(Link(link(f"cases/{c.id}.md"), c.title), STATES[c.status.state][1].lower(),
+    rows = tuple(MatrixRow(Link(link(f"cases/{c.id}.md"), c.title), state_words(c.status.state).lower(),
                            tuple(outcome_mark(c.outcome(k.id)) for k in catalogue.key_types))
                  for c in cases)
     server = next((c.replayed_against for c in cases if c.replayed_against),
-                  "the reference server")
+                  _("the reference server"))
     return CaseMatrix(tuple(k.label for k in catalogue.key_types), rows, server)

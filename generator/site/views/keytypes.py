@@ -13,7 +13,8 @@ from generator.cases.model import Case
 from generator.compat.keytypes import Catalogue, KeyType
 from generator.site.safe import inline_prose
 from generator.site.views.answers import Alternative, Answers, alternative
-from generator.site.views.common import Linker, OutcomeMark, outcome_mark
+from generator.i18n import _
+from generator.site.views.common import Linker, OutcomeMark, outcome_mark, reason_text
 from generator.site.views.marks import Link
 from generator.stacks import DEFAULT
 
@@ -73,11 +74,13 @@ class KeyTypePage:
 
 
 def describe(key_type: KeyType) -> str:
+    """What the key is, as the page's second line says it ("A certificate with …")."""
     if key_type.algorithm == "rsa":
-        return f"an RSA key of {key_type.size} bits"
+        return _("A certificate with an RSA key of %(size)s bits.") % {"size": key_type.size}
     if key_type.algorithm == "ecdsa":
-        return f"an ECDSA key on the {key_type.curve} curve"
-    return "an Ed25519 key (EdDSA, RFC 8410)"
+        return _("A certificate with an ECDSA key on the %(curve)s curve.") % {
+            "curve": key_type.curve}
+    return _("A certificate with an Ed25519 key (EdDSA, RFC 8410).")
 
 
 def verdict(answers: Answers, key_type: KeyType, link: Linker) -> Verdict:
@@ -99,7 +102,7 @@ def case_reason(case: Case, key_id: str) -> str | Markup:
     if outcome.basis == "replayed":
         result = next((r for r in case.stack_results(DEFAULT) if r.key_type == key_id), None)
         if result is not None:
-            return result.verdict.reason or result.verdict.summary()
+            return reason_text(result.verdict) or result.verdict.summary()
     return Markup(inline_prose(outcome.note)) if outcome.note else ""
 
 

@@ -15,16 +15,18 @@ from dataclasses import dataclass
 from generator.cases.model import Case, SampleResult
 from generator.compat.keytypes import Catalogue
 from generator.compat.verdict import VerdictKind
-from generator.site.views.common import Linker
+from generator.i18n import N_, _
+from generator.site.views.common import Linker, caveat_text, reason_text
 from generator.site.views.marks import Link, Mark
 from generator.stacks import Stack, stacks
 
 
-SHOWN = {VerdictKind.OK: "✓ ok", VerdictKind.PROCEEDS: "~ proceeds", VerdictKind.FAIL: "✗ fails"}
+SHOWN = {VerdictKind.OK: N_("✓ ok"), VerdictKind.PROCEEDS: N_("~ proceeds"),
+         VerdictKind.FAIL: N_("✗ fails")}
 CSS = {VerdictKind.OK: "tlskb-works", VerdictKind.PROCEEDS: "tlskb-proceeds",
        VerdictKind.FAIL: "tlskb-fails"}
-SPOKEN = {VerdictKind.OK: "works", VerdictKind.PROCEEDS: "proceeds: the client may refuse",
-          VerdictKind.FAIL: "fails"}
+SPOKEN = {VerdictKind.OK: N_("works"), VerdictKind.PROCEEDS: N_("proceeds: the client may refuse"),
+          VerdictKind.FAIL: N_("fails")}
 
 
 def stack_links(chosen: Sequence[Stack], link: Linker) -> tuple[Link, ...]:
@@ -41,11 +43,14 @@ def worst(results: Sequence[SampleResult]) -> SampleResult:
 def result_mark(result: SampleResult) -> Mark:
     """A verdict as a mark: what it is, how it was proven, and on hover why."""
     verdict = result.verdict
-    why = verdict.caveat if verdict.caveat else (verdict.reason or verdict.summary())
-    proof = (f"replayed: {result.replay.describe()}" if result.replay is not None
-             else "analyzed (the library was not available to replay at build time)")
-    basis = "replayed against the library" if result.replay is not None else "analyzed"
-    return Mark(SHOWN[verdict.kind], CSS[verdict.kind], f"{SPOKEN[verdict.kind]}, {basis}",
+    why = caveat_text(verdict) or reason_text(verdict) or verdict.summary()
+    proof = (_("replayed: %(answer)s") % {"answer": result.replay.describe()}
+             if result.replay is not None
+             else _("analyzed (the library was not available to replay at build time)"))
+    basis = (_("replayed against the library") if result.replay is not None
+             else _("analyzed"))
+    return Mark(_(SHOWN[verdict.kind]), CSS[verdict.kind],
+                _("%(result)s, %(basis)s") % {"result": _(SPOKEN[verdict.kind]), "basis": basis},
                 f"{why} — {proof}")
 
 
@@ -82,9 +87,9 @@ def case_stack_table(case: Case, catalogue: Catalogue, link: Linker) -> CaseStac
             cells.append(result_mark(worst(results)) if results else None)
         rows.append(KeyTypeRow(key_type.label, tuple(cells)))
     return CaseStackTable(
-        f"{case.title}: each key type against each server stack's library",
+        _("%(case)s: each key type against each server stack's library") % {"case": case.title},
         stack_links(chosen, link), tuple(rows),
-        tuple(label for _, label in case.replayed_by_stack),
+        tuple(label for _stack, label in case.replayed_by_stack),
         any(s.provenance.placeholders for s in case.samples), case.placeholder_effects)
 
 
@@ -127,9 +132,10 @@ def count_cell(cases: Sequence[Case], stack: Stack, key_type: str) -> CountCell:
     found = counts(cases, stack, key_type)
     failing, proceeding = len(found[VerdictKind.FAIL]), len(found[VerdictKind.PROCEEDS])
     kind = VerdictKind.FAIL if failing else VerdictKind.PROCEEDS if proceeding else VerdictKind.OK
-    text = ", ".join(part for part in (
-        f"fails in {failing}" if failing else "",
-        f"proceeds in {proceeding}" if proceeding else "") if part) or "ok in all"
+    text = _(", ").join(part for part in (
+        _("fails in %(count)s") % {"count": failing} if failing else "",
+        _("proceeds in %(count)s") % {"count": proceeding} if proceeding else "") if part) \
+        or _("ok in all")
     return CountCell(text, CSS[kind], failing, proceeding)
 
 
@@ -139,7 +145,7 @@ def stack_summary(cases: Sequence[Case], catalogue: Catalogue, link: Linker) -> 
     chosen = stacks()
     replayed = [c for c in cases if c.samples]
     return StackSummary(
-        "Key types by server stack: in how many replayed cases each fails or only proceeds",
+        _("Key types by server stack: in how many replayed cases each fails or only proceeds"),
         len(replayed), stack_links(chosen, link),
         tuple(CountRow(k.label, tuple(count_cell(replayed, s, k.id) for s in chosen))
               for k in catalogue.key_types))
@@ -157,11 +163,11 @@ def depends_on_stack(cases: Sequence[Case], catalogue: Catalogue) -> str | None:
                                   and not found[k.id][VerdictKind.PROCEEDS])
     if len(set(safe.values())) <= 1:
         return None
-    parts = [f"{label}: {', '.join(labels) or 'none'}" for label, labels in safe.items()]
-    return ("It depends on the server stack. The key types every replayed case works with "
-            f"(neither fails nor only proceeds), per stack — {'; '.join(parts)}. A lenient "
-            "stack's ServerHello is not a working connection: the client may still refuse a "
-            "certificate it did not offer.")
+    parts = [f"{label}: {_(', ').join(labels) or _('none')}" for label, labels in safe.items()]
+    return _("It depends on the server stack. The key types every replayed case works with "
+             "(neither fails nor only proceeds), per stack — %(stacks)s. A lenient "
+             "stack's ServerHello is not a working connection: the client may still refuse a "
+             "certificate it did not offer.") % {"stacks": _("; ").join(parts)}
 
 
 # -- the stacks index and a stack's page --------------------------------------------------------
@@ -175,7 +181,7 @@ class StackRow:
 
 def stacks_index(link: Linker) -> tuple[StackRow, ...]:
     return tuple(StackRow(Link(link(f"stacks/{s.id.value}.md"), s.label), s.library,
-                          ", ".join(s.programs)) for s in stacks())
+                          _(", ").join(s.programs)) for s in stacks())
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +216,9 @@ def stack_page(stack: Stack, catalogue: Catalogue, cases: Sequence[Case],
         rows.append(StackKeyTypeRow(Link(link(f"key-types/{key_type.id}.md"), key_type.label),
                                     listed(found[VerdictKind.FAIL]),
                                     listed(found[VerdictKind.PROCEEDS])))
-    return StackPage(stack.label, f"Which certificate key types work with {stack.label}?",
+    return StackPage(stack.label,
+                     _("Which certificate key types work with %(stack)s?") % {
+                         "stack": stack.label},
                      stack.library, len(replayed), stack.programs,
-                     f"Key types on {stack.label}: the replayed cases each fails or only "
-                     "proceeds in", tuple(rows))
+                     _("Key types on %(stack)s: the replayed cases each fails or only "
+                       "proceeds in") % {"stack": stack.label}, tuple(rows))

@@ -18,6 +18,7 @@ from functools import cache
 from importlib import resources
 
 from generator.compat.keyshare import X25519, X25519MLKEM768, X448
+from generator.i18n import N_
 
 #: The reference server's OpenSSL release: the library inside the cryptography wheel that
 #: pyproject.toml pins (pinned.py refuses any other). 3.5 is the current LTS line, the one
@@ -96,7 +97,8 @@ class Fact(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class VersionedFact:
-    """A behaviour of the reference server that other OpenSSL releases do not share."""
+    """A behaviour of the reference server that other OpenSSL releases do not share. Its texts
+    are the site's messages (N_): the guide shows them in each edition's language."""
     fact: Fact
     pinned: str        # what the pinned release does (and the analyzer models)
     elsewhere: str     # what the releases on the other side of the change do
@@ -107,76 +109,76 @@ class VersionedFact:
 VERSIONED = (
     VersionedFact(
         Fact.POINT_FORMATS,
-        "an ECDSA certificate is refused when ec_point_formats is sent without uncompressed "
-        "(RFC 8422 §5.1.2): the suite is skipped, often ending in handshake_failure",
-        "ec_point_formats is ignored: the certificate is served",
-        "3.0.21 and older, 3.1-3.3, 3.4-3.6 before their August 2026 releases (3.5.7 and "
-        "older), 4.0.0-4.0.1 (observed: refuses on 3.0.19, 3.5.6 and 4.0.1; accepts on 3.0.22, "
-        "4.0.2 and 4.0.3)",
-        "openssl/openssl#30940 \"Improve EC key point format handling\" removed "
-        "tls1_check_pkey_comp() from ssl/t1_lib.c; backported in July 2026 as #31621 (3.0.22) "
-        "and #31620 (4.0.2, and the 3.4-3.6 branches: 3.5.8 is expected to accept, not yet "
-        "observed)"),
+        N_("an ECDSA certificate is refused when ec_point_formats is sent without uncompressed "
+           "(RFC 8422 §5.1.2): the suite is skipped, often ending in handshake_failure"),
+        N_("ec_point_formats is ignored: the certificate is served"),
+        N_("3.0.21 and older, 3.1-3.3, 3.4-3.6 before their August 2026 releases (3.5.7 and "
+           "older), 4.0.0-4.0.1 (observed: refuses on 3.0.19, 3.5.6 and 4.0.1; accepts on 3.0.22, "
+           "4.0.2 and 4.0.3)"),
+        N_("openssl/openssl#30940 \"Improve EC key point format handling\" removed "
+           "tls1_check_pkey_comp() from ssl/t1_lib.c; backported in July 2026 as #31621 (3.0.22) "
+           "and #31620 (4.0.2, and the 3.4-3.6 branches: 3.5.8 is expected to accept, not yet "
+           "observed)")),
     VersionedFact(
         Fact.HYBRID_GROUP,
-        "X25519MLKEM768 is the most preferred TLS 1.3 group: a client listing it is asked for "
-        "it with a HelloRetryRequest even when it sent an x25519 key share",
-        "no ML-KEM group: the x25519 share is accepted",
-        "3.5.0 and later (observed, 3.5.6)",
-        "OpenSSL 3.5.0 (April 2025): ML-KEM hybrids in the default group list"),
+        N_("X25519MLKEM768 is the most preferred TLS 1.3 group: a client listing it is asked for "
+           "it with a HelloRetryRequest even when it sent an x25519 key share"),
+        N_("no ML-KEM group: the x25519 share is accepted"),
+        N_("3.5.0 and later (observed, 3.5.6)"),
+        N_("OpenSSL 3.5.0 (April 2025): ML-KEM hybrids in the default group list")),
     VersionedFact(
         Fact.GROUP_TUPLES,
-        "TLS 1.3 groups are chosen by preference tuples: a key share for a group of a later "
-        "tuple loses to a group merely listed from an earlier one (HelloRetryRequest); within "
-        "a tuple the client's key_share order, then its supported_groups order, decides",
-        "the client's first usable key share is accepted; a HelloRetryRequest names the "
-        "server's first default group the client lists (x25519, secp256r1, x448, secp521r1, "
-        "secp384r1, ffdhe2048 …)",
-        "3.5.0 and later (observed, 3.5.6; 3.0.x observed the other way on 3.0.19 and 3.0.22)",
-        "OpenSSL 3.5.0: group tuples in SSL_CTX_set1_groups_list and the new default list"),
+        N_("TLS 1.3 groups are chosen by preference tuples: a key share for a group of a later "
+           "tuple loses to a group merely listed from an earlier one (HelloRetryRequest); within "
+           "a tuple the client's key_share order, then its supported_groups order, decides"),
+        N_("the client's first usable key share is accepted; a HelloRetryRequest names the "
+           "server's first default group the client lists (x25519, secp256r1, x448, secp521r1, "
+           "secp384r1, ffdhe2048 …)"),
+        N_("3.5.0 and later (observed, 3.5.6; 3.0.x observed the other way on 3.0.19 and 3.0.22)"),
+        N_("OpenSSL 3.5.0: group tuples in SSL_CTX_set1_groups_list and the new default list")),
     VersionedFact(
         Fact.FFDHE_GROUPS,
-        "TLS 1.3 finite-field groups: ffdhe2048 and ffdhe3072 only",
-        "ffdhe2048, ffdhe3072, ffdhe4096, ffdhe6144 and ffdhe8192",
-        "3.5.0 and later (observed, 3.5.6)",
-        "OpenSSL 3.5.0: the new default group list"),
+        N_("TLS 1.3 finite-field groups: ffdhe2048 and ffdhe3072 only"),
+        N_("ffdhe2048, ffdhe3072, ffdhe4096, ffdhe6144 and ffdhe8192"),
+        N_("3.5.0 and later (observed, 3.5.6)"),
+        N_("OpenSSL 3.5.0: the new default group list")),
     VersionedFact(
         Fact.FFDHE_PARTIAL_CHECK,
-        "an FFDHE key share is checked only for 1 < y < p - 1 (a y outside the prime-order "
-        "subgroup is accepted)",
-        "the full check: such a y ends the handshake with internal_error",
-        "3.5.6 (observed); 3.0.22 does the full check (observed)",
-        "the providers' DH public-key validation for named safe-prime groups (dh_kmgmt.c)"),
+        N_("an FFDHE key share is checked only for 1 < y < p - 1 (a y outside the prime-order "
+           "subgroup is accepted)"),
+        N_("the full check: such a y ends the handshake with internal_error"),
+        N_("3.5.6 (observed); 3.0.22 does the full check (observed)"),
+        N_("the providers' DH public-key validation for named safe-prime groups (dh_kmgmt.c)")),
     VersionedFact(
         Fact.NULL_COMPRESSION_ALERT,
-        "a ClientHello without the null compression method gets illegal_parameter",
-        "decode_error",
-        "3.5.6 (observed); 3.0.19 and 3.0.22 send decode_error (observed)",
-        "between 3.0 and 3.5 (the release is not pinned down)"),
+        N_("a ClientHello without the null compression method gets illegal_parameter"),
+        N_("decode_error"),
+        N_("3.5.6 (observed); 3.0.19 and 3.0.22 send decode_error (observed)"),
+        N_("between 3.0 and 3.5 (the release is not pinned down)")),
     VersionedFact(
         Fact.SCHEMES_BEFORE_TLS13_COMPRESSION,
-        "a TLS 1.3 ClientHello with no shared signature scheme and more compression methods "
-        "than null fails on the schemes first (handshake_failure)",
-        "the compression methods are refused first (illegal_parameter)",
-        "3.5.6 (observed; in 3.5.7's source tls1_set_server_sigalgs() precedes the TLS 1.3 "
-        "compression check in tls_early_post_process_client_hello); 3.0.22 the other way "
-        "(observed)",
-        "between 3.0 and 3.5 (ssl/statem/statem_srvr.c reordered)"),
+        N_("a TLS 1.3 ClientHello with no shared signature scheme and more compression methods "
+           "than null fails on the schemes first (handshake_failure)"),
+        N_("the compression methods are refused first (illegal_parameter)"),
+        N_("3.5.6 (observed; in 3.5.7's source tls1_set_server_sigalgs() precedes the TLS 1.3 "
+           "compression check in tls_early_post_process_client_hello); 3.0.22 the other way "
+           "(observed)"),
+        N_("between 3.0 and 3.5 (ssl/statem/statem_srvr.c reordered)")),
     VersionedFact(
         Fact.MLDSA_SCHEMES,
-        "ML-DSA signature schemes (mldsa44/65/87, 0x0904-0x0906) are implemented, for TLS 1.3",
-        "unknown schemes",
-        "3.5.0 and later",
-        "OpenSSL 3.5.0: ML-DSA in the default signature algorithms"),
+        N_("ML-DSA signature schemes (mldsa44/65/87, 0x0904-0x0906) are implemented, for TLS 1.3"),
+        N_("unknown schemes"),
+        N_("3.5.0 and later"),
+        N_("OpenSSL 3.5.0: ML-DSA in the default signature algorithms")),
     VersionedFact(
         Fact.SHA1_NEEDS_LEVEL_0,
-        "SHA-1 signatures in TLS 1.2, and TLS 1.0/1.1 at all, need security level 0: at level 1 "
-        "a client offering only SHA-1 schemes gets handshake_failure and a TLS 1.0 client "
-        "protocol_version (observed, 3.5.6); the reference server sets level 0 and serves both",
-        "1.1.1 allowed both at level 1 (3.5 defaults to level 2)",
-        "3.0.0 and later",
-        "OpenSSL 3.0.0 (SHA-1 and TLS < 1.2 moved below level 1); 3.5.0 made level 2 the "
-        "default"),
+        N_("SHA-1 signatures in TLS 1.2, and TLS 1.0/1.1 at all, need security level 0: at level 1 "
+           "a client offering only SHA-1 schemes gets handshake_failure and a TLS 1.0 client "
+           "protocol_version (observed, 3.5.6); the reference server sets level 0 and serves both"),
+        N_("1.1.1 allowed both at level 1 (3.5 defaults to level 2)"),
+        N_("3.0.0 and later"),
+        N_("OpenSSL 3.0.0 (SHA-1 and TLS < 1.2 moved below level 1); 3.5.0 made level 2 the "
+           "default")),
 )
 
 FALLBACK_SCSV = 0x5600
