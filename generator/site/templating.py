@@ -23,8 +23,12 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 def _finalize(value: object) -> object:
-    """What `{{ value }}` writes, before escaping: text without control characters."""
-    if isinstance(value, Markup) or not isinstance(value, str):
+    """What `{{ value }}` writes, before escaping: text without control characters — markup
+    too (a `join` with a translated separator, a `{% set %}` block), which never gains a tag
+    by losing one."""
+    if isinstance(value, Markup):
+        return Markup(without_controls(str(value)))
+    if not isinstance(value, str):
         return value
     return without_controls(value)
 

@@ -55,6 +55,11 @@ RUN_WORDS_SHORT = {
     EndToEnd.NO_CONNECTION: N_("fails, end to end: no connection"),
     EndToEnd.FAILED: N_("no verdict, end to end"),
 }
+#: each kind of client as the matrix's filter and column name it (its value stays the data's)
+CATEGORY_WORDS = {"web": N_("web"), "mail": N_("mail"), "database": N_("database"),
+                  "directory": N_("directory"), "messaging": N_("messaging"), "dns": N_("dns"),
+                  "files": N_("files"), "chat": N_("chat"), "runtime": N_("runtime"),
+                  "tool": N_("tool")}
 #: a run's result as a cell of a client's page shows it
 RUN_SHOWN = {EndToEnd.COMPLETED: N_("completed"), EndToEnd.SERVER_REFUSED: N_("server refused"),
              EndToEnd.CLIENT_REFUSED: N_("client refused"),
@@ -129,17 +134,23 @@ class SummaryCell:
 class ClientRow:
     client: Link
     variant: str
-    category: str
+    category: str              # the kind's value, for the filter (data-category)
     library: str
     historical: bool
     cells: tuple[SummaryCell, ...]
     evidence: str
 
+    @property
+    def category_words(self) -> str:
+        """The kind in the active language."""
+        return _(CATEGORY_WORDS[self.category])
+
 
 @dataclass(frozen=True, slots=True)
 class Filters:
-    """The matrix's filter form: kinds of client and stacks (id, label) to choose from."""
-    categories: tuple[str, ...]
+    """The matrix's filter form: kinds of client (value, words) and stacks (id, label) to choose
+    from."""
+    categories: tuple[tuple[str, str], ...]
     stacks: tuple[tuple[str, str], ...]
 
 
@@ -184,7 +195,8 @@ def client_matrix(clients: Sequence[RecordedClient], catalogue: Catalogue, link:
                   c.library.value, c.historical,
                   tuple(summary_cell(c, k, chosen) for k in catalogue.key_types), evidence(c))
         for c in clients)
-    form = Filters(tuple(sorted({c.category.value for c in clients})),
+    form = Filters(tuple((value, _(CATEGORY_WORDS[value]))
+                         for value in sorted({c.category.value for c in clients})),
                    tuple((s.id.value, s.label) for s in chosen)) if filters else None
     return ClientMatrix(caption, tuple(Link(link(key_type_path(k)), k.label)
                                        for k in catalogue.key_types), rows, details, form)
@@ -301,7 +313,8 @@ def facts(client: RecordedClient) -> tuple[tuple[str, str], ...]:
     found = [(_("Program"), client.name)]
     if client.version:
         found.append((_("Version"), client.version))
-    found += [(_("Configuration"), client.variant), (_("Kind"), client.category.value),
+    found += [(_("Configuration"), client.variant),
+              (_("Kind"), _(CATEGORY_WORDS[client.category.value])),
               (_("TLS library"), client.library.value), (_("Protocol"), client.protocol.value)]
     if client.recorded:
         found.append((_("Recorded"), client.recorded))
