@@ -249,6 +249,10 @@ def test_no_english_interface_text_on_a_japanese_page(site):
     translation that repeats a catalogue phrase, shows here with its page."""
     phrases, short = _english_messages()
     assert len(phrases) > 150 and len(short) > 60, "the catalogue lost its messages"
+    # tags are the catalogue's ids, shown as written in both editions ("mail" is one, and a
+    # kind of client too)
+    from generator.compat.keytypes import catalogue
+    short -= set(catalogue().tags)
     pattern = re.compile(r"(?<![A-Za-z])(" + "|".join(
         re.escape(p) for p in sorted(phrases, key=len, reverse=True)) + r")(?![A-Za-z])")
     found: dict[str, set[str]] = {}
