@@ -32,7 +32,7 @@ from generator.site.templating import macro
 from generator.site.views import cases as case_views
 from generator.site.views import keytypes as key_type_views
 from generator.site.views.answers import Answers
-from generator.site.views.common import Linker, source_link
+from generator.site.views.common import Linker, case_title, source_link
 from generator.site.views.home import answer_box, case_matrix
 from generator.stacks.openssl.facts import VersionedFact
 
@@ -91,7 +91,7 @@ def _description(summary: str) -> str:
 def cases_index(cases: Sequence[Case], link: Linker,
                 language: Language = Language.EN) -> GeneratedPage:
     f = Fragments()
-    rows = tuple(case_views.IndexRow(c.title, link(f"cases/{c.id}.md"), c.platform.name,
+    rows = tuple(case_views.IndexRow(case_title(c), link(f"cases/{c.id}.md"), c.platform.name,
                                      case_views.state_words(c.status.state),
                                      _("replayed") if c.replayed else _("documented"))
                  for c in cases)
@@ -168,7 +168,7 @@ def client_page(client: AcmeClient, catalogue: Catalogue, cases: Sequence[Case],
     options = tuple(key_type_views.RequestRow(k.label, link(f"key-types/{k.id}.md"),
                                               client.command(k.id), client.default == k.id)
                     for k in catalogue.key_types)
-    mentioned = tuple(case_views.IndexRow(c.title, link(f"cases/{c.id}.md"), "", "", "")
+    mentioned = tuple(case_views.IndexRow(case_title(c), link(f"cases/{c.id}.md"), "", "", "")
                       for c in cases if c.your_side.acme_client == client.id
                       or client.id in dict(c.fix.acme_clients))
     references = tuple(source_link(sources[k].title, sources[k].url) for k in client.sources)

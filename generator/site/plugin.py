@@ -43,6 +43,7 @@ from generator.site.languages import (DEFAULT, EDITIONS, Language, is_translatio
 from generator.site.layout import RESERVED_IDS
 from generator.site.safe import plain
 from generator.site.views.answers import answers
+from generator.site.views.common import case_title
 from generator.stacks import stacks
 
 log = get_plugin_logger("tlskb")
@@ -167,7 +168,8 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
         catalog = catalogue()
         # Navigation titles reach the HTML as they are, hence plain().
         children = {
-            "cases/index.md": [{plain(c.title): f"cases/{c.id}.md"} for c in self.cases],
+            "cases/index.md": [{plain(self._case_title(c)): f"cases/{c.id}.md"}
+                               for c in self.cases],
             "key-types/index.md": [{plain(k.label): f"key-types/{k.id}.md"}
                                    for k in catalog.key_types],
             "acme-clients/index.md": [{plain(c.name): f"acme-clients/{c.id}.md"}
@@ -178,6 +180,10 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
                 for family, members in clientpages.families(recorded_clients()).items()],
         }
         return [self._nav_item(item, children) for item in nav]
+
+    def _case_title(self, case) -> str:
+        with i18n.using(self.language):
+            return case_title(case)
 
     def _nav_item(self, item: Any, children: dict[str, list]) -> Any:
         """A navigation entry with its title in this edition's language and, for a generated

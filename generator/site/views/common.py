@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from generator.cases.model import Outcome
-from generator.i18n import N_, _
+from generator.i18n import N_, _, active
 from generator.site.safe import web_address
 
 #: maps a page's source path ("key-types/ec384.md") to the href from the page being written
@@ -42,6 +42,12 @@ class OutcomeMark:
             return _("untested: no sample and no source settles it")
         return _("%(result)s, %(basis)s") % {"result": self.word,
                                               "basis": _(BASIS_WORDS[self.basis])}
+
+
+def case_title(case) -> str:
+    """A case's title in the active language: its translation's, else the English one."""
+    found = case.translation(active().value)
+    return found.title if found is not None and found.title else case.title
 
 
 def reason_text(verdict) -> str:

@@ -11,7 +11,7 @@ from generator.compat.keytypes import Catalogue
 from generator.site.views.answers import Answers
 from generator.i18n import _
 from generator.site.views.cases import state_words
-from generator.site.views.common import Linker, OutcomeMark, outcome_mark
+from generator.site.views.common import Linker, OutcomeMark, case_title, outcome_mark
 from generator.site.views.marks import Link
 
 
@@ -39,7 +39,7 @@ class AnswerBox:
 
 def answer_box(answers: Answers, link: Linker) -> AnswerBox:
     rows = tuple(AnswerRow(a.key_type.label, a.key_type.id, link(f"key-types/{a.key_type.id}.md"),
-                           tuple(Link(link(f"cases/{c.id}.md"), c.title)
+                           tuple(Link(link(f"cases/{c.id}.md"), case_title(c))
                                  for c in a.failing_cases),
                            len(a.clients_failing), len(a.clients_depending), a.issuers)
                  for a in answers.by_key_type)
@@ -64,7 +64,7 @@ class CaseMatrix:
 
 
 def case_matrix(cases: Sequence[Case], catalogue: Catalogue, link: Linker) -> CaseMatrix:
-    rows = tuple(MatrixRow(Link(link(f"cases/{c.id}.md"), c.title), state_words(c.status.state).lower(),
+    rows = tuple(MatrixRow(Link(link(f"cases/{c.id}.md"), case_title(c)), state_words(c.status.state).lower(),
                            tuple(outcome_mark(c.outcome(k.id)) for k in catalogue.key_types))
                  for c in cases)
     server = next((c.replayed_against for c in cases if c.replayed_against),

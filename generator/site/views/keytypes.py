@@ -14,7 +14,8 @@ from generator.compat.keytypes import Catalogue, KeyType
 from generator.site.safe import inline_prose
 from generator.site.views.answers import Alternative, Answers, alternative
 from generator.i18n import _
-from generator.site.views.common import Linker, OutcomeMark, outcome_mark, reason_text
+from generator.site.views.common import (Linker, OutcomeMark, case_title, outcome_mark,
+                                         reason_text)
 from generator.site.views.marks import Link
 from generator.stacks import DEFAULT
 
@@ -88,7 +89,7 @@ def verdict(answers: Answers, key_type: KeyType, link: Linker) -> Verdict:
     other = alternative(answers, key_type.id)
     return Verdict(
         key_type.label, key_type.id, answers.best.key_type.id == key_type.id,
-        tuple(Link(link(f"cases/{c.id}.md"), c.title) for c in answer.failing_cases),
+        tuple(Link(link(f"cases/{c.id}.md"), case_title(c)) for c in answer.failing_cases),
         answers.cases_counted,
         tuple(Link(link(f"clients/{c.id}.md"), c.id) for c in answer.clients_failing),
         len(answer.clients_depending), answer.clients_counted, other,
@@ -112,7 +113,7 @@ def key_type_page(key_type: KeyType, catalogue: Catalogue, cases: Sequence[Case]
                         for a in catalogue.authorities)
     requests = tuple(RequestRow(c.name, link(f"acme-clients/{c.id}.md"), c.command(key_type.id),
                                 c.default == key_type.id) for c in catalogue.clients)
-    rows = tuple(CaseRow(Link(link(f"cases/{c.id}.md"), c.title),
+    rows = tuple(CaseRow(Link(link(f"cases/{c.id}.md"), case_title(c)),
                          outcome_mark(c.outcome(key_type.id)), case_reason(c, key_type.id))
                  for c in cases)
     return KeyTypePage(key_type.label, key_type.id, describe(key_type),

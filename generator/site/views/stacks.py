@@ -16,7 +16,7 @@ from generator.cases.model import Case, SampleResult
 from generator.compat.keytypes import Catalogue
 from generator.compat.verdict import VerdictKind
 from generator.i18n import N_, _
-from generator.site.views.common import Linker, caveat_text, reason_text
+from generator.site.views.common import Linker, case_title, caveat_text, reason_text
 from generator.site.views.marks import Link, Mark
 from generator.stacks import Stack, stacks
 
@@ -208,7 +208,7 @@ def stack_page(stack: Stack, catalogue: Catalogue, cases: Sequence[Case],
     replayed = [c for c in cases if c.samples]
 
     def listed(found: list[Case]) -> tuple[Link, ...]:
-        return tuple(Link(link(f"cases/{c.id}.md"), c.title) for c in found)
+        return tuple(Link(link(f"cases/{c.id}.md"), case_title(c)) for c in found)
 
     rows = []
     for key_type in catalogue.key_types:
