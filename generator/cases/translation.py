@@ -213,8 +213,9 @@ def _given(data: dict[str, Any], path: tuple) -> bool:
     return path[-1] in data
 
 
-def _symptoms_exist(items, case: model.Case, where: _Where, problems: list[Problem]) -> None:
-    seen: set[str] = set()
+def _symptoms_exist(items: Sequence[dict[str, Any]], case: model.Case, where: _Where,
+                    problems: list[Problem]) -> None:
+    seen: set[str | int] = set()
     for index, item in enumerate(items):
         at = ("symptoms", index)
         _named_once(item["text"], seen, at + ("text",), "symptom", where, problems)
@@ -246,7 +247,7 @@ def _samples_exist(items: dict[str, Any], case: model.Case, where: _Where,
         if "by" in item and sample.provenance.by is None:
             where.problem(problems, at + ("by",), "the case's sample has no by to translate",
                           "translate only what the case has")
-        seen: set[int] = set()
+        seen: set[str | int] = set()
         for index, placeholder in enumerate(item.get("placeholders", ())):
             here = at + ("placeholders", index)
             offset = placeholder["offset"]
@@ -265,9 +266,9 @@ def _samples_exist(items: dict[str, Any], case: model.Case, where: _Where,
                                  problems)
 
 
-def _references_exist(items, case: model.Case, where: _Where,
+def _references_exist(items: Sequence[dict[str, Any]], case: model.Case, where: _Where,
                       problems: list[Problem]) -> None:
-    seen: set[str] = set()
+    seen: set[str | int] = set()
     for index, item in enumerate(items):
         at = ("references", index)
         if ("url" in item) == ("title" in item):
@@ -295,7 +296,7 @@ def _references_exist(items, case: model.Case, where: _Where,
                 _one_english(matching, field, at + (field,), "reference", where, problems)
 
 
-def _named_once(name, seen: set, path: tuple, what: str, where: _Where,
+def _named_once(name: str | int, seen: set[str | int], path: tuple, what: str, where: _Where,
                 problems: list[Problem]) -> None:
     if name in seen:
         where.problem(problems, path, f"this {what} is named twice in the translation",
@@ -310,7 +311,7 @@ def _gives_some(item: dict[str, Any], fields: tuple[str, ...], path: tuple, what
                       f"give {' or '.join(fields)}, or remove the item")
 
 
-def _one_english(matching: list, field: str, path: tuple, what: str, where: _Where,
+def _one_english(matching: Sequence[Any], field: str, path: tuple, what: str, where: _Where,
                  problems: list[Problem]) -> None:
     """The case's items named alike (`matching`) have one English `field` to translate."""
     english = {getattr(m, field) for m in matching}
