@@ -99,6 +99,11 @@ class Reference:
     note: str | None = None
     citation: str | None = None
 
+    @property
+    def name(self) -> str:
+        """What a translation names it by: its url, or its title when it has none."""
+        return self.url if self.url is not None else self.title
+
 
 @dataclass(frozen=True, slots=True)
 class SampleResult:
@@ -114,21 +119,48 @@ class SampleResult:
 
 
 @dataclass(frozen=True, slots=True)
+class PlaceholderTranslation:
+    """A placeholder's prose in another language, the placeholder named by its offset."""
+    offset: int
+    field: str | None = None
+    filled_with: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SampleTranslation:
+    """A sample's prose in another language, the sample named by its id: the client's name
+    (the sample's heading) and its provenance's `by`, `source` and placeholders."""
+    id: str
+    client: str | None = None
+    by: str | None = None
+    source: str | None = None
+    placeholders: tuple[PlaceholderTranslation, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Translation:
     """A case's prose in another language (cases/<language>/<id>.yaml); what it leaves out
     (None, or absent from a mapping) is shown in English, marked untranslated. Error strings,
-    bytes, ids and key types are never translated."""
+    bytes, ids, dates, key types, addresses and the sources' titles are never translated."""
     language: str
     path: str
     title: str | None = None
     summary: str | None = None
     cause: str | None = None
     status_note: str | None = None
+    platform_name: str | None = None
+    platform_versions: str | None = None
+    your_side_server: str | None = None
+    symptom_wheres: tuple[tuple[str, str], ...] = ()   # (the symptom's text, where it appears)
     symptom_notes: tuple[tuple[str, str], ...] = ()    # (the symptom's text, its note)
     outcome_notes: tuple[tuple[str, str], ...] = ()    # (key type, its note)
+    samples: tuple[SampleTranslation, ...] = ()
     fix_summary: str | None = None
     fix_server: str | None = None
     fix_acme_clients: tuple[tuple[str, str], ...] = ()  # (ACME client id, its note)
+    #: (the reference's url, or its title when it has none; its note / its citation)
+    reference_notes: tuple[tuple[str, str], ...] = ()
+    reference_citations: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
