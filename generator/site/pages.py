@@ -91,10 +91,11 @@ def _description(summary: str) -> str:
 def cases_index(cases: Sequence[Case], link: Linker,
                 language: Language = Language.EN) -> GeneratedPage:
     f = Fragments()
-    rows = tuple(case_views.IndexRow(case_title(c), link(f"cases/{c.id}.md"), c.platform.name,
+    shown = [in_language(c, language.value)[0] for c in cases]   # titles, platforms translated
+    rows = tuple(case_views.IndexRow(c.title, link(f"cases/{c.id}.md"), c.platform.name,
                                      case_views.state_words(c.status.state),
                                      _("replayed") if c.replayed else _("documented"))
-                 for c in cases)
+                 for c in shown)
     title = _("Cases")
     return f.page(front_matter(title=title) + heading(1, title, "cases") + "\n"
                   + plain(_("%(cases)s cases; %(replayed)s are proven by replaying the client's "
