@@ -15,6 +15,7 @@ from generator.compat.keytypes import CatalogueError
 from generator.console import emit_json, progress_printer
 from generator.errors import TlskbError, UsageError
 from generator.exits import Exit, exit_epilog
+from generator.overlays import OverlayError
 from generator.printable import printable_line
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_DISAGREEMENT = (Exit.OK, Exit.ERROR, Exit.USAGE,
@@ -612,6 +613,11 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None,
     except CatalogueError as error:  # one line per problem (each printable already)
         print(f"tlskb: error: the key-type catalogue has {len(error.problems)} problem(s):",
               file=err)
+        for problem in error.problems:
+            print(problem, file=err)
+        return EXIT_ERROR
+    except OverlayError as error:  # a translation of the catalogue's or the stacks' prose
+        print(f"tlskb: error: {error.what} has {len(error.problems)} problem(s):", file=err)
         for problem in error.problems:
             print(problem, file=err)
         return EXIT_ERROR

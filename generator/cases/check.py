@@ -180,8 +180,31 @@ def check_paths(paths: Iterable[str | Path], *, replay: bool = True,
     if progress:
         progress(len(files), len(files), "")
     translated = attach(tuple(cases), translation_paths, read_case_file)
-    return Report(translated.cases, tuple(problems) + translated.problems, len(files),
-                  notes=translated.notes)
+    data_problems, data_notes = data_translations()
+    return Report(translated.cases, tuple(problems) + translated.problems + data_problems,
+                  len(files), notes=translated.notes + data_notes)
+
+
+def data_translations() -> tuple[tuple[Problem, ...], tuple[str, ...]]:
+    """The overlays of the catalogue's and the stacks' prose in each translation
+    (generator/overlays.py): their problems, and a note on each one's fields not yet
+    translated (shown in English, as a case's are)."""
+    from generator.compat import translation as catalogue_prose
+    from generator.overlays import OverlayError, untranslated_note
+    from generator.stacks import translation as stacks_prose
+    problems: list[Problem] = []
+    notes: list[str] = []
+    for language in TRANSLATIONS:
+        for module in (catalogue_prose, stacks_prose):
+            try:
+                fields = module.untranslated_fields(language)
+            except OverlayError as error:
+                problems.extend(error.problems)
+                continue
+            if fields:
+                notes.append(untranslated_note(module.overlay_file(language), language,
+                                               fields, module.WHAT))
+    return tuple(problems), tuple(notes)
 
 
 def _with_translations(files: list[Path]) -> tuple[list[Path], list[Path]]:

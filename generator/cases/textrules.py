@@ -4,8 +4,9 @@ attribute syntax, links that are not http(s) or #section once entities are decod
 beyond Markdown's budget), and every address the site would not link, as Problems at the file,
 line and column where it is written.
 
-One walk for every file whose text the site publishes: case files (check.py) and the key-type
-catalogue (compat/keytypes.py)."""
+One walk for every file whose text the site publishes: case files (check.py), the key-type
+catalogue (compat/keytypes.py) and the translations of its and the stacks' prose
+(generator/overlays.py)."""
 
 from __future__ import annotations
 
