@@ -30,6 +30,7 @@ from markupsafe import escape
 from generator.cases.check import check_paths, skipped_replays
 from generator.cases.lists import SYNC_COMMAND, difference
 from generator.compat.keytypes import catalogue
+from generator.compat.translation import catalogue_in
 from generator.stacks.openssl.facts import VERSIONED
 from generator.errors import TlskbError
 from generator import i18n
@@ -45,6 +46,7 @@ from generator.site.safe import plain
 from generator.site.views.answers import answers
 from generator.site.views.common import case_title
 from generator.stacks import stacks
+from generator.stacks.translation import stacks_in
 
 log = get_plugin_logger("tlskb")
 
@@ -200,7 +202,7 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
 
     # -- files: the generated pages ------------------------------------------------------------
     def on_files(self, files: Files, config) -> Files:
-        catalog = catalogue()
+        catalog = catalogue_in(self.language)   # its prose (ACME clients' history…) translated
         clients = recorded_clients()
         self.answers = answers(self.cases, clients, catalog)
         # each builder: (link, language) -> GeneratedPage
@@ -247,7 +249,7 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
                  lambda link, lang, c=client: pages.client_page(c, catalog, self.cases, link,
                                                                 lang),
                  CATALOGUE_PATH)
-        for stack in stacks():
+        for stack in stacks_in(self.language):
             plan(f"stacks/{stack.id.value}.md",
                  lambda link, lang, s=stack: stackpages.stack_page(s, catalog, self.cases, link,
                                                                    lang),
@@ -324,17 +326,17 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
                 pages.reference_server_html(server, VERSIONED)))
         if STACKS_MARKER in markdown:
             markdown = markdown.replace(STACKS_MARKER, fragments.block((
-                stackpages.stack_summary_html(self.cases, catalogue(),
+                stackpages.stack_summary_html(self.cases, catalogue_in(self.language),
                                               self._linker(files, page.file.src_uri)))))
         if MATRIX_MARKER in markdown or RECOMMENDATION_MARKER in markdown:
             link = self._linker(files, page.file.src_uri)
             markdown = markdown.replace(MATRIX_MARKER, fragments.block((
-                pages.matrix_html(self.cases, catalogue(), link))))
+                pages.matrix_html(self.cases, catalogue_in(self.language), link))))
             markdown = markdown.replace(RECOMMENDATION_MARKER, fragments.block((
                 pages.answer_html(self.answers, link))))
         if CLIENT_MATRIX_MARKER in markdown:
             markdown = markdown.replace(CLIENT_MATRIX_MARKER, fragments.block((
-                clientpages.family_matrix_html(recorded_clients(), catalogue(),
+                clientpages.family_matrix_html(recorded_clients(), catalogue_in(self.language),
                                                self._linker(files, page.file.src_uri)))))
         if fragments.items:
             self.fragments[page.file.src_uri] = fragments.items

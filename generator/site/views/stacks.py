@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from generator.cases.model import Case, SampleResult
 from generator.compat.keytypes import Catalogue
 from generator.compat.verdict import VerdictKind
-from generator.i18n import N_, _
+from generator.i18n import N_, _, active
 from generator.site.views.common import Linker, case_title, caveat_text, reason_text
 from generator.site.views.marks import Link, Mark
 from generator.stacks import Stack, stacks
+from generator.stacks.translation import stacks_in
 
 
 SHOWN = {VerdictKind.OK: N_("✓ ok"), VerdictKind.PROCEEDS: N_("~ proceeds"),
@@ -181,7 +182,7 @@ class StackRow:
 
 def stacks_index(link: Linker) -> tuple[StackRow, ...]:
     return tuple(StackRow(Link(link(f"stacks/{s.id.value}.md"), s.label), s.library,
-                          _(", ").join(s.programs)) for s in stacks())
+                          _(", ").join(s.programs)) for s in stacks_in(active()))
 
 
 @dataclass(frozen=True, slots=True)
