@@ -292,6 +292,7 @@ class _Scan:
     def __init__(self, source: str, where: str) -> None:
         self.tree, self.where, self.problems = ast.parse(source), where, []
         self.refusals, self.messages, self.reasons = set(), set(), set()
+        self.checked = 0  # refusals whose reason was looked at
         for node in ast.walk(self.tree):
             if isinstance(node, ast.ImportFrom) and node.module == "generator.compat.verdict":
                 for alias in node.names:
@@ -335,6 +336,7 @@ class _Scan:
             if name in self.reasons:
                 self._check_reason_call(node)
             elif name in self.refusals:
+                self.checked += 1
                 because = (node.args[1] if len(node.args) > 1 else
                            next((k.value for k in node.keywords if k.arg == "because"), None))
                 if because is None or not self._is_message(because, function):
@@ -394,7 +396,7 @@ def test_no_reason_is_a_plain_string(path):
     scan = _Scan(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))
     assert scan.problems == []
     if path.name == "analyzer.py":
-        assert scan.refusals and scan.reasons  # the scan knows the module's names for them
+        assert scan.checked >= 15  # the scan knows the module's names for its refusals
 
 
 def test_the_scan_finds_plain_strings():
