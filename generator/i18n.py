@@ -136,6 +136,17 @@ def reason(template: str, **params: "str | int | Message") -> Message:
     return Message(template, tuple(params.items()))
 
 
+#: the template of `verbatim`: no words of its own, so no catalogue entry (not a `reason()`)
+VERBATIM = "%(text)s"
+
+
+def verbatim(text: str) -> Message:
+    """`text` as a message that reads the same in every language: names of protocol things
+    (a list of group names, a field name) with no words to translate, where a message is
+    expected."""
+    return Message(VERBATIM, (("text", text),))
+
+
 def rendered(params: Mapping[str, object]) -> dict[str, object]:
     """`params` with every message among them rendered in the active language."""
     return {name: value.render() if isinstance(value, Message) else value

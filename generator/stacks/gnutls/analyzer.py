@@ -30,8 +30,9 @@ from __future__ import annotations
 from generator.compat.certs import chain_scheme
 from generator.compat.keyshare import agreement_valid, encoding_valid
 from generator.compat.keytypes import KeyType
-from generator.compat.verdict import (Caveat, listed as _names, Refusal as _Stop,
+from generator.compat.verdict import (Caveat, hex16, listed as _names, Refusal as _Stop,
                                       unfixable as _unfixable, Verdict)
+from generator.i18n import Message, reason, verbatim
 from generator.stacks.gnutls import facts as g
 from generator.tls import extensions as ext
 from generator.tls.messages import ClientHello
@@ -50,9 +51,10 @@ def _legacy_version(hello: ClientHello) -> int:
     if legacy >= g.TLS10:
         return legacy
     raise _unfixable("version_too_low",
-                     f"legacy_version is {version_name(legacy)} (0x{legacy:04x}); GnuTLS refuses "
-                     "anything below TLS 1.0 before it reads supported_versions (RFC 8446 "
-                     "§4.1.2, RFC 7568)", g.ALERT_PROTOCOL_VERSION, "legacy_version")
+                     reason("legacy_version is %(version)s (%(code)s); GnuTLS refuses anything "
+                            "below TLS 1.0 before it reads supported_versions (RFC 8446 §4.1.2, "
+                            "RFC 7568)", version=version_name(legacy), code=hex16(legacy)),
+                     g.ALERT_PROTOCOL_VERSION, "legacy_version")
 
 
 # -- 2. the extensions, pass by pass -------------------------------------------------------------
@@ -70,16 +72,18 @@ def _check_pass(hello: ClientHello, members: frozenset[int], version: int) -> in
             psk_seen = True
         elif psk_seen:
             raise _unfixable("pre_shared_key_not_last",
-                             f"pre_shared_key is followed by {extension_name(code)}; it must be "
-                             "the last extension (RFC 8446 §4.2.11)", g.ALERT_ILLEGAL_PARAMETER,
-                             "pre_shared_key")
+                             reason("pre_shared_key is followed by %(extension)s; it must be "
+                                    "the last extension (RFC 8446 §4.2.11)",
+                                    extension=extension_name(code)),
+                             g.ALERT_ILLEGAL_PARAMETER, "pre_shared_key")
         if code not in members:
             continue
         if code in seen:
             raise _unfixable("duplicate_extension",
-                             f"extension {extension_name(code)} appears twice; RFC 8446 §4.2 "
-                             "allows each extension once", g.ALERT_UNSUPPORTED_EXTENSION,
-                             f"extension:{code}")
+                             reason("extension %(extension)s appears twice; RFC 8446 §4.2 "
+                                    "allows each extension once",
+                                    extension=extension_name(code)),
+                             g.ALERT_UNSUPPORTED_EXTENSION, f"extension:{code}")
         seen.add(code)
         version = _parse_extension(extension, version, hello)
     return version
@@ -95,27 +99,30 @@ def _parse_extension(extension: ext.Extension, version: int, hello: ClientHello)
         # lib/ext/max_record.c: read even when record_size_limit came first (observed)
         if extension.code not in (1, 2, 3, 4):
             raise _unfixable("bad_max_fragment_length",
-                             f"max_fragment_length asks for code {extension.code}; only 1-4 "
-                             "(2^9-2^12 bytes) exist (RFC 6066 §4)", g.ALERT_ILLEGAL_PARAMETER,
-                             "max_fragment_length")
+                             reason("max_fragment_length asks for code %(code)s; only 1-4 "
+                                    "(2^9-2^12 bytes) exist (RFC 6066 §4)", code=extension.code),
+                             g.ALERT_ILLEGAL_PARAMETER, "max_fragment_length")
     elif extension.type in (22, 23) and extension.encode_body():
         # lib/ext/etm.c: illegal_parameter; lib/ext/ext_master_secret.c: decode_error
         name = extension_name(extension.type)
         raise _unfixable(f"{'encrypt_then_mac' if extension.type == 22 else 'extended_master_secret'}_not_empty",
-                         f"{name} carries data; it must be empty (RFC 7366 §2, RFC 7627 §5.1)",
+                         reason("%(extension)s carries data; it must be empty (RFC 7366 §2, "
+                                "RFC 7627 §5.1)", extension=name),
                          g.ALERT_ILLEGAL_PARAMETER if extension.type == 22 else g.ALERT_DECODE_ERROR,
                          name)
     elif isinstance(extension, ext.PreSharedKey) and version >= g.TLS13 \
             and hello.typed(ext.PskKeyExchangeModes) is None:
         raise _unfixable("psk_without_ke_modes",
-                         "pre_shared_key is offered without psk_key_exchange_modes, which RFC "
-                         "8446 §4.2.9 requires alongside it (lib/ext/pre_shared_key.c)",
+                         reason("pre_shared_key is offered without psk_key_exchange_modes, "
+                                "which RFC 8446 §4.2.9 requires alongside it "
+                                "(lib/ext/pre_shared_key.c)"),
                          g.ALERT_UNSUPPORTED_EXTENSION, "pre_shared_key",
                          "psk_key_exchange_modes")
     elif isinstance(extension, ext.RecordSizeLimit) and extension.limit < 64:
         raise _unfixable("bad_record_size_limit",
-                         f"record_size_limit is {extension.limit}, below the minimum 64 "
-                         "(RFC 8449 §4)", g.ALERT_ILLEGAL_PARAMETER, "record_size_limit")
+                         reason("record_size_limit is %(limit)s, below the minimum 64 "
+                                "(RFC 8449 §4)", limit=extension.limit),
+                         g.ALERT_ILLEGAL_PARAMETER, "record_size_limit")
     return version
 
 
@@ -125,8 +132,9 @@ def _supported_version(offered: tuple[int, ...]) -> int:
     common = [v for v in offered if v in g.VERSIONS]
     if not common:
         raise _unfixable("no_common_version",
-                         f"supported_versions lists {_names(offered, version_name)}; GnuTLS "
-                         "with NORMAL speaks TLS 1.0 to 1.3 only (RFC 8446 §4.2.1)",
+                         reason("supported_versions lists %(versions)s; GnuTLS with NORMAL "
+                                "speaks TLS 1.0 to 1.3 only (RFC 8446 §4.2.1)",
+                                versions=_names(offered, version_name)),
                          g.ALERT_PROTOCOL_VERSION, "supported_versions")
     return max(common)
 
@@ -136,14 +144,15 @@ def _check_server_name(server_name: ext.ServerName) -> None:
     letters, digits, '-' and '.' only (_gnutls_dnsname_is_valid())."""
     for entry in server_name.names:
         if not entry.name:
-            raise _unfixable("empty_server_name", "server_name holds an empty name (RFC 6066 §3)",
+            raise _unfixable("empty_server_name",
+                             reason("server_name holds an empty name (RFC 6066 §3)"),
                              g.ALERT_DECODE_ERROR, "server_name")
         if entry.name_type != 0:
             continue
         if not all(chr(b).isascii() and (chr(b).isalnum() or b in b"-.") for b in entry.name):
             raise _unfixable("bad_host_name",
-                             "server_name's host name holds a byte other than a letter, digit, "
-                             "'-' or '.'; GnuTLS refuses it (RFC 6066 §3)",
+                             reason("server_name's host name holds a byte other than a letter, "
+                                    "digit, '-' or '.'; GnuTLS refuses it (RFC 6066 §3)"),
                              g.ALERT_ILLEGAL_PARAMETER, "server_name")
         return
 
@@ -246,65 +255,77 @@ def _suite_problem(hello: ClientHello, key_type: KeyType, version: int, ec: int 
     if version >= g.TLS13:
         if not any(s in g.TLS13_SUITES for s in offered):
             return _unfixable("no_common_tls13_suite",
-                              "supported_versions selects TLS 1.3 but cipher_suites offers none "
-                              "of the TLS 1.3 suites NORMAL enables (AES-256-GCM, CHACHA20, "
-                              "AES-128-GCM, AES-128-CCM; RFC 8446 §4.1.2)",
+                              reason("supported_versions selects TLS 1.3 but cipher_suites "
+                                     "offers none of the TLS 1.3 suites NORMAL enables "
+                                     "(AES-256-GCM, CHACHA20, AES-128-GCM, AES-128-CCM; RFC 8446 "
+                                     "§4.1.2)"),
                               g.ALERT_HANDSHAKE_FAILURE, "cipher_suites", "supported_versions")
         return _no_scheme(hello, key_type, version)
     usable = [s for s in offered if s in g.TLS12_SUITES and version >= g.TLS12_SUITES[s][1]]
     if not usable:
         return _unfixable("no_common_cipher_suite",
-                          f"cipher_suites offers no suite GnuTLS's NORMAL enables for "
-                          f"{version_name(version)} "
-                          f"({_names(offered, cipher_suite_name, 4)}); no certificate can fix "
-                          "that", g.ALERT_HANDSHAKE_FAILURE, "cipher_suites")
+                          reason("cipher_suites offers no suite GnuTLS's NORMAL enables for "
+                                 "%(version)s (%(suites)s); no certificate can fix that",
+                                 version=version_name(version),
+                                 suites=_names(offered, cipher_suite_name, 4)),
+                          g.ALERT_HANDSHAKE_FAILURE, "cipher_suites")
     with_group = [s for s in usable if g.TLS12_SUITES[s][0] == "rsa"
                   or (ec if g.TLS12_SUITES[s][0].startswith("ecdhe") else dh) is not None]
     if not with_group:
         return _unfixable("no_common_group",
-                          "every offered suite needs an (EC)DHE group and supported_groups lists "
-                          f"{_names(hello.supported_groups or (), group_name)}, none of which "
-                          "NORMAL enables for it (RFC 8422 §5.1.1, RFC 7919 §4)",
+                          reason("every offered suite needs an (EC)DHE group and "
+                                 "supported_groups lists %(groups)s, none of which NORMAL "
+                                 "enables for it (RFC 8422 §5.1.1, RFC 7919 §4)",
+                                 groups=_names(hello.supported_groups or (), group_name)),
                           g.ALERT_HANDSHAKE_FAILURE, "supported_groups", "cipher_suites")
     wanted = [s for s in with_group if _kx_fits_key(g.TLS12_SUITES[s][0], key_type)]
     if not wanted:
-        kind = ("RSA (TLS_RSA_*, ECDHE_RSA or DHE_RSA)" if key_type.algorithm == "rsa"
-                else "ECDHE_ECDSA")
+        kind = (reason("RSA (TLS_RSA_*, ECDHE_RSA or DHE_RSA)") if key_type.algorithm == "rsa"
+                else verbatim("ECDHE_ECDSA"))
         return _Stop(f"no_{'rsa' if key_type.algorithm == 'rsa' else 'ecdsa'}_suite",
-                     f"cipher_suites offers no {kind} suite usable in {version_name(version)} "
-                     f"with a group the client lists, which an {key_type.label} certificate "
-                     "needs (RFC 5246 §7.4.2)", g.ALERT_HANDSHAKE_FAILURE, ("cipher_suites",),
-                     True)
+                     reason("cipher_suites offers no %(kind)s suite usable in %(version)s with "
+                            "a group the client lists, which an %(key_type)s certificate needs "
+                            "(RFC 5246 §7.4.2)", kind=kind, version=version_name(version),
+                            key_type=key_type.label),
+                     g.ALERT_HANDSHAKE_FAILURE, ("cipher_suites",), True)
     return _no_scheme(hello, key_type, version)
 
 
 def _no_scheme(hello: ClientHello, key_type: KeyType, version: int) -> _Stop:
     offered = hello.signature_algorithms
     if offered is None:
-        what = ("TLS 1.3 needs signature_algorithms and the client sent none (RFC 8446 "
-                "§4.2.3); GnuTLS then finds no suite" if version >= g.TLS13 else
-                f"signature_algorithms is absent, so TLS 1.2 signs with SHA-1 (RFC 5246 "
-                f"§7.4.1.4.1), which an {key_type.label} key cannot")
-        return _Stop("missing_signature_algorithms" if version >= g.TLS13 else "no_sha1_scheme",
-                     what, g.ALERT_HANDSHAKE_FAILURE, ("signature_algorithms",),
-                     version < g.TLS13)
+        if version >= g.TLS13:
+            return _Stop("missing_signature_algorithms",
+                         reason("TLS 1.3 needs signature_algorithms and the client sent none "
+                                "(RFC 8446 §4.2.3); GnuTLS then finds no suite"),
+                         g.ALERT_HANDSHAKE_FAILURE, ("signature_algorithms",), False)
+        return _Stop("no_sha1_scheme",
+                     reason("signature_algorithms is absent, so TLS 1.2 signs with SHA-1 (RFC "
+                            "5246 §7.4.1.4.1), which an %(key_type)s key cannot",
+                            key_type=key_type.label),
+                     g.ALERT_HANDSHAKE_FAILURE, ("signature_algorithms",), True)
     listed = _names(offered, signature_scheme_name)
     if version >= g.TLS13:
+        rule: Message
         if key_type.algorithm == "ecdsa":
             need = signature_scheme_name(g.TLS13_ECDSA_SCHEME[key_type.curve])
-            rule = "TLS 1.3 binds the curve to the scheme (RFC 8446 §4.2.3)"
+            rule = reason("TLS 1.3 binds the curve to the scheme (RFC 8446 §4.2.3)")
         elif key_type.algorithm == "rsa":
-            need, rule = "rsa_pss_rsae_sha256/384/512", "TLS 1.3 signs with RSA-PSS only (RFC 8446 §4.2.3)"
+            need = "rsa_pss_rsae_sha256/384/512"
+            rule = reason("TLS 1.3 signs with RSA-PSS only (RFC 8446 §4.2.3)")
         else:
-            need, rule = "ed25519", "RFC 8446 §4.2.3"
+            need, rule = "ed25519", reason("RFC 8446 §4.2.3")
         return _Stop("no_tls13_signature_scheme",
-                     f"signature_algorithms lists {listed}; an {key_type.label} certificate "
-                     f"needs {need} in TLS 1.3 — {rule}; GnuTLS then finds no suite",
+                     reason("signature_algorithms lists %(schemes)s; an %(key_type)s "
+                            "certificate needs %(need)s in TLS 1.3 — %(rule)s; GnuTLS then "
+                            "finds no suite", schemes=listed, key_type=key_type.label,
+                            need=need, rule=rule),
                      g.ALERT_HANDSHAKE_FAILURE, ("signature_algorithms",), True)
     return _Stop("no_signature_scheme_for_key",
-                 f"signature_algorithms lists {listed}, none that an {key_type.label} key can "
-                 "make and NORMAL enables, so GnuTLS skips every suite that signs (RFC 5246 "
-                 "§7.4.1.4.1)", g.ALERT_HANDSHAKE_FAILURE, ("signature_algorithms",), True)
+                 reason("signature_algorithms lists %(schemes)s, none that an %(key_type)s key "
+                        "can make and NORMAL enables, so GnuTLS skips every suite that signs "
+                        "(RFC 5246 §7.4.1.4.1)", schemes=listed, key_type=key_type.label),
+                 g.ALERT_HANDSHAKE_FAILURE, ("signature_algorithms",), True)
 
 
 # -- 5. and 6. ---------------------------------------------------------------------------------------
@@ -312,8 +333,8 @@ def _no_scheme(hello: ClientHello, key_type: KeyType, version: int) -> _Stop:
 def _check_null_compression(hello: ClientHello) -> None:
     if 0 not in hello.compression_methods:
         raise _unfixable("no_null_compression",
-                         "legacy_compression_methods lacks null (0), which every ClientHello "
-                         "must offer (RFC 5246 §7.4.1.2, RFC 8446 §4.1.2)",
+                         reason("legacy_compression_methods lacks null (0), which every "
+                                "ClientHello must offer (RFC 5246 §7.4.1.2, RFC 8446 §4.1.2)"),
                          g.ALERT_ILLEGAL_PARAMETER, "compression_methods")
 
 
@@ -326,13 +347,15 @@ def _tls13_key_share(hello: ClientHello) -> tuple[int, bool]:
     _, _, candidate = _candidate_groups(hello)
     if key_share is None:
         raise _unfixable("missing_key_share",
-                         "TLS 1.3 needs a key_share extension and the client sent none "
-                         "(RFC 8446 §4.2.8)", g.ALERT_MISSING_EXTENSION, "key_share")
+                         reason("TLS 1.3 needs a key_share extension and the client sent none "
+                                "(RFC 8446 §4.2.8)"),
+                         g.ALERT_MISSING_EXTENSION, "key_share")
     if candidate is None:
         raise _unfixable("no_common_group",
-                         f"supported_groups lists "
-                         f"{_names(hello.supported_groups or (), group_name)}; none is a group "
-                         "NORMAL enables (RFC 8446 §4.2.7)", g.ALERT_HANDSHAKE_FAILURE,
+                         reason("supported_groups lists %(groups)s; none is a group NORMAL "
+                                "enables (RFC 8446 §4.2.7)",
+                                groups=_names(hello.supported_groups or (), group_name)),
+                         g.ALERT_HANDSHAKE_FAILURE,
                          "supported_groups", "key_share")
     for entry in key_share.entries:
         if entry.group == candidate:
@@ -352,13 +375,15 @@ def _post_suite_pass(hello: ClientHello, version: int) -> None:
             continue
         if extension.type in seen:
             raise _unfixable("duplicate_extension",
-                             f"extension {extension_name(extension.type)} appears twice; RFC "
-                             "8446 §4.2 allows each extension once",
+                             reason("extension %(extension)s appears twice; RFC 8446 §4.2 "
+                                    "allows each extension once",
+                                    extension=extension_name(extension.type)),
                              g.ALERT_UNSUPPORTED_EXTENSION, f"extension:{extension.type}")
         seen.add(extension.type)
         if isinstance(extension, ext.StatusRequest) and len(extension.encode_body()) < 5:
             raise _unfixable("bad_status_request",
-                             "status_request is shorter than its 5-byte minimum (RFC 6066 §8)",
+                             reason("status_request is shorter than its 5-byte minimum "
+                                    "(RFC 6066 §8)"),
                              g.ALERT_DECODE_ERROR, "status_request")
         if isinstance(extension, ext.KeyShare) and version >= g.TLS13:
             share = next((e for e in extension.entries if e.group == candidate), None)
@@ -367,14 +392,16 @@ def _post_suite_pass(hello: ClientHello, version: int) -> None:
             if not (encoding_valid(share.group, share.key_exchange)
                     and agreement_valid(share.group, share.key_exchange)):
                 raise _unfixable("invalid_key_share",
-                                 f"the {group_name(share.group)} key share is not a valid "
-                                 "public value (RFC 8446 §4.2.8.2, RFC 7748 §6.1)",
+                                 reason("the %(group)s key share is not a valid public value "
+                                        "(RFC 8446 §4.2.8.2, RFC 7748 §6.1)",
+                                        group=group_name(share.group)),
                                  g.ALERT_ILLEGAL_PARAMETER, "key_share")
 
 
 # -- caveats -----------------------------------------------------------------------------------------
 
-def _caveat(hello: ClientHello, key_type: KeyType, version: int) -> tuple[Caveat | None, str | None]:
+def _caveat(hello: ClientHello, key_type: KeyType, version: int
+            ) -> tuple[Caveat | None, Message | None]:
     """Why a client may refuse the certificate GnuTLS answers with: an ECDSA curve missing from
     supported_groups under TLS <= 1.2 (GnuTLS never compares them), or a chain signature the
     client's signature_algorithms_cert (else signature_algorithms) does not list."""
@@ -382,9 +409,11 @@ def _caveat(hello: ClientHello, key_type: KeyType, version: int) -> tuple[Caveat
     if (key_type.algorithm == "ecdsa" and version < g.TLS13 and groups is not None
             and key_type.group not in groups):
         return (Caveat.CURVE_NOT_OFFERED,
-                f"supported_groups lists {_names(groups, group_name)}, not {key_type.curve}, "
-                f"the curve of the {key_type.label} certificate; GnuTLS does not compare them, "
-                "and RFC 8422 §5.1 lets the client refuse the certificate")
+                reason("supported_groups lists %(groups)s, not %(curve)s, the curve of the "
+                       "%(key_type)s certificate; GnuTLS does not compare them, and RFC 8422 "
+                       "§5.1 lets the client refuse the certificate",
+                       groups=_names(groups, group_name), curve=key_type.curve,
+                       key_type=key_type.label))
     signature = chain_scheme(key_type.algorithm)
     allowed = hello.signature_algorithms_cert
     which = "signature_algorithms_cert"
@@ -392,10 +421,11 @@ def _caveat(hello: ClientHello, key_type: KeyType, version: int) -> tuple[Caveat
         allowed, which = hello.signature_algorithms, "signature_algorithms"
     if signature is not None and allowed is not None and signature not in allowed:
         return (Caveat.CERTIFICATE_SIGNATURE_NOT_OFFERED,
-                f"{which} lists {_names(allowed, signature_scheme_name)}, not "
-                f"{signature_scheme_name(signature)}, the signature on the certificate chain; "
-                "GnuTLS sends it anyway, and the client may refuse it (RFC 8446 §4.2.3, "
-                "RFC 5246 §7.4.2)")
+                reason("%(field)s lists %(schemes)s, not %(signature)s, the signature on the "
+                       "certificate chain; GnuTLS sends it anyway, and the client may refuse it "
+                       "(RFC 8446 §4.2.3, RFC 5246 §7.4.2)", field=which,
+                       schemes=_names(allowed, signature_scheme_name),
+                       signature=signature_scheme_name(signature)))
     return None, None
 
 
@@ -405,10 +435,11 @@ def analyze(hello: ClientHello, key_type: KeyType) -> Verdict:
         version = _negotiate(hello)
         if g.FALLBACK_SCSV in hello.cipher_suites and version < max(g.VERSIONS):
             raise _unfixable("inappropriate_fallback",
-                             "cipher_suites contains TLS_FALLBACK_SCSV, so the client is "
-                             "retrying after a failed attempt, yet the best common version is "
-                             f"{version_name(version)}; the server refuses the downgrade "
-                             "(RFC 7507 §3)", g.ALERT_INAPPROPRIATE_FALLBACK, "cipher_suites")
+                             reason("cipher_suites contains TLS_FALLBACK_SCSV, so the client is "
+                                    "retrying after a failed attempt, yet the best common "
+                                    "version is %(version)s; the server refuses the downgrade "
+                                    "(RFC 7507 §3)", version=version_name(version)),
+                             g.ALERT_INAPPROPRIATE_FALLBACK, "cipher_suites")
         suite, acceptable, group, scheme = _choose_suite(hello, key_type, version)
         _check_null_compression(hello)
         _post_suite_pass(hello, version)
@@ -417,23 +448,25 @@ def analyze(hello: ClientHello, key_type: KeyType) -> Verdict:
             group, retry = _tls13_key_share(hello)
         elif key_type.algorithm == "ed25519" and version < g.TLS12:
             raise _Stop("ed25519_needs_tls12",
-                        f"Ed25519 certificates need TLS 1.2 or later (RFC 8422 §5.1.3) and the "
-                        f"client negotiates {version_name(version)}; GnuTLS picks "
-                        f"{cipher_suite_name(suite)} and then cannot sign",
+                        reason("Ed25519 certificates need TLS 1.2 or later (RFC 8422 §5.1.3) "
+                               "and the client negotiates %(version)s; GnuTLS picks %(suite)s "
+                               "and then cannot sign", version=version_name(version),
+                               suite=cipher_suite_name(suite)),
                         g.ALERT_HANDSHAKE_FAILURE, ("supported_versions", "legacy_version"), True)
         if retry:
             scheme = None
         elif hello.typed(ext.RenegotiationInfo) is not None and \
                 hello.typed(ext.RenegotiationInfo).renegotiated_connection:
             raise _unfixable("renegotiation_info_not_empty",
-                             "renegotiation_info carries a previous handshake's Finished, but "
-                             "this is an initial handshake, where it must be empty (RFC 5746 "
-                             "§3.6); GnuTLS checks it once the hello is read "
-                             "(lib/ext/safe_renegotiation.c _gnutls_ext_sr_verify())",
+                             reason("renegotiation_info carries a previous handshake's "
+                                    "Finished, but this is an initial handshake, where it must "
+                                    "be empty (RFC 5746 §3.6); GnuTLS checks it once the hello "
+                                    "is read (lib/ext/safe_renegotiation.c "
+                                    "_gnutls_ext_sr_verify())"),
                              g.ALERT_HANDSHAKE_FAILURE, "renegotiation_info")
         caveat_code, caveat = _caveat(hello, key_type, version)
         return Verdict(key_type.id, True, version, suite, acceptable, group, scheme, retry,
-                       caveat_code=caveat_code, caveat=caveat)
+                       caveat_code=caveat_code, caveat_message=caveat)
     except _Stop as stop:
-        return Verdict(key_type.id, False, reason_code=stop.code, reason=stop.reason,
+        return Verdict(key_type.id, False, reason_code=stop.code, reason_message=stop.because,
                        alert=stop.alert, fixable=stop.fixable, fields=stop.fields)

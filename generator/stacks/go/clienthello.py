@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from generator.i18n import Message, reason
+
 
 class _Cursor:
     """cryptobyte.String: reads that fail (None) instead of raising."""
@@ -69,14 +71,14 @@ class GoClientHello:
 
 
 class Refused(Exception):
-    """unmarshal returned false; `what` says where."""
+    """unmarshal returned false; `what` says where: a message, or the name of the field."""
 
-    def __init__(self, what: str, extension: int | None = None) -> None:
-        super().__init__(what)
+    def __init__(self, what: Message | str, extension: int | None = None) -> None:
+        super().__init__(str(what))
         self.what, self.extension = what, extension
 
 
-def _uint16s(cursor: _Cursor | None, what: str, extension: int, non_empty: bool = True
+def _uint16s(cursor: _Cursor | None, what: Message | str, extension: int, non_empty: bool = True
              ) -> tuple[int, ...]:
     if cursor is None or (non_empty and cursor.empty()):
         raise Refused(what, extension)
@@ -101,16 +103,16 @@ def unmarshal(message: bytes) -> GoClientHello:
     s = _Cursor(message)
     fields: dict = {}
     if s.take(4) is None:
-        raise Refused("the message header")
+        raise Refused(reason("the message header"))
     vers = s.uint(2)
     random = s.take(32)
     session = s.prefixed(1)
     if vers is None or random is None or session is None:
-        raise Refused("legacy_version, random or legacy_session_id")
+        raise Refused(reason("legacy_version, random or legacy_session_id"))
     suites_cursor = s.prefixed(2)
     if suites_cursor is None:
         raise Refused("cipher_suites")
-    suites = _uint16s(suites_cursor, "cipher_suites (an odd length)", -1, non_empty=False)
+    suites = _uint16s(suites_cursor, reason("cipher_suites (an odd length)"), -1, non_empty=False)
     compression = s.prefixed(1)
     if compression is None:
         raise Refused("legacy_compression_methods")
@@ -119,32 +121,32 @@ def unmarshal(message: bytes) -> GoClientHello:
         return GoClientHello(*base)
     extensions = s.prefixed(2)
     if extensions is None or not s.empty():
-        raise Refused("the extensions block's length")
+        raise Refused(reason("the extensions block's length"))
     seen: set[int] = set()
     while not extensions.empty():
         kind = extensions.uint(2)
         data = extensions.prefixed(2)
         if kind is None or data is None:
-            raise Refused("an extension's header")
+            raise Refused(reason("an extension's header"))
         if kind in seen:
-            raise Refused("a repeated extension", kind)
+            raise Refused(reason("a repeated extension"), kind)
         seen.add(kind)
         if kind == SERVER_NAME:
             names = data.prefixed(2)
             if names is None or names.empty():
-                raise Refused("an empty server_name list", kind)
+                raise Refused(reason("an empty server_name list"), kind)
             while not names.empty():
                 name_type, name = names.uint(1), names.prefixed(2)
                 if name_type is None or name is None or name.empty():
-                    raise Refused("an empty server name", kind)
+                    raise Refused(reason("an empty server name"), kind)
                 if name_type != 0:
                     continue
                 if fields.get("server_name"):
-                    raise Refused("two host names in server_name", kind)
+                    raise Refused(reason("two host names in server_name"), kind)
                 text = name.rest().decode("latin-1")
                 fields["server_name"] = text
                 if text.endswith("."):
-                    raise Refused("a host name ending in a dot", kind)
+                    raise Refused(reason("a host name ending in a dot"), kind)
         elif kind == STATUS_REQUEST:
             if data.uint(1) is None or data.prefixed(2) is None or data.prefixed(2) is None:
                 raise Refused("status_request", kind)
@@ -153,7 +155,7 @@ def unmarshal(message: bytes) -> GoClientHello:
         elif kind == EC_POINT_FORMATS:
             points = data.prefixed(1)
             if points is None or points.empty():
-                raise Refused("an empty ec_point_formats", kind)
+                raise Refused(reason("an empty ec_point_formats"), kind)
             fields["supported_points"] = points.rest()
         elif kind == SESSION_TICKET:
             data.rest()
@@ -171,12 +173,12 @@ def unmarshal(message: bytes) -> GoClientHello:
         elif kind == ALPN:
             protocols = data.prefixed(2)
             if protocols is None or protocols.empty():
-                raise Refused("an empty ALPN list", kind)
+                raise Refused(reason("an empty ALPN list"), kind)
             names = []
             while not protocols.empty():
                 name = protocols.prefixed(1)
                 if name is None or name.empty():
-                    raise Refused("an empty ALPN protocol name", kind)
+                    raise Refused(reason("an empty ALPN protocol name"), kind)
                 names.append(name.rest())
             fields["alpn_protocols"] = tuple(names)
         elif kind == SCT:
@@ -184,12 +186,12 @@ def unmarshal(message: bytes) -> GoClientHello:
         elif kind == SUPPORTED_VERSIONS:
             versions = data.prefixed(1)
             if versions is None or versions.empty():
-                raise Refused("an empty supported_versions", kind)
+                raise Refused(reason("an empty supported_versions"), kind)
             fields["supported_versions"] = _uint16s(versions, "supported_versions", kind)
         elif kind == COOKIE:
             cookie = data.prefixed(2)
             if cookie is None or cookie.empty():
-                raise Refused("an empty cookie", kind)
+                raise Refused(reason("an empty cookie"), kind)
             cookie.rest()
         elif kind == KEY_SHARE:
             shares_cursor = data.prefixed(2)
@@ -199,7 +201,7 @@ def unmarshal(message: bytes) -> GoClientHello:
             while not shares_cursor.empty():
                 group, value = shares_cursor.uint(2), shares_cursor.prefixed(2)
                 if group is None or value is None or value.empty():
-                    raise Refused("an empty key share", kind)
+                    raise Refused(reason("an empty key share"), kind)
                 shares.append((group, value.rest()))
             fields["key_shares"] = tuple(shares)
         elif kind == EARLY_DATA:
@@ -209,27 +211,27 @@ def unmarshal(message: bytes) -> GoClientHello:
                 raise Refused("psk_key_exchange_modes", kind)
         elif kind == PRE_SHARED_KEY:
             if not extensions.empty():
-                raise Refused("pre_shared_key before the last extension", kind)
+                raise Refused(reason("pre_shared_key before the last extension"), kind)
             _pre_shared_key(data)
         else:
             continue  # unknown extensions are ignored
         if not data.empty():
-            raise Refused("bytes left over in an extension", kind)
+            raise Refused(reason("bytes left over in an extension"), kind)
     return GoClientHello(*base, **fields)
 
 
 def _pre_shared_key(data: _Cursor) -> None:
     identities = data.prefixed(2)
     if identities is None or identities.empty():
-        raise Refused("an empty PSK identity list", PRE_SHARED_KEY)
+        raise Refused(reason("an empty PSK identity list"), PRE_SHARED_KEY)
     while not identities.empty():
         label = identities.prefixed(2)
         if label is None or identities.uint(4) is None or label.empty():
-            raise Refused("an empty PSK identity", PRE_SHARED_KEY)
+            raise Refused(reason("an empty PSK identity"), PRE_SHARED_KEY)
     binders = data.prefixed(2)
     if binders is None or binders.empty():
-        raise Refused("an empty PSK binder list", PRE_SHARED_KEY)
+        raise Refused(reason("an empty PSK binder list"), PRE_SHARED_KEY)
     while not binders.empty():
         binder = binders.prefixed(1)
         if binder is None or binder.empty():
-            raise Refused("an empty PSK binder", PRE_SHARED_KEY)
+            raise Refused(reason("an empty PSK binder"), PRE_SHARED_KEY)

@@ -40,7 +40,8 @@ from __future__ import annotations
 
 from generator.compat.certs import chain_scheme
 from generator.compat.keytypes import KeyType
-from generator.compat.verdict import Caveat, Refusal as _Stop, Verdict, listed as _names
+from generator.compat.verdict import Caveat, Refusal as _Stop, Verdict, hex16, listed as _names
+from generator.i18n import Message, reason, verbatim
 from generator.stacks.jsse import facts
 from generator.tls import extensions as ext
 from generator.tls.messages import ClientHello
@@ -68,18 +69,19 @@ def negotiate_version(hello: ClientHello) -> int:
             if version in offered:
                 return version
         raise _Stop("no_common_version",
-                    f"supported_versions lists {_names(offered, version_name)}; the server "
-                    "accepts TLS 1.3 and TLS 1.2 only (jdk.tls.disabledAlgorithms disables "
-                    "TLS 1.0, 1.1 and SSL 3.0; RFC 8446 §4.2.1)", ALERT_PROTOCOL_VERSION,
-                    ("supported_versions",), False)
+                    reason("supported_versions lists %(versions)s; the server accepts TLS 1.3 "
+                           "and TLS 1.2 only (jdk.tls.disabledAlgorithms disables TLS 1.0, 1.1 "
+                           "and SSL 3.0; RFC 8446 §4.2.1)",
+                           versions=_names(offered, version_name)),
+                    ALERT_PROTOCOL_VERSION, ("supported_versions",), False)
     version = min(hello.legacy_version, TLS12)
     if version == TLS12:
         return version
     raise _Stop("version_too_low",
-                f"legacy_version is {version_name(hello.legacy_version)} and there is no "
-                "supported_versions: the client speaks at most "
-                f"{version_name(hello.legacy_version)}, which the server's "
-                "jdk.tls.disabledAlgorithms disables (TLS 1.2 at least; RFC 8996)",
+                reason("legacy_version is %(version)s and there is no supported_versions: the "
+                       "client speaks at most %(version)s, which the server's "
+                       "jdk.tls.disabledAlgorithms disables (TLS 1.2 at least; RFC 8996)",
+                       version=version_name(hello.legacy_version)),
                 ALERT_PROTOCOL_VERSION, ("legacy_version",), False)
 
 
@@ -106,10 +108,11 @@ def _check_signature_algorithms(hello: ClientHello, version: int) -> None:
     if not _handshake_schemes(hello, version) or (
             hello.signature_algorithms_cert is None and not _certificate_schemes(hello, version)):
         raise _Stop("no_supported_signature_algorithm",
-                    f"signature_algorithms lists {_names(offered, signature_scheme_name)}; "
-                    f"the server can sign with none of them in {version_name(version)} "
-                    "(SHA-1 and MD5 handshake signatures are disabled by "
-                    "jdk.tls.disabledAlgorithms; RFC 8446 §4.2.3, RFC 9155)",
+                    reason("signature_algorithms lists %(schemes)s; the server can sign with "
+                           "none of them in %(version)s (SHA-1 and MD5 handshake signatures "
+                           "are disabled by jdk.tls.disabledAlgorithms; RFC 8446 §4.2.3, "
+                           "RFC 9155)", schemes=_names(offered, signature_scheme_name),
+                           version=version_name(version)),
                     ALERT_HANDSHAKE_FAILURE, ("signature_algorithms",), False)
 
 
@@ -128,13 +131,14 @@ def _check_tls13_extensions(hello: ClientHello) -> None:
     handlers)."""
     if hello.supported_groups is None:
         raise _Stop("missing_supported_groups",
-                    "TLS 1.3 without a pre-shared key needs supported_groups, and the client "
-                    "sent none (RFC 8446 §9.2)", ALERT_MISSING_EXTENSION, ("supported_groups",),
-                    False)
+                    reason("TLS 1.3 without a pre-shared key needs supported_groups, and the "
+                           "client sent none (RFC 8446 §9.2)"),
+                    ALERT_MISSING_EXTENSION, ("supported_groups",), False)
     if hello.typed(ext.KeyShare) is None:
         raise _Stop("missing_key_share",
-                    "TLS 1.3 needs key_share alongside supported_groups, and the client sent "
-                    "none (RFC 8446 §9.2)", ALERT_MISSING_EXTENSION, ("key_share",), False)
+                    reason("TLS 1.3 needs key_share alongside supported_groups, and the client "
+                           "sent none (RFC 8446 §9.2)"),
+                    ALERT_MISSING_EXTENSION, ("key_share",), False)
 
 
 def _tls13_suite(hello: ClientHello) -> int:
@@ -142,10 +146,11 @@ def _tls13_suite(hello: ClientHello) -> int:
         if suite in hello.cipher_suites:
             return suite
     raise _Stop("no_common_tls13_suite",
-                "supported_versions selects TLS 1.3 but cipher_suites offers none of the "
-                "server's TLS 1.3 suites (TLS_AES_256_GCM_SHA384, TLS_AES_128_GCM_SHA256, "
-                "TLS_CHACHA20_POLY1305_SHA256; RFC 8446 §4.1.2)", ALERT_HANDSHAKE_FAILURE,
-                ("cipher_suites",), False)
+                reason("supported_versions selects TLS 1.3 but cipher_suites offers none of "
+                       "the server's TLS 1.3 suites (TLS_AES_256_GCM_SHA384, "
+                       "TLS_AES_128_GCM_SHA256, TLS_CHACHA20_POLY1305_SHA256; RFC 8446 "
+                       "§4.1.2)"),
+                ALERT_HANDSHAKE_FAILURE, ("cipher_suites",), False)
 
 
 def _tls13_key_share(hello: ClientHello) -> int | None:
@@ -162,12 +167,13 @@ def _hello_retry_group(hello: ClientHello) -> int:
     for group in _client_groups(hello) or ():
         if group in facts.GROUP_CODES:
             return group
-    what = ("supported_groups is absent" if hello.supported_groups is None else
-            f"supported_groups lists {_names(hello.supported_groups, group_name)}, none of "
-            "which the server knows")
+    what = (reason("supported_groups is absent") if hello.supported_groups is None else
+            reason("supported_groups lists %(groups)s, none of which the server knows",
+                   groups=_names(hello.supported_groups, group_name)))
     raise _Stop("no_common_group",
-                f"no key share the server can use, and {what}, so there is no group to ask for "
-                "in a HelloRetryRequest (RFC 8446 §4.2.7, §4.2.8)", ALERT_UNEXPECTED_MESSAGE,
+                reason("no key share the server can use, and %(what)s, so there is no group to "
+                       "ask for in a HelloRetryRequest (RFC 8446 §4.2.7, §4.2.8)", what=what),
+                ALERT_UNEXPECTED_MESSAGE,
                 ("supported_groups", "key_share"), False)
 
 
@@ -220,30 +226,37 @@ def _suite_problem(hello: ClientHello, key_type: KeyType, certificate: bool,
     fields = ("cipher_suites",)
     if not offered:
         return _Stop("no_common_cipher_suite",
-                     f"cipher_suites offers no suite the server enables for TLS 1.2 "
-                     f"({_names(hello.cipher_suites, cipher_suite_name, 4)}); JSSE enables only "
-                     "ECDHE and DHE suites with AES-GCM, ChaCha20 or AES-CBC "
-                     "(jdk.tls.disabledAlgorithms removes TLS_RSA_*, 3DES, RC4 and NULL)",
+                     reason("cipher_suites offers no suite the server enables for TLS 1.2 "
+                            "(%(suites)s); JSSE enables only ECDHE and DHE suites with AES-GCM, "
+                            "ChaCha20 or AES-CBC (jdk.tls.disabledAlgorithms removes TLS_RSA_*, "
+                            "3DES, RC4 and NULL)",
+                            suites=_names(hello.cipher_suites, cipher_suite_name, 4)),
                      ALERT_HANDSHAKE_FAILURE, fields, False)
     algorithm = _key_algorithm(key_type)
     mine = [s for s in offered if algorithm in facts.SUITE_KEY_EXCHANGE[s][1]]
-    kind = "ECDHE_RSA or DHE_RSA" if algorithm == "RSA" else "ECDHE_ECDSA"
+    kind = (reason("ECDHE_RSA or DHE_RSA") if algorithm == "RSA"
+            else verbatim("ECDHE_ECDSA"))
     if not mine:
         return _Stop(f"no_{key_type.algorithm}_suite",
-                     f"cipher_suites offers no {kind} suite, which an {key_type.label} "
-                     "certificate needs (RFC 5246 §7.4.2)", ALERT_HANDSHAKE_FAILURE, fields,
-                     True)
+                     reason("cipher_suites offers no %(kind)s suite, which an %(key_type)s "
+                            "certificate needs (RFC 5246 §7.4.2)", kind=kind,
+                            key_type=key_type.label),
+                     ALERT_HANDSHAKE_FAILURE, fields, True)
     if not certificate:
         return _Stop("curve_not_in_supported_groups",
-                     f"supported_groups lists {_names(hello.supported_groups or (), group_name)}; "
-                     f"an {key_type.label} certificate needs {key_type.curve} there, and JSSE "
-                     "will not serve it otherwise (RFC 8422 §5.1; X509Authentication)",
+                     reason("supported_groups lists %(groups)s; an %(key_type)s certificate "
+                            "needs %(curve)s there, and JSSE will not serve it otherwise (RFC "
+                            "8422 §5.1; X509Authentication)",
+                            groups=_names(hello.supported_groups or (), group_name),
+                            key_type=key_type.label, curve=key_type.curve),
                      ALERT_HANDSHAKE_FAILURE, ("supported_groups",), True)
     return _Stop("no_ecdhe_group",
-                 f"the only {kind} suites are ECDHE suites, and supported_groups lists "
-                 f"{_names(hello.supported_groups or (), group_name)}, none of which the "
-                 "server offers for ECDHE (RFC 8422 §5.1.1)", ALERT_HANDSHAKE_FAILURE,
-                 ("supported_groups",), True)
+                 reason("the only %(kind)s suites are ECDHE suites, and %(groups)s "
+                        "(RFC 8422 §5.1.1)", kind=kind,
+                        groups=reason("supported_groups lists %(groups)s, none of which the "
+                                      "server offers for ECDHE",
+                                      groups=_names(hello.supported_groups or (), group_name))),
+                 ALERT_HANDSHAKE_FAILURE, ("supported_groups",), True)
 
 
 # -- steps after the ServerHello -----------------------------------------------------------------
@@ -262,10 +275,13 @@ def _check_tls13_certificate(hello: ClientHello, key_type: KeyType) -> None:
         listed = ("signature_algorithms_cert" if hello.signature_algorithms_cert is not None
                   else "signature_algorithms")
         raise _Stop("certificate_key_type_not_offered",
-                    f"{listed} lists {_names(getattr(hello, listed) or (), signature_scheme_name)}; "
-                    f"none is a scheme for an {key_type.label} certificate that the server can "
-                    "also sign its CertificateVerify with (RFC 8446 §4.4.2.2); JSSE sends its "
-                    "ServerHello, then fails", ALERT_HANDSHAKE_FAILURE, (listed,), True, True)
+                    reason("%(field)s lists %(schemes)s; none is a scheme for an %(key_type)s "
+                           "certificate that the server can also sign its CertificateVerify "
+                           "with (RFC 8446 §4.4.2.2); JSSE sends its ServerHello, then fails",
+                           field=listed,
+                           schemes=_names(getattr(hello, listed) or (), signature_scheme_name),
+                           key_type=key_type.label),
+                    ALERT_HANDSHAKE_FAILURE, (listed,), True, True)
 
 
 def _signature_scheme(hello: ClientHello, key_type: KeyType, version: int) -> int:
@@ -283,18 +299,21 @@ def _signature_scheme(hello: ClientHello, key_type: KeyType, version: int) -> in
         if key_type.algorithm == "ed25519" and scheme != 0x0807:
             continue   # an ed448 signer cannot take an Ed25519 key
         return scheme
-    what = (f"signature_algorithms lists {_names(hello.signature_algorithms, signature_scheme_name)}"
+    what = (reason("signature_algorithms lists %(schemes)s",
+                   schemes=_names(hello.signature_algorithms, signature_scheme_name))
             if hello.signature_algorithms is not None else
-            "signature_algorithms is absent, which means SHA-1 (RFC 5246 §7.4.1.4.1), disabled "
-            "for handshake signatures by jdk.tls.disabledAlgorithms")
+            reason("signature_algorithms is absent, which means SHA-1 (RFC 5246 §7.4.1.4.1), "
+                   "disabled for handshake signatures by jdk.tls.disabledAlgorithms"))
     raise _Stop("no_signature_scheme_for_key",
-                f"{what}; none lets the server sign with an {key_type.label} certificate in "
-                f"{version_name(version)}; JSSE sends its ServerHello, then fails "
-                "(RFC 8446 §4.2.3, RFC 5246 §7.4.1.4.1)", ALERT_INTERNAL_ERROR,
+                reason("%(what)s; none lets the server sign with an %(key_type)s certificate "
+                       "in %(version)s; JSSE sends its ServerHello, then fails (RFC 8446 "
+                       "§4.2.3, RFC 5246 §7.4.1.4.1)", what=what, key_type=key_type.label,
+                       version=version_name(version)),
+                ALERT_INTERNAL_ERROR,
                 ("signature_algorithms",), True, True)
 
 
-def _caveat(hello: ClientHello, key_type: KeyType) -> tuple[Caveat | None, str | None]:
+def _caveat(hello: ClientHello, key_type: KeyType) -> tuple[Caveat | None, Message | None]:
     """The certificate chain's signature (the issuer's) not among what the client lists."""
     listed = hello.signature_algorithms_cert
     name = "signature_algorithms_cert"
@@ -306,9 +325,9 @@ def _caveat(hello: ClientHello, key_type: KeyType) -> tuple[Caveat | None, str |
     if issuer in listed:
         return None, None
     return (Caveat.CERTIFICATE_SIGNATURE_NOT_OFFERED,
-            f"the certificate is signed with {signature_scheme_name(issuer)}, which {name} does "
-            "not list; JSSE serves it anyway and the client may refuse it (RFC 8446 §4.2.3, "
-            "RFC 5246 §7.4.2)")
+            reason("the certificate is signed with %(signature)s, which %(field)s does not "
+                   "list; JSSE serves it anyway and the client may refuse it (RFC 8446 §4.2.3, "
+                   "RFC 5246 §7.4.2)", signature=signature_scheme_name(issuer), field=name))
 
 
 def _host_name_valid(encoded: bytes) -> bool:
@@ -353,15 +372,15 @@ def _check_server_name(hello: ClientHello) -> None:
     for entry in server_name.names:
         if entry.name_type == 0 and not _host_name_valid(entry.name):
             raise _Stop("illegal_server_name",
-                        f"server_name holds '{entry.text}', which is not a host name JSSE "
-                        "accepts (letters, digits and hyphens per label, IDNA 2003, no "
-                        "trailing dot; RFC 6066 §3)", ALERT_ILLEGAL_PARAMETER,
-                        ("server_name",), False)
+                        reason("server_name holds '%(name)s', which is not a host name JSSE "
+                               "accepts (letters, digits and hyphens per label, IDNA 2003, no "
+                               "trailing dot; RFC 6066 §3)", name=entry.text),
+                        ALERT_ILLEGAL_PARAMETER, ("server_name",), False)
         if entry.name_type in seen:
             raise _Stop("duplicate_server_name_type",
-                        f"server_name lists name type {entry.name_type} twice; RFC 6066 §3 "
-                        "allows one name of each type", ALERT_ILLEGAL_PARAMETER,
-                        ("server_name",), False)
+                        reason("server_name lists name type %(name_type)s twice; RFC 6066 §3 "
+                               "allows one name of each type", name_type=entry.name_type),
+                        ALERT_ILLEGAL_PARAMETER, ("server_name",), False)
         seen.add(entry.name_type)
 
 
@@ -370,21 +389,24 @@ def analyze(hello: ClientHello, key_type: KeyType) -> Verdict:
     try:
         if hello.sslv2_format:
             raise _Stop("sslv2_hello",
-                        "the ClientHello is in SSL 2.0 format, which a JSSE server accepts only "
-                        "with SSLv2Hello enabled, and it is not by default (RFC 6176)",
+                        reason("the ClientHello is in SSL 2.0 format, which a JSSE server "
+                               "accepts only with SSLv2Hello enabled, and it is not by default "
+                               "(RFC 6176)"),
                         ALERT_HANDSHAKE_FAILURE, ("legacy_version",), False)
         version = negotiate_version(hello)
         if version == TLS13 and hello.legacy_version != TLS12:
             raise _Stop("bad_legacy_version",
-                        f"legacy_version is 0x{hello.legacy_version:04x} alongside "
-                        "supported_versions; RFC 8446 §4.1.2 requires 0x0303 and JSSE "
-                        "enforces it", ALERT_PROTOCOL_VERSION, ("legacy_version",), False)
+                        reason("legacy_version is %(code)s alongside supported_versions; RFC "
+                               "8446 §4.1.2 requires 0x0303 and JSSE enforces it",
+                               code=hex16(hello.legacy_version)),
+                        ALERT_PROTOCOL_VERSION, ("legacy_version",), False)
         _check_server_name(hello)
         if version == TLS13:
             if hello.signature_algorithms is None:
                 raise _Stop("missing_signature_algorithms",
-                            "TLS 1.3 needs signature_algorithms and the client sent none "
-                            "(RFC 8446 §4.2.3)", ALERT_MISSING_EXTENSION,
+                            reason("TLS 1.3 needs signature_algorithms and the client sent "
+                                   "none (RFC 8446 §4.2.3)"),
+                            ALERT_MISSING_EXTENSION,
                             ("signature_algorithms",), False)
             share = _tls13_key_share(hello)
             if share is None and hello.typed(ext.KeyShare) is not None:
@@ -403,14 +425,14 @@ def analyze(hello: ClientHello, key_type: KeyType) -> Verdict:
             caveat, text = _caveat(hello, key_type)
             return Verdict(key_type.id, True, TLS13, suite,
                            tuple(s for s in facts.TLS13_SUITES if s in hello.cipher_suites),
-                           share, scheme, caveat_code=caveat, caveat=text)
+                           share, scheme, caveat_code=caveat, caveat_message=text)
         _check_signature_algorithms(hello, version)
         suite, acceptable, group = _tls12_suite(hello, key_type)
         scheme = _signature_scheme(hello, key_type, version)
         caveat, text = _caveat(hello, key_type)
         return Verdict(key_type.id, True, version, suite, acceptable, group, scheme,
-                       caveat_code=caveat, caveat=text)
+                       caveat_code=caveat, caveat_message=text)
     except _Stop as stop:
-        return Verdict(key_type.id, False, reason_code=stop.code, reason=stop.reason,
+        return Verdict(key_type.id, False, reason_code=stop.code, reason_message=stop.because,
                        alert=stop.alert, fixable=stop.fixable, fields=stop.fields,
                        after_server_hello=stop.after_server_hello)

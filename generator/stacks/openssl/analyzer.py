@@ -31,8 +31,9 @@ from __future__ import annotations
 from generator.compat.keyshare import agreement_valid, encoding_valid
 from generator.stacks.openssl import facts as ref
 from generator.compat.keytypes import KeyType
-from generator.compat.verdict import (fixable as _fixable, listed as _names, Refusal as _Stop,
-                                      unfixable as _unfixable, Verdict)
+from generator.compat.verdict import (fixable as _fixable, hex16, listed as _names,
+                                      Refusal as _Stop, unfixable as _unfixable, Verdict)
+from generator.i18n import Message, reason, verbatim
 from generator.tls import extensions as ext
 from generator.tls.messages import ClientHello
 from generator.tls.registry import (cipher_suite_name, extension_name, group_name, is_grease,
@@ -51,9 +52,10 @@ def _check_duplicates(hello: ClientHello) -> None:
     for code in hello.extension_types:
         if code in seen:
             raise _unfixable("duplicate_extension",
-                             f"extension {extension_name(code)} appears twice; RFC 8446 §4.2 "
-                             "allows each extension once", ALERT_ILLEGAL_PARAMETER,
-                             f"extension:{code}")
+                             reason("extension %(extension)s appears twice; RFC 8446 §4.2 "
+                                    "allows each extension once",
+                                    extension=extension_name(code)),
+                             ALERT_ILLEGAL_PARAMETER, f"extension:{code}")
         seen.add(code)
 
 
@@ -70,15 +72,18 @@ def negotiate_version(hello: ClientHello) -> int:
     if offered is not None:
         if hello.legacy_version <= 0x0300:
             raise _unfixable("bad_legacy_version",
-                             f"legacy_version is {version_name(hello.legacy_version)} "
-                             f"(0x{hello.legacy_version:04x}) alongside supported_versions; "
-                             "RFC 8446 §4.1.2 requires 0x0303 and servers refuse SSL 3.0 or "
-                             "lower there", _version_alert(hello), "legacy_version")
+                             reason("legacy_version is %(version)s (%(code)s) alongside "
+                                    "supported_versions; RFC 8446 §4.1.2 requires 0x0303 and "
+                                    "servers refuse SSL 3.0 or lower there",
+                                    version=version_name(hello.legacy_version),
+                                    code=hex16(hello.legacy_version)),
+                             _version_alert(hello), "legacy_version")
         common = [v for v in offered if v in ref.VERSIONS]
         if not common:
             raise _unfixable("no_common_version",
-                             f"supported_versions lists {_names(offered, version_name)}; the "
-                             "server speaks TLS 1.0 to 1.3 only (RFC 8446 §4.2.1)",
+                             reason("supported_versions lists %(versions)s; the server speaks "
+                                    "TLS 1.0 to 1.3 only (RFC 8446 §4.2.1)",
+                                    versions=_names(offered, version_name)),
                              _version_alert(hello), "supported_versions")
         return max(common)
     version = min(hello.legacy_version, TLS12)
@@ -86,22 +91,25 @@ def negotiate_version(hello: ClientHello) -> int:
         return version
     if version == 0x0300:
         raise _unfixable("ssl3_only",
-                         "legacy_version is SSL 3.0 and there is no supported_versions: the "
-                         "client speaks SSL 3.0 at best, which RFC 7568 prohibits and current "
-                         "OpenSSL no longer implements; no certificate can fix that",
+                         reason("legacy_version is SSL 3.0 and there is no supported_versions: "
+                                "the client speaks SSL 3.0 at best, which RFC 7568 prohibits "
+                                "and current OpenSSL no longer implements; no certificate can "
+                                "fix that"),
                          _version_alert(hello), "legacy_version")
     raise _unfixable("version_too_low",
-                     f"legacy_version 0x{hello.legacy_version:04x} is older than SSL 3.0; no "
-                     "current server speaks it", _version_alert(hello), "legacy_version")
+                     reason("legacy_version %(code)s is older than SSL 3.0; no current server "
+                            "speaks it", code=hex16(hello.legacy_version)),
+                     _version_alert(hello), "legacy_version")
 
 
 def _check_fallback(hello: ClientHello, version: int) -> None:
     if ref.FALLBACK_SCSV in hello.cipher_suites and version < max(ref.VERSIONS):
         raise _unfixable("inappropriate_fallback",
-                         "cipher_suites contains TLS_FALLBACK_SCSV, so the client is retrying "
-                         f"after a failed attempt, yet the best common version is "
-                         f"{version_name(version)}; the server refuses the downgrade "
-                         "(RFC 7507 §3)", ALERT_INAPPROPRIATE_FALLBACK, "cipher_suites")
+                         reason("cipher_suites contains TLS_FALLBACK_SCSV, so the client is "
+                                "retrying after a failed attempt, yet the best common version "
+                                "is %(version)s; the server refuses the downgrade (RFC 7507 §3)",
+                                version=version_name(version)),
+                         ALERT_INAPPROPRIATE_FALLBACK, "cipher_suites")
 
 
 def _tls13_suite(hello: ClientHello) -> int:
@@ -109,21 +117,23 @@ def _tls13_suite(hello: ClientHello) -> int:
         if suite in ref.TLS13_SUITES:
             return suite
     raise _unfixable("no_common_tls13_suite",
-                     "supported_versions selects TLS 1.3 but cipher_suites offers none of the "
-                     "TLS 1.3 suites the server enables (TLS_AES_128_GCM_SHA256, "
-                     "TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256; RFC 8446 §4.1.2)",
+                     reason("supported_versions selects TLS 1.3 but cipher_suites offers none "
+                            "of the TLS 1.3 suites the server enables (TLS_AES_128_GCM_SHA256, "
+                            "TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256; RFC 8446 "
+                            "§4.1.2)"),
                      ALERT_HANDSHAKE_FAILURE, "cipher_suites", "supported_versions")
 
 
 def _check_null_compression(hello: ClientHello) -> None:
     if not hello.compression_methods:
         raise _unfixable("no_compression_methods",
-                         "legacy_compression_methods is empty; it must hold at least null (0) "
-                         "(RFC 5246 §7.4.1.2)", ALERT_DECODE_ERROR, "compression_methods")
+                         reason("legacy_compression_methods is empty; it must hold at least "
+                                "null (0) (RFC 5246 §7.4.1.2)"),
+                         ALERT_DECODE_ERROR, "compression_methods")
     if 0 not in hello.compression_methods:
         raise _unfixable("no_null_compression",
-                         "legacy_compression_methods lacks null (0), which every ClientHello "
-                         "must offer (RFC 5246 §7.4.1.2, RFC 8446 §4.1.2)",
+                         reason("legacy_compression_methods lacks null (0), which every "
+                                "ClientHello must offer (RFC 5246 §7.4.1.2, RFC 8446 §4.1.2)"),
                          ref.ALERT_NO_NULL_COMPRESSION, "compression_methods")
 
 
@@ -139,14 +149,16 @@ def _tls13_key_exchange(hello: ClientHello) -> tuple[int, ext.KeyShareEntry | No
     if key_share is not None:
         if groups is None:
             raise _unfixable("key_share_without_supported_groups",
-                             "key_share is present but supported_groups is not; RFC 8446 §9.2 "
-                             "requires both", ALERT_MISSING_EXTENSION, "supported_groups",
+                             reason("key_share is present but supported_groups is not; RFC "
+                                    "8446 §9.2 requires both"),
+                             ALERT_MISSING_EXTENSION, "supported_groups",
                              "key_share")
         for entry in key_share.entries:
             if entry.group not in groups:
                 raise _unfixable("key_share_not_in_supported_groups",
-                                 f"key_share offers {group_name(entry.group)}, which "
-                                 "supported_groups does not list (RFC 8446 §4.2.8)",
+                                 reason("key_share offers %(group)s, which supported_groups "
+                                        "does not list (RFC 8446 §4.2.8)",
+                                        group=group_name(entry.group)),
                                  ALERT_ILLEGAL_PARAMETER, "key_share", "supported_groups")
     choice: tuple[int, ext.KeyShareEntry | None] | None = None
     for preferred in ref.GROUP_TUPLES:
@@ -155,9 +167,10 @@ def _tls13_key_exchange(hello: ClientHello) -> tuple[int, ext.KeyShareEntry | No
         if shared:
             if not encoding_valid(shared[0].group, shared[0].key_exchange):
                 raise _unfixable("invalid_key_share",
-                                 f"the {group_name(shared[0].group)} key share is not a valid "
-                                 "public value (RFC 8446 §4.2.8.2)", ALERT_ILLEGAL_PARAMETER,
-                                 "key_share")
+                                 reason("the %(group)s key share is not a valid public value "
+                                        "(RFC 8446 §4.2.8.2)",
+                                        group=group_name(shared[0].group)),
+                                 ALERT_ILLEGAL_PARAMETER, "key_share")
             choice = (shared[0].group, shared[0])
             break
         listed = [group for group in groups or () if group in preferred]
@@ -166,19 +179,21 @@ def _tls13_key_exchange(hello: ClientHello) -> tuple[int, ext.KeyShareEntry | No
             break
     if hello.signature_algorithms is None:
         raise _unfixable("missing_signature_algorithms",
-                         "TLS 1.3 needs signature_algorithms for certificate authentication and "
-                         "the client sent none (RFC 8446 §4.2.3)", ALERT_MISSING_EXTENSION,
-                         "signature_algorithms")
+                         reason("TLS 1.3 needs signature_algorithms for certificate "
+                                "authentication and the client sent none (RFC 8446 §4.2.3)"),
+                         ALERT_MISSING_EXTENSION, "signature_algorithms")
     if key_share is None:
         raise _unfixable("missing_key_share",
-                         "TLS 1.3 needs a key_share extension and the client sent none "
-                         "(RFC 8446 §4.2.8)", ALERT_MISSING_EXTENSION, "key_share")
+                         reason("TLS 1.3 needs a key_share extension and the client sent none "
+                                "(RFC 8446 §4.2.8)"),
+                         ALERT_MISSING_EXTENSION, "key_share")
     if choice is not None:
         return choice
     offered = ", ".join(group_name(g) for preferred in ref.GROUP_TUPLES for g in preferred)
     raise _unfixable("no_common_group",
-                     f"supported_groups lists {_names(groups or (), group_name)}; none is a "
-                     f"group the server offers for TLS 1.3 ({offered}; RFC 8446 §4.2.7)",
+                     reason("supported_groups lists %(groups)s; none is a group the server "
+                            "offers for TLS 1.3 (%(offered)s; RFC 8446 §4.2.7)",
+                            groups=_names(groups or (), group_name), offered=offered),
                      ALERT_HANDSHAKE_FAILURE, "supported_groups", "key_share")
 
 
@@ -195,36 +210,42 @@ def _check_extension_contents(hello: ClientHello, version: int) -> None:
     info = hello.typed(ext.RenegotiationInfo)
     if version < TLS13 and info is not None and info.renegotiated_connection:
         raise _unfixable("renegotiation_info_not_empty",
-                         f"renegotiation_info carries {len(info.renegotiated_connection)} bytes of "
-                         "a previous handshake's Finished, but this is an initial handshake, "
-                         "where it must be empty (RFC 5746 §3.6)", ALERT_HANDSHAKE_FAILURE,
-                         "renegotiation_info")
+                         reason("renegotiation_info carries %(length)s bytes of a previous "
+                                "handshake's Finished, but this is an initial handshake, where "
+                                "it must be empty (RFC 5746 §3.6)",
+                                length=len(info.renegotiated_connection)),
+                         ALERT_HANDSHAKE_FAILURE, "renegotiation_info")
     server_name = hello.typed(ext.ServerName)
     if server_name is not None and server_name.names:
         first = server_name.names[0]
         if first.name_type != 0:
             raise _unfixable("server_name_not_host_name",
-                             f"server_name's first entry has name_type {first.name_type}; "
-                             "servers take only host_name (0) (RFC 6066 §3)",
+                             reason("server_name's first entry has name_type %(name_type)s; "
+                                    "servers take only host_name (0) (RFC 6066 §3)",
+                                    name_type=first.name_type),
                              ALERT_DECODE_ERROR, "server_name")
         if len(first.name) > MAX_HOST_NAME or 0 in first.name:
-            what = (f"is {len(first.name)} bytes long, more than the {MAX_HOST_NAME} OpenSSL "
-                    "accepts" if len(first.name) > MAX_HOST_NAME else "contains a zero byte")
-            raise _unfixable("bad_host_name", f"server_name's host name {what} (RFC 6066 §3)",
+            what = (reason("is %(length)s bytes long, more than the %(limit)s OpenSSL accepts",
+                           length=len(first.name), limit=MAX_HOST_NAME)
+                    if len(first.name) > MAX_HOST_NAME else reason("contains a zero byte"))
+            raise _unfixable("bad_host_name",
+                             reason("server_name's host name %(what)s (RFC 6066 §3)",
+                                    what=what),
                              ALERT_UNRECOGNIZED_NAME, "server_name")
     fragment = hello.typed(ext.MaxFragmentLength)
     if fragment is not None and fragment.code not in (1, 2, 3, 4):
         raise _unfixable("bad_max_fragment_length",
-                         f"max_fragment_length asks for code {fragment.code}; only 1-4 "
-                         "(2^9-2^12 bytes) exist (RFC 6066 §4)", ALERT_ILLEGAL_PARAMETER,
-                         "max_fragment_length")
+                         reason("max_fragment_length asks for code %(code)s; only 1-4 "
+                                "(2^9-2^12 bytes) exist (RFC 6066 §4)", code=fragment.code),
+                         ALERT_ILLEGAL_PARAMETER, "max_fragment_length")
 
 
 def _check_tls13_compression(hello: ClientHello) -> None:
     if tuple(hello.compression_methods) != (0,):
         raise _unfixable("tls13_compression",
-                         "TLS 1.3 requires legacy_compression_methods to be exactly [null] "
-                         "(RFC 8446 §4.1.2)", ALERT_ILLEGAL_PARAMETER, "compression_methods")
+                         reason("TLS 1.3 requires legacy_compression_methods to be exactly "
+                                "[null] (RFC 8446 §4.1.2)"),
+                         ALERT_ILLEGAL_PARAMETER, "compression_methods")
 
 
 def _shared_schemes(hello: ClientHello, version: int) -> tuple[int, ...] | None:
@@ -236,12 +257,14 @@ def _shared_schemes(hello: ClientHello, version: int) -> tuple[int, ...] | None:
     usable = ref.SCHEMES - (ref.SCHEMES_DSA if version >= TLS13 else ref.SCHEMES_TLS13_ONLY)
     shared = tuple(s for s in offered or () if s in usable)
     if not shared:
-        what = (f"signature_algorithms lists {_names(offered, signature_scheme_name)}"
-                if offered else "signature_algorithms_cert is present without "
-                                "signature_algorithms, leaving nothing to sign with")
+        what = (reason("signature_algorithms lists %(schemes)s",
+                       schemes=_names(offered, signature_scheme_name))
+                if offered else reason("signature_algorithms_cert is present without "
+                                       "signature_algorithms, leaving nothing to sign with"))
         raise _unfixable("no_shared_signature_algorithms",
-                         f"{what}; the server implements none of them (RFC 8446 §4.2.3, "
-                         "RFC 5246 §7.4.1.4.1)", ALERT_HANDSHAKE_FAILURE, "signature_algorithms")
+                         reason("%(what)s; the server implements none of them (RFC 8446 "
+                                "§4.2.3, RFC 5246 §7.4.1.4.1)", what=what),
+                         ALERT_HANDSHAKE_FAILURE, "signature_algorithms")
     return shared
 
 
@@ -271,30 +294,36 @@ def _ecdsa_certificate_problem(hello: ClientHello, key_type: KeyType,
     if key_type.algorithm == "ed25519":
         if version < TLS12:
             return _fixable("ed25519_needs_tls12",
-                            f"Ed25519 certificates need TLS 1.2 or later (RFC 8422 §5.1.3) and "
-                            f"the client negotiates {version_name(version)}", "supported_versions",
-                            "legacy_version")
+                            reason("Ed25519 certificates need TLS 1.2 or later (RFC 8422 "
+                                   "§5.1.3) and the client negotiates %(version)s",
+                                   version=version_name(version)),
+                            "supported_versions", "legacy_version")
         if shared is None or 0x0807 not in shared:
             return _fixable("ed25519_not_offered",
-                            "signature_algorithms does not list ed25519 (0x0807), which an "
-                            "Ed25519 certificate needs (RFC 8422 §5.1.3)", "signature_algorithms")
+                            reason("signature_algorithms does not list ed25519 (0x0807), which "
+                                   "an Ed25519 certificate needs (RFC 8422 §5.1.3)"),
+                            "signature_algorithms")
         return None
     groups = hello.supported_groups
     if groups is not None and key_type.group not in groups:
         return _fixable("curve_not_in_supported_groups",
-                        f"supported_groups lists {_names(groups, group_name)}; an "
-                        f"{key_type.label} certificate needs {key_type.curve} there "
-                        "(RFC 8422 §5.1)", "supported_groups")
+                        reason("supported_groups lists %(groups)s; an %(key_type)s certificate "
+                               "needs %(curve)s there (RFC 8422 §5.1)",
+                               groups=_names(groups, group_name), key_type=key_type.label,
+                               curve=key_type.curve),
+                        "supported_groups")
     formats = hello.ec_point_formats
     if ref.POINT_FORMATS_CHECKED and formats is not None and 0 not in formats:
         return _fixable("uncompressed_points_not_offered",
-                        "ec_point_formats lacks uncompressed (0), which the certificate's "
-                        "point uses (RFC 8422 §5.1.2)", "ec_point_formats")
+                        reason("ec_point_formats lacks uncompressed (0), which the "
+                               "certificate's point uses (RFC 8422 §5.1.2)"),
+                        "ec_point_formats")
     if version >= TLS12 and shared is not None and not ref.SCHEMES_ECDSA & set(shared):
         return _fixable("no_ecdsa_signature_algorithm",
-                        f"signature_algorithms lists no ECDSA scheme "
-                        f"({_names(hello.signature_algorithms or (), signature_scheme_name)}); "
-                        "an ECDSA certificate cannot sign (RFC 5246 §7.4.1.4.1)",
+                        reason("signature_algorithms lists no ECDSA scheme (%(schemes)s); an "
+                               "ECDSA certificate cannot sign (RFC 5246 §7.4.1.4.1)",
+                               schemes=_names(hello.signature_algorithms or (),
+                                              signature_scheme_name)),
                         "signature_algorithms")
     return None
 
@@ -344,46 +373,57 @@ def _suite_problem(hello: ClientHello, key_type: KeyType, version: int, any_cert
             names = [cipher_suite_name(s) for s in hello.cipher_suites if not is_grease(s)]
             weak = [n for n in names if any(w in n for w in ("RC4", "EXPORT", "_DES_", "NULL",
                                                               "IDEA", "RC2", "SEED"))]
-            what = ("only RC4, export, single-DES or similar suites that current servers no "
-                    "longer enable" if weak and len(weak) == len(names)
-                    else f"no suite the server enables for {version_name(version)}")
+            what = (reason("only RC4, export, single-DES or similar suites that current "
+                           "servers no longer enable") if weak and len(weak) == len(names)
+                    else reason("no suite the server enables for %(version)s",
+                                version=version_name(version)))
             return _unfixable("no_common_cipher_suite",
-                              f"cipher_suites offers {what} ({_names(hello.cipher_suites, cipher_suite_name, 4)}); "
-                              "no certificate can fix that", ALERT_HANDSHAKE_FAILURE,
-                              "cipher_suites")
+                              reason("cipher_suites offers %(what)s (%(suites)s); no "
+                                     "certificate can fix that", what=what,
+                                     suites=_names(hello.cipher_suites, cipher_suite_name, 4)),
+                              ALERT_HANDSHAKE_FAILURE, "cipher_suites")
         return _unfixable("no_ecdhe_group",
-                          "cipher_suites offers only ECDHE suites, and supported_groups "
-                          + (f"lists {_names(hello.supported_groups, group_name)}, none of which "
-                             "the server offers for ECDHE" if hello.supported_groups is not None
-                             else "is absent, so OpenSSL negotiates no ECDHE group")
-                          + " (RFC 8422 §5.1.1)", ALERT_HANDSHAKE_FAILURE, "supported_groups")
+                          reason("cipher_suites offers only ECDHE suites, and %(groups)s "
+                                 "(RFC 8422 §5.1.1)", groups=_no_ecdhe_group(hello)),
+                          ALERT_HANDSHAKE_FAILURE, "supported_groups")
     wanted = "rsa" if key_type.algorithm == "rsa" else "ecdsa"
     matching = [s for s in usable_here if s.auth == wanted]
-    kind = "RSA (TLS_RSA_*, ECDHE_RSA or DHE_RSA)" if wanted == "rsa" else "ECDHE_ECDSA"
+    kind = (reason("RSA (TLS_RSA_*, ECDHE_RSA or DHE_RSA)") if wanted == "rsa"
+            else verbatim("ECDHE_ECDSA"))
     if not matching:
         if key_type.algorithm == "ed25519" and version < 0x0303:
             # the same refusal, for the reason that decides it first: EdDSA has no signature
             # before TLS 1.2 (RFC 8422 §5.1.3 defines it through signature_algorithms)
             return _fixable(f"no_{wanted}_suite",
-                            f"the client speaks at most {version_name(version)}, and an Ed25519 "
-                            "certificate needs TLS 1.2 or later (RFC 8422 §5.1.3: EdDSA is "
-                            "negotiated through signature_algorithms); cipher_suites offers no "
-                            "ECDHE_ECDSA suite either", "cipher_suites")
+                            reason("the client speaks at most %(version)s, and an Ed25519 "
+                                   "certificate needs TLS 1.2 or later (RFC 8422 §5.1.3: EdDSA "
+                                   "is negotiated through signature_algorithms); cipher_suites "
+                                   "offers no ECDHE_ECDSA suite either",
+                                   version=version_name(version)),
+                            "cipher_suites")
         return _fixable(f"no_{wanted}_suite",
-                        f"cipher_suites offers no {kind} suite usable in {version_name(version)}, "
-                        f"which an {key_type.label} certificate needs (RFC 5246 §7.4.2)",
+                        reason("cipher_suites offers no %(kind)s suite usable in %(version)s, "
+                               "which an %(key_type)s certificate needs (RFC 5246 §7.4.2)",
+                               kind=kind, version=version_name(version),
+                               key_type=key_type.label),
                         "cipher_suites")
     if all(s.kx == "ecdhe" for s in matching) and ecdhe_group is None:
         return _fixable("no_ecdhe_group",
-                        f"the only {kind} suites are ECDHE suites, and supported_groups "
-                        + ("is absent, so OpenSSL negotiates no ECDHE group"
-                           if hello.supported_groups is None
-                           else f"lists {_names(hello.supported_groups, group_name)}, none of "
-                                "which the server offers for ECDHE")
-                        + " (RFC 8422 §5.1.1)", "supported_groups")
+                        reason("the only %(kind)s suites are ECDHE suites, and %(groups)s "
+                               "(RFC 8422 §5.1.1)", kind=kind, groups=_no_ecdhe_group(hello)),
+                        "supported_groups")
     if ecdsa_problem is not None:
         return ecdsa_problem
-    return _fixable(f"no_{wanted}_suite", f"no {kind} suite is usable", "cipher_suites")
+    return _fixable(f"no_{wanted}_suite", reason("no %(kind)s suite is usable", kind=kind),
+                    "cipher_suites")
+
+
+def _no_ecdhe_group(hello: ClientHello) -> Message:
+    """Why OpenSSL has no ECDHE group for `hello` (observed: only a group the client lists)."""
+    if hello.supported_groups is None:
+        return reason("supported_groups is absent, so OpenSSL negotiates no ECDHE group")
+    return reason("supported_groups lists %(groups)s, none of which the server offers for "
+                  "ECDHE", groups=_names(hello.supported_groups, group_name))
 
 
 def _choose_scheme(hello: ClientHello, key_type: KeyType, version: int,
@@ -403,27 +443,34 @@ def _choose_scheme(hello: ClientHello, key_type: KeyType, version: int,
         issuer = "/".join(signature_scheme_name(s)
                           for s in sorted(ref.ISSUER_SIGNATURE[key_type.algorithm]))
         raise _fixable("issuer_signature_not_accepted",
-                       f"signature_algorithms_cert lists "
-                       f"{_names(hello.signature_algorithms_cert, signature_scheme_name)}; the "
-                       f"certificate's issuer signs with {issuer} (RFC 8446 §4.2.3)",
+                       reason("signature_algorithms_cert lists %(schemes)s; the certificate's "
+                              "issuer signs with %(issuer)s (RFC 8446 §4.2.3)",
+                              schemes=_names(hello.signature_algorithms_cert,
+                                             signature_scheme_name),
+                              issuer=issuer),
                        "signature_algorithms_cert")
     offered = _names(hello.signature_algorithms or (), signature_scheme_name)
     if version >= TLS13:
+        rule: Message
         if key_type.algorithm == "ecdsa":
             need = signature_scheme_name(key_type.tls13_scheme)
-            rule = "TLS 1.3 binds the curve to the scheme (RFC 8446 §4.2.3)"
+            rule = reason("TLS 1.3 binds the curve to the scheme (RFC 8446 §4.2.3)")
         elif key_type.algorithm == "rsa":
             need = "rsa_pss_rsae_sha256/384/512"
-            rule = "TLS 1.3 signs with RSA-PSS only (RFC 8446 §4.2.3)"
+            rule = reason("TLS 1.3 signs with RSA-PSS only (RFC 8446 §4.2.3)")
         else:
-            need, rule = "ed25519", "RFC 8446 §4.2.3"
+            need, rule = "ed25519", reason("RFC 8446 §4.2.3")
         raise _fixable("no_tls13_signature_scheme",
-                       f"signature_algorithms lists {offered}; an {key_type.label} certificate "
-                       f"needs {need} in TLS 1.3 — {rule}", "signature_algorithms")
+                       reason("signature_algorithms lists %(schemes)s; an %(key_type)s "
+                              "certificate needs %(need)s in TLS 1.3 — %(rule)s",
+                              schemes=offered, key_type=key_type.label, need=need, rule=rule),
+                       "signature_algorithms")
     raise _fixable("no_signature_scheme_for_key",
-                   f"signature_algorithms lists {offered}, none for an {key_type.label} "
-                   f"certificate; OpenSSL picks {cipher_suite_name(suite)} and then cannot "
-                   "sign (RFC 5246 §7.4.1.4.1)", "signature_algorithms")
+                   reason("signature_algorithms lists %(schemes)s, none for an %(key_type)s "
+                          "certificate; OpenSSL picks %(suite)s and then cannot sign (RFC 5246 "
+                          "§7.4.1.4.1)", schemes=offered, key_type=key_type.label,
+                          suite=cipher_suite_name(suite)),
+                   "signature_algorithms")
 
 
 def _ephemeral(suite: int) -> bool:
@@ -447,10 +494,11 @@ def analyze(hello: ClientHello, key_type: KeyType) -> Verdict:
             scheme = _choose_scheme(hello, key_type, version, shared, suite)
             if share is not None and not agreement_valid(share.group, share.key_exchange):
                 raise _unfixable("small_order_key_share",
-                                 f"the {group_name(share.group)} key share is a small-order "
-                                 "point, so the shared secret would be all zeros; the server "
-                                 "finds out as it derives the secret (RFC 7748 §6.1, RFC 8446 "
-                                 "§7.4.2)", ALERT_ILLEGAL_PARAMETER, "key_share")
+                                 reason("the %(group)s key share is a small-order point, so "
+                                        "the shared secret would be all zeros; the server finds "
+                                        "out as it derives the secret (RFC 7748 §6.1, RFC 8446 "
+                                        "§7.4.2)", group=group_name(share.group)),
+                                 ALERT_ILLEGAL_PARAMETER, "key_share")
             retry = share is None
             return Verdict(key_type.id, True, version, suite,
                            tuple(s for s in hello.cipher_suites if s in ref.TLS13_SUITES),
@@ -465,5 +513,5 @@ def analyze(hello: ClientHello, key_type: KeyType) -> Verdict:
         return Verdict(key_type.id, True, version, suite, acceptable, group,
                        scheme if _ephemeral(suite) else None)
     except _Stop as stop:
-        return Verdict(key_type.id, False, reason_code=stop.code, reason=stop.reason,
+        return Verdict(key_type.id, False, reason_code=stop.code, reason_message=stop.because,
                        alert=stop.alert, fixable=stop.fixable, fields=stop.fields)

@@ -37,8 +37,9 @@ import ipaddress
 from generator.compat.certs import chain_scheme
 from generator.compat.keyshare import agreement_valid, encoding_valid
 from generator.compat.keytypes import KeyType
-from generator.compat.verdict import (Caveat, fixable as _fixable, listed as _names,
+from generator.compat.verdict import (Caveat, fixable as _fixable, hex16, listed as _names,
                                       Refusal as _Stop, unfixable as _unfixable, Verdict)
+from generator.i18n import Message, reason
 from generator.stacks.rustls import facts as ref
 from generator.tls import extensions as ext
 from generator.tls.messages import ClientHello
@@ -57,9 +58,10 @@ def _key(key_type: KeyType) -> str:
 def _check_framing(hello: ClientHello) -> None:
     if hello.sslv2_format:
         raise _unfixable("sslv2_format",
-                         "the ClientHello is in SSL 2.0 format (RFC 5246 Appendix E.2); rustls "
-                         "reads TLS records only and refuses it as a corrupt record "
-                         "(InvalidContentType)", ref.ALERT_DECODE_ERROR, "record")
+                         reason("the ClientHello is in SSL 2.0 format (RFC 5246 Appendix E.2); "
+                                "rustls reads TLS records only and refuses it as a corrupt "
+                                "record (InvalidContentType)"),
+                         ref.ALERT_DECODE_ERROR, "record")
 
 
 #: extensions whose list rustls' decoder requires to be non-empty (msgs/handshake.rs
@@ -81,19 +83,21 @@ def _check_decoding(hello: ClientHello) -> None:
         code = extension.type
         if code in seen:
             raise _unfixable("duplicate_extension",
-                             f"extension {extension_name(code)} appears twice; RFC 8446 §4.2 "
-                             "allows each extension once", ref.ALERT_ILLEGAL_PARAMETER,
-                             f"extension:{code}")
+                             reason("extension %(extension)s appears twice; RFC 8446 §4.2 "
+                                    "allows each extension once",
+                                    extension=extension_name(code)),
+                             ref.ALERT_ILLEGAL_PARAMETER, f"extension:{code}")
         seen.add(code)
         empty = _NON_EMPTY.get(type(extension))
         if empty is not None and not getattr(extension, empty[0]):
             raise _unfixable("empty_extension_list",
-                             f"{empty[1]} carries an empty list, which its definition forbids",
+                             reason("%(extension)s carries an empty list, which its definition "
+                                    "forbids", extension=empty[1]),
                              ref.ALERT_DECODE_ERROR, empty[1])
         if isinstance(extension, ext.Alpn) and not all(extension.protocols):
             raise _unfixable("empty_protocol_name",
-                             "application_layer_protocol_negotiation lists an empty protocol "
-                             "name (RFC 7301 §3.1: ProtocolName<1..2^8-1>)",
+                             reason("application_layer_protocol_negotiation lists an empty "
+                                    "protocol name (RFC 7301 §3.1: ProtocolName<1..2^8-1>)"),
                              ref.ALERT_DECODE_ERROR, "application_layer_protocol_negotiation")
         if isinstance(extension, ext.ServerName):
             _check_server_name_list(extension)
@@ -108,14 +112,16 @@ def _check_server_name_list(extension: ext.ServerName) -> None:
         if entry.name_type != 0:
             return
         if not entry.name:
-            raise _unfixable("empty_host_name", "server_name holds an empty host name "
-                             "(RFC 6066 §3: HostName<1..2^16-1>)", ref.ALERT_DECODE_ERROR,
-                             "server_name")
+            raise _unfixable("empty_host_name",
+                             reason("server_name holds an empty host name (RFC 6066 §3: "
+                                    "HostName<1..2^16-1>)"),
+                             ref.ALERT_DECODE_ERROR, "server_name")
         host_names += 1
         if host_names > 1:
-            raise _unfixable("two_host_names", "server_name lists two host names; RFC 6066 "
-                             "§3 allows one name per type", ref.ALERT_DECODE_ERROR,
-                             "server_name")
+            raise _unfixable("two_host_names",
+                             reason("server_name lists two host names; RFC 6066 §3 allows one "
+                                    "name per type"),
+                             ref.ALERT_DECODE_ERROR, "server_name")
 
 
 MAX_DNS_NAME, MAX_DNS_LABEL = 253, 63
@@ -166,31 +172,31 @@ def _check_server_name(hello: ClientHello) -> None:
     if first is not None and first.name_type == 0 and (is_dns_name(first.name)
                                                         or _is_ip_literal(first.name)):
         return
-    what = ("has no host_name entry" if first is None or first.name_type != 0
-            else "holds a host name that is not a valid DNS name")
+    what = (reason("server_name has no host_name entry") if first is None or first.name_type != 0
+            else reason("server_name holds a host name that is not a valid DNS name"))
     raise _unfixable("bad_host_name",
-                     f"server_name {what}; rustls requires one syntactically valid DNS name "
-                     "there (RFC 6066 §3; hs.rs: ServerNameMustContainOneHostName)",
+                     reason("%(what)s; rustls requires one syntactically valid DNS name there "
+                            "(RFC 6066 §3; hs.rs: ServerNameMustContainOneHostName)", what=what),
                      ref.ALERT_ILLEGAL_PARAMETER, "server_name")
 
 
 def _check_null_compression(hello: ClientHello) -> None:
     if 0 not in hello.compression_methods:
         raise _unfixable("no_null_compression",
-                         "legacy_compression_methods lacks null (0), which every ClientHello "
-                         "must offer (RFC 5246 §7.4.1.2, RFC 8446 §4.1.2; rustls hs.rs: "
-                         "NullCompressionRequired)", ref.ALERT_ILLEGAL_PARAMETER,
-                         "compression_methods")
+                         reason("legacy_compression_methods lacks null (0), which every "
+                                "ClientHello must offer (RFC 5246 §7.4.1.2, RFC 8446 §4.1.2; "
+                                "rustls hs.rs: NullCompressionRequired)"),
+                         ref.ALERT_ILLEGAL_PARAMETER, "compression_methods")
 
 
 def _check_signature_algorithms(hello: ClientHello) -> tuple[int, ...]:
     offered = hello.signature_algorithms
     if offered is None:
         raise _unfixable("missing_signature_algorithms",
-                         "signature_algorithms is absent; rustls requires it at every version "
-                         "(hs.rs: SignatureAlgorithmsExtensionRequired), although RFC 5246 "
-                         "§7.4.1.4.1 gives TLS 1.2 defaults", ref.ALERT_HANDSHAKE_FAILURE,
-                         "signature_algorithms")
+                         reason("signature_algorithms is absent; rustls requires it at every "
+                                "version (hs.rs: SignatureAlgorithmsExtensionRequired), although "
+                                "RFC 5246 §7.4.1.4.1 gives TLS 1.2 defaults"),
+                         ref.ALERT_HANDSHAKE_FAILURE, "signature_algorithms")
     return offered
 
 
@@ -204,14 +210,16 @@ def negotiate_version(hello: ClientHello) -> int:
         if TLS12 in offered:
             return TLS12
         raise _unfixable("no_common_version",
-                         f"supported_versions lists {_names(offered, version_name)}; rustls "
-                         "speaks TLS 1.2 and 1.3 only (RFC 8446 §4.2.1)",
+                         reason("supported_versions lists %(versions)s; rustls speaks TLS 1.2 "
+                                "and 1.3 only (RFC 8446 §4.2.1)",
+                                versions=_names(offered, version_name)),
                          ref.ALERT_PROTOCOL_VERSION, "supported_versions")
     if hello.legacy_version >= TLS12:
         return TLS12
     raise _unfixable("version_too_low",
-                     f"legacy_version is 0x{hello.legacy_version:04x} and there is no "
-                     "supported_versions; rustls speaks TLS 1.2 and 1.3 only (RFC 8996)",
+                     reason("legacy_version is %(code)s and there is no supported_versions; "
+                            "rustls speaks TLS 1.2 and 1.3 only (RFC 8996)",
+                            code=hex16(hello.legacy_version)),
                      ref.ALERT_PROTOCOL_VERSION, "legacy_version")
 
 
@@ -224,11 +232,13 @@ def _group(hello: ClientHello, version: int) -> int:
         if group in usable:
             return group
     offered = ", ".join(group_name(g) for g in sorted(usable))
-    listed = (f"lists {_names(hello.supported_groups, group_name)}"
-              if hello.supported_groups is not None else "is absent")
+    listed = (reason("supported_groups lists %(groups)s",
+                     groups=_names(hello.supported_groups, group_name))
+              if hello.supported_groups is not None else reason("supported_groups is absent"))
     raise _unfixable("no_common_group",
-                     f"supported_groups {listed}; rustls needs one of {offered} for "
-                     f"{version_name(version)} (RFC 8446 §4.2.7, RFC 8422 §5.1.1)",
+                     reason("%(groups)s; rustls needs one of %(offered)s for %(version)s (RFC "
+                            "8446 §4.2.7, RFC 8422 §5.1.1)", groups=listed, offered=offered,
+                            version=version_name(version)),
                      ref.ALERT_HANDSHAKE_FAILURE, "supported_groups")
 
 
@@ -247,22 +257,25 @@ def _suite(hello: ClientHello, key_type: KeyType, version: int) -> tuple[int, tu
     offered = _names(hello.cipher_suites, cipher_suite_name, 4)
     if version == TLS13:
         raise _unfixable("no_common_tls13_suite",
-                         f"supported_versions selects TLS 1.3 but cipher_suites ({offered}) has "
-                         "none of TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, "
-                         "TLS_CHACHA20_POLY1305_SHA256; rustls does not fall back to TLS 1.2 "
-                         "(RFC 8446 §4.1.2)", ref.ALERT_HANDSHAKE_FAILURE, "cipher_suites",
-                         "supported_versions")
+                         reason("supported_versions selects TLS 1.3 but cipher_suites "
+                                "(%(suites)s) has none of TLS_AES_128_GCM_SHA256, "
+                                "TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256; rustls "
+                                "does not fall back to TLS 1.2 (RFC 8446 §4.1.2)",
+                                suites=offered),
+                         ref.ALERT_HANDSHAKE_FAILURE, "cipher_suites", "supported_versions")
     other = ref.TLS12_ECDSA_SUITES if key_type.algorithm == "rsa" else ref.TLS12_RSA_SUITES
     kind = "ECDHE_RSA" if key_type.algorithm == "rsa" else "ECDHE_ECDSA"
     if any(s in other for s in hello.cipher_suites):
         raise _fixable(f"no_{kind.lower()}_suite",
-                       f"cipher_suites ({offered}) offers no {kind} AEAD suite, which an "
-                       f"{key_type.label} certificate needs in TLS 1.2 (RFC 5246 §7.4.2)",
+                       reason("cipher_suites (%(suites)s) offers no %(kind)s AEAD suite, which "
+                              "an %(key_type)s certificate needs in TLS 1.2 (RFC 5246 §7.4.2)",
+                              suites=offered, kind=kind, key_type=key_type.label),
                        "cipher_suites")
     raise _unfixable("no_common_cipher_suite",
-                     f"cipher_suites offers {offered}; rustls has only ECDHE suites with "
-                     "AES-GCM or ChaCha20-Poly1305 for TLS 1.2 (no CBC, static RSA or DHE), so "
-                     "no certificate can fix that", ref.ALERT_HANDSHAKE_FAILURE, "cipher_suites")
+                     reason("cipher_suites offers %(suites)s; rustls has only ECDHE suites with "
+                            "AES-GCM or ChaCha20-Poly1305 for TLS 1.2 (no CBC, static RSA or "
+                            "DHE), so no certificate can fix that", suites=offered),
+                     ref.ALERT_HANDSHAKE_FAILURE, "cipher_suites")
 
 
 def _tls13_key_share(hello: ClientHello, group: int) -> bool:
@@ -271,21 +284,22 @@ def _tls13_key_share(hello: ClientHello, group: int) -> bool:
     (observed, rustls 0.23.45)."""
     if tuple(hello.compression_methods) != (0,):
         raise _unfixable("tls13_compression",
-                         "TLS 1.3 requires legacy_compression_methods to be exactly [null] "
-                         "(RFC 8446 §4.1.2; tls13.rs: OfferedIncorrectCompressions)",
+                         reason("TLS 1.3 requires legacy_compression_methods to be exactly "
+                                "[null] (RFC 8446 §4.1.2; tls13.rs: "
+                                "OfferedIncorrectCompressions)"),
                          ref.ALERT_ILLEGAL_PARAMETER, "compression_methods")
     key_share = hello.typed(ext.KeyShare)
     if key_share is None:
         raise _unfixable("missing_key_share",
-                         "TLS 1.3 needs a key_share extension and the client sent none "
-                         "(RFC 8446 §4.2.8); rustls answers handshake_failure "
-                         "(KeyShareExtensionRequired)", ref.ALERT_HANDSHAKE_FAILURE,
-                         "key_share")
+                         reason("TLS 1.3 needs a key_share extension and the client sent none "
+                                "(RFC 8446 §4.2.8); rustls answers handshake_failure "
+                                "(KeyShareExtensionRequired)"),
+                         ref.ALERT_HANDSHAKE_FAILURE, "key_share")
     groups = key_share.groups
     if len(set(groups)) != len(groups):
         raise _unfixable("duplicate_key_share",
-                         "key_share offers two shares for one group, which RFC 8446 §4.2.8 "
-                         "forbids (tls13.rs: OfferedDuplicateKeyShares)",
+                         reason("key_share offers two shares for one group, which RFC 8446 "
+                                "§4.2.8 forbids (tls13.rs: OfferedDuplicateKeyShares)"),
                          ref.ALERT_ILLEGAL_PARAMETER, "key_share")
     share = next((entry for entry in key_share.entries if entry.group == group), None)
     if share is None:
@@ -293,9 +307,10 @@ def _tls13_key_share(hello: ClientHello, group: int) -> bool:
     if not (encoding_valid(group, share.key_exchange)
             and agreement_valid(group, share.key_exchange)):
         raise _unfixable("invalid_key_share",
-                         f"the {group_name(group)} key share is not a valid public value, or "
-                         "yields an all-zero secret (RFC 8446 §4.2.8.2, §7.4.2; rustls: "
-                         "InvalidKeyShare)", ref.ALERT_ILLEGAL_PARAMETER, "key_share")
+                         reason("the %(group)s key share is not a valid public value, or yields "
+                                "an all-zero secret (RFC 8446 §4.2.8.2, §7.4.2; rustls: "
+                                "InvalidKeyShare)", group=group_name(group)),
+                         ref.ALERT_ILLEGAL_PARAMETER, "key_share")
     return False
 
 
@@ -312,10 +327,11 @@ def _scheme(hello: ClientHello, key_type: KeyType, version: int, suite: int) -> 
                          else ref.TLS12_ECDSA_SCHEMES)
         if not any(s in offered for s in suite_schemes):
             raise _unfixable("no_signature_scheme_for_suite",
-                             f"signature_algorithms lists {listed}, none that "
-                             f"{cipher_suite_name(suite)} can sign with "
-                             f"({_names(suite_schemes, signature_scheme_name)}; rustls takes no "
-                             "SHA-1 or SHA-224) (RFC 5246 §7.4.1.4.1)",
+                             reason("signature_algorithms lists %(schemes)s, none that "
+                                    "%(suite)s can sign with (%(suite_schemes)s; rustls takes "
+                                    "no SHA-1 or SHA-224) (RFC 5246 §7.4.1.4.1)",
+                                    schemes=listed, suite=cipher_suite_name(suite),
+                                    suite_schemes=_names(suite_schemes, signature_scheme_name)),
                              ref.ALERT_HANDSHAKE_FAILURE, "signature_algorithms")
         own = ref.KEY_SCHEMES_TLS12[_key(key_type)]
     else:
@@ -326,30 +342,40 @@ def _scheme(hello: ClientHello, key_type: KeyType, version: int, suite: int) -> 
     need = "/".join(signature_scheme_name(s) for s in own)
     if version == TLS12:
         raise _Stop("no_signature_scheme_for_key",
-                    f"signature_algorithms lists {listed}; an {key_type.label} key signs only "
-                    f"with {need} in rustls, so after choosing {cipher_suite_name(suite)} it "
-                    "cannot sign the ServerKeyExchange and closes without a word "
-                    "(\"incompatible signing key\"; RFC 5246 §7.4.1.4.1)",
+                    reason("signature_algorithms lists %(schemes)s; an %(key_type)s key signs "
+                           "only with %(need)s in rustls, so after choosing %(suite)s it cannot "
+                           "sign the ServerKeyExchange and closes without a word (\"incompatible "
+                           "signing key\"; RFC 5246 §7.4.1.4.1)", schemes=listed,
+                           key_type=key_type.label, need=need, suite=cipher_suite_name(suite)),
                     None, ("signature_algorithms",), True)
-    rule = {"rsa": "TLS 1.3 signs with RSA-PSS only", "ecdsa": "TLS 1.3 binds the curve to the "
-            "scheme"}.get(key_type.algorithm, "RFC 8446 §4.2.3")
+    rule: Message
+    if key_type.algorithm == "rsa":
+        rule = reason("TLS 1.3 signs with RSA-PSS only")
+    elif key_type.algorithm == "ecdsa":
+        rule = reason("TLS 1.3 binds the curve to the scheme")
+    else:
+        rule = reason("RFC 8446 §4.2.3")
     raise _Stop("no_tls13_signature_scheme",
-                f"signature_algorithms lists {listed}; an {key_type.label} certificate needs "
-                f"{need} — {rule} (RFC 8446 §4.2.3). rustls sends its ServerHello first and "
-                "then an encrypted handshake_failure (NoSignatureSchemesInCommon)",
+                reason("signature_algorithms lists %(schemes)s; an %(key_type)s certificate "
+                       "needs %(need)s — %(rule)s (RFC 8446 §4.2.3). rustls sends its "
+                       "ServerHello first and then an encrypted handshake_failure "
+                       "(NoSignatureSchemesInCommon)", schemes=listed, key_type=key_type.label,
+                       need=need, rule=rule),
                 ref.ALERT_HANDSHAKE_FAILURE, ("signature_algorithms",), True,
                 after_server_hello=True)
 
 
-def _caveat(hello: ClientHello, key_type: KeyType, version: int) -> tuple[Caveat, str] | None:
+def _caveat(hello: ClientHello, key_type: KeyType, version: int) -> tuple[Caveat, Message] | None:
     """Why the client may refuse the certificate rustls serves, or None."""
     groups = hello.supported_groups
     if (version <= TLS12 and key_type.algorithm == "ecdsa" and groups is not None
             and key_type.group not in groups):
         return (Caveat.CURVE_NOT_OFFERED,
-                f"supported_groups lists {_names(groups, group_name)}, not {key_type.curve}: "
-                f"rustls serves the {key_type.label} certificate anyway, and the client may "
-                "refuse a certificate on a curve it did not offer (RFC 8422 §5.1)")
+                reason("supported_groups lists %(groups)s, not %(curve)s: rustls serves the "
+                       "%(key_type)s certificate anyway, and the client may refuse a "
+                       "certificate on a curve it did not offer (RFC 8422 §5.1)",
+                       groups=_names(groups, group_name), curve=key_type.curve,
+                       key_type=key_type.label))
     allowed = hello.signature_algorithms_cert
     which = "signature_algorithms_cert"
     if allowed is None:
@@ -358,9 +384,12 @@ def _caveat(hello: ClientHello, key_type: KeyType, version: int) -> tuple[Caveat
     if allowed is not None and issuer not in allowed:
         rule = "RFC 8446 §4.2.3" if version == TLS13 else "RFC 5246 §7.4.2"
         return (Caveat.CERTIFICATE_SIGNATURE_NOT_OFFERED,
-                f"{which} lists {_names(allowed, signature_scheme_name)}, not "
-                f"{signature_scheme_name(issuer)}, the signature on the {key_type.label} "
-                f"certificate: rustls serves it anyway, and the client may refuse it ({rule})")
+                reason("%(field)s lists %(schemes)s, not %(signature)s, the signature on the "
+                       "%(key_type)s certificate: rustls serves it anyway, and the client may "
+                       "refuse it (%(rule)s)", field=which,
+                       schemes=_names(allowed, signature_scheme_name),
+                       signature=signature_scheme_name(issuer), key_type=key_type.label,
+                       rule=rule))
     return None
 
 
@@ -382,15 +411,15 @@ def analyze(hello: ClientHello, key_type: KeyType) -> Verdict:
             formats = hello.ec_point_formats
             if formats is not None and 0 not in formats:
                 raise _unfixable("uncompressed_points_not_offered",
-                                 "ec_point_formats lacks uncompressed (0), the only format "
-                                 "rustls uses (RFC 8422 §5.1.2)", ref.ALERT_ILLEGAL_PARAMETER,
-                                 "ec_point_formats")
+                                 reason("ec_point_formats lacks uncompressed (0), the only "
+                                        "format rustls uses (RFC 8422 §5.1.2)"),
+                                 ref.ALERT_ILLEGAL_PARAMETER, "ec_point_formats")
         scheme = None if retry else _scheme(hello, key_type, version, suite)
         caveat = _caveat(hello, key_type, version)
         return Verdict(key_type.id, True, version, suite, acceptable, group, scheme, retry,
                        caveat_code=caveat[0] if caveat else None,
-                       caveat=caveat[1] if caveat else None)
+                       caveat_message=caveat[1] if caveat else None)
     except _Stop as stop:
-        return Verdict(key_type.id, False, reason_code=stop.code, reason=stop.reason,
+        return Verdict(key_type.id, False, reason_code=stop.code, reason_message=stop.because,
                        alert=stop.alert, fixable=stop.fixable, fields=stop.fields,
                        after_server_hello=stop.after_server_hello)
