@@ -214,10 +214,11 @@ class _JapaneseEditionText(HTMLParser):
 
 
 def _english_messages() -> tuple[set[str], set[str]]:
-    """The site's English messages (the catalogue's ids) as (phrases, words): every phrase of
-    three or more words, split at placeholders, markup and punctuation, which no Japanese
-    page may hold anywhere; and each message of one or two words, which none may hold as a
-    whole text (a table header, a heading, a word in a cell)."""
+    """tlskb's English messages (the ids of the site's and the reasons' catalogues) as (phrases,
+    words): every phrase of three or more words, split at placeholders, markup and
+    punctuation, which no Japanese page may hold anywhere; and each message of one or two
+    words, which none may hold as a whole text (a table header, a heading, a word in a
+    cell)."""
     from generator.i18n import Domain
     from generator.languages import Language
     sys_path = str(ROOT / "tools")
@@ -226,7 +227,8 @@ def _english_messages() -> tuple[set[str], set[str]]:
         sys.path.insert(0, sys_path)
     import messages
     phrases, short = set(), set()
-    for message in messages.read(Language.JA, Domain.SITE):
+    catalogued = [m for domain in Domain for m in messages.read(Language.JA, domain)]
+    for message in catalogued:
         if message.string == message.id:
             continue   # the same in Japanese: a name (decode_error) kept on purpose
         for text in (message.id if isinstance(message.id, tuple) else (message.id,)):

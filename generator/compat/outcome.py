@@ -10,6 +10,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from generator.i18n import Message, reason, verbatim
+from generator.languages import SOURCE
 from generator.errors import DecodeError
 from generator.tls import registry
 from generator.tls.messages import Alert, ServerHello, ServerKeyExchange
@@ -53,28 +55,45 @@ class ReplayOutcome:
         return self.kind in (AnswerKind.SERVER_HELLO, AnswerKind.HELLO_RETRY_REQUEST)
 
     def describe(self) -> str:
-        said = f", {self.library_name}: {self.library_reason}" if self.library_reason else ""
+        """The answer in English (the CLI, JSON, case checks)."""
+        return self.described().render(SOURCE)
+
+    def described(self) -> Message:
+        """The answer as a message, for any language (the site's hover texts); the library's
+        own error text stays as the library wrote it."""
+        said = (reason(", %(library)s: %(said)s", library=self._library(),
+                       said=self.library_reason) if self.library_reason else verbatim(""))
         if self.kind is AnswerKind.ALERT:
-            return f"{self._alert_text()}{said}"
+            return reason("%(alert)s%(said)s", alert=self._alert_text(), said=said)
         if self.kind is AnswerKind.SILENCE:
-            return f"no answer ({self.library_reason or f'{self.library_name} wrote nothing'})"
+            why = (verbatim(self.library_reason) if self.library_reason
+                   else reason("%(library)s wrote nothing", library=self._library()))
+            return reason("no answer (%(why)s)", why=why)
         version = registry.version_name(self.version) if self.version else "?"
         suite = registry.cipher_suite_name(self.cipher_suite) if self.cipher_suite else "?"
         group = f", {registry.group_name(self.group)}" if self.group is not None else ""
         scheme = (f", {registry.signature_scheme_name(self.signature_scheme)}"
                   if self.signature_scheme is not None else "")
-        retry = " after HelloRetryRequest" if self.kind is AnswerKind.HELLO_RETRY_REQUEST else ""
-        answered = f"{version} {suite}{group}{scheme}{retry}"
+        answered: Message = verbatim(f"{version} {suite}{group}{scheme}")
+        if self.kind is AnswerKind.HELLO_RETRY_REQUEST:
+            answered = reason("%(answer)s after HelloRetryRequest", answer=answered)
         if self.kind is AnswerKind.FAILED_AFTER_SERVER_HELLO:
-            then = self._alert_text() if self.alert is not None else "a failure"
-            return f"ServerHello ({answered}), then {then}{said}"
+            then = self._alert_text() if self.alert is not None else reason("a failure")
+            return reason("ServerHello (%(answer)s), then %(then)s%(said)s", answer=answered,
+                          then=then, said=said)
         return answered
 
-    def _alert_text(self) -> str:
+    def _library(self) -> Message:
+        return (reason("the library") if self.library_name == "the library"
+                else verbatim(self.library_name))
+
+    def _alert_text(self) -> Message:
         name = registry.name("alerts", self.alert)
-        level = ("" if self.alert_level in (2, None)
-                 else f"{registry.name('alert_levels', self.alert_level)} ")
-        return f"{level}alert {name} ({self.alert})"
+        if self.alert_level in (2, None):
+            return reason("alert %(name)s (%(code)s)", name=name, code=self.alert)
+        return reason("%(level)s alert %(name)s (%(code)s)",
+                      level=registry.name("alert_levels", self.alert_level), name=name,
+                      code=self.alert)
 
 
 def _kind_of_key_exchange(suite: int) -> str | None:

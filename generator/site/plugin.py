@@ -423,6 +423,10 @@ class TlskbPlugin(BasePlugin[TlskbConfig]):
                             site_dir=str(Path(config.site_dir) / edition.folder),
                             site_url=site_url)
         other.theme["language"] = language.value
+        # the headings' permalink title (Python-Markdown's toc writes it; Material does not
+        # translate it)
+        other.mdx_configs.setdefault("toc", {})["permalink_title"] = i18n.gettext(
+            "Permanent link", language)
         search = other.plugins.get("material/search")
         if search is not None:
             search.config.lang = list(edition.search_lang)

@@ -203,7 +203,7 @@ def _key_type_rows(case: Case, catalogue: Catalogue, link: Linker) -> tuple[KeyT
             why: str | Markup = proof.verdict.summary()
             evidence = (_("replayed: %(answer)s") % {"answer": replay_brief(proof.replay)}
                         if proof.replay else _("analyzed"))
-            detail = proof.replay.describe() if proof.replay else None
+            detail = proof.replay.described().render() if proof.replay else None
         else:
             why, evidence, detail = _inline(outcome.note) or "", _("documented"), None
         rows.append(KeyTypeRow(key_type.label, key_type.id, link(f"key-types/{key_type.id}.md"),

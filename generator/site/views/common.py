@@ -52,12 +52,12 @@ def case_title(case) -> str:
 
 def reason_text(verdict) -> str:
     """A failing verdict's reason in the active language ("" for none)."""
-    return verdict.reason or ""
+    return verdict.reason_message.render() if verdict.reason_message is not None else ""
 
 
 def caveat_text(verdict) -> str:
     """Why a verdict that proceeds may still lose the client, in the active language."""
-    return verdict.caveat or ""
+    return verdict.caveat_message.render() if verdict.caveat_message is not None else ""
 
 
 def outcome_mark(outcome: Outcome) -> OutcomeMark:

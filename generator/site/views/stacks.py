@@ -45,7 +45,7 @@ def result_mark(result: SampleResult) -> Mark:
     """A verdict as a mark: what it is, how it was proven, and on hover why."""
     verdict = result.verdict
     why = caveat_text(verdict) or reason_text(verdict) or verdict.summary()
-    proof = (_("replayed: %(answer)s") % {"answer": result.replay.describe()}
+    proof = (_("replayed: %(answer)s") % {"answer": result.replay.described().render()}
              if result.replay is not None
              else _("analyzed (the library was not available to replay at build time)"))
     basis = (_("replayed against the library") if result.replay is not None
