@@ -168,7 +168,7 @@ def test_clients_whose_hello_could_not_be_sent_are_not_judged(tmp_path):
     assert len(report["results"]) + len(report["not_sent"]) == len(SAMPLES)
     sent = {r["sample"] for r in report["results"]}
     assert not {b["sample"] for b in report["summary"]["breaking_clients"]} - sent
-    assert report["summary"]["clients"] == len(report["results"])
+    assert 1 <= report["summary"]["clients"] <= len(report["results"])
 
 
 def test_a_certificate_outside_the_catalogue_is_said_to_be(tmp_path):
