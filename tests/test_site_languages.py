@@ -167,6 +167,12 @@ def test_japanese_search_finds_japanese_words(watched, served, site, how):
     # the translated Exchange case, by its Japanese words
     assert paste_search(page, "配送", base)[0] == "cases/exchange-online-p384.html"
     assert "cases/exchange-online-p384.html" in paste_search(page, "楕円曲線", base)
+    # words of several scripts run together, as a reader types them (mkdocs.yml's separator
+    # cuts where kanji, hiragana and katakana meet, in the index and the query alike)
+    assert paste_search(page, "楕円曲線の証明書", base)[0] == "cases/exchange-online-p384.html"
+    assert paste_search(page, "ハンドシェイク失敗", base)[0] == \
+        "guides/debug-a-handshake-failure.html"
+    assert paste_search(page, "鍵タイプ", base)
     watched.shoot(f"search-ja-{how}")
 
 
