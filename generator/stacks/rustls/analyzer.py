@@ -354,7 +354,7 @@ def _scheme(hello: ClientHello, key_type: KeyType, version: int, suite: int) -> 
     elif key_type.algorithm == "ecdsa":
         rule = reason("TLS 1.3 binds the curve to the scheme")
     else:
-        rule = reason("RFC 8446 §4.2.3")
+        rule = reason("Ed25519 has the one scheme ed25519")
     raise _Stop("no_tls13_signature_scheme",
                 reason("signature_algorithms lists %(schemes)s; an %(key_type)s certificate "
                        "needs %(need)s — %(rule)s (RFC 8446 §4.2.3). rustls sends its "
