@@ -23,7 +23,7 @@ the site's build sets per edition; everything else (the CLI, JSON) stays English
 from __future__ import annotations
 
 import gettext as _gettext
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -145,9 +145,3 @@ def verbatim(text: str) -> Message:
     (a list of group names, a field name) with no words to translate, where a message is
     expected."""
     return Message(VERBATIM, (("text", text),))
-
-
-def rendered(params: Mapping[str, object]) -> dict[str, object]:
-    """`params` with every message among them rendered in the active language."""
-    return {name: value.render() if isinstance(value, Message) else value
-            for name, value in params.items()}
