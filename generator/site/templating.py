@@ -42,9 +42,10 @@ def environment() -> jinja2.Environment:
         loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
         undefined=jinja2.StrictUndefined, finalize=_finalize, trim_blocks=True,
         lstrip_blocks=True, keep_trailing_newline=False, extensions=["jinja2.ext.i18n"])
-    environment.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
-    # Jinja2's own new-style callables escape a message's parameters but never `finalize`
-    # them: these do both, so contributor text keeps out its control characters there too
+    # new-style gettext (`{% trans %}` passes its variables as keywords), with our callables:
+    # Jinja2's own escape a message's parameters but never `finalize` them; these do both, so
+    # contributor text keeps out its control characters there too
+    environment.newstyle_gettext = True  # type: ignore[attr-defined]
     environment.globals.update(gettext=_gettext, _=_gettext, ngettext=_ngettext)
     return environment
 
