@@ -91,7 +91,7 @@ def read_overlay(path: Path, schema: Path, prose: Prose, language: Language,
     overlay in OverlayError's message ("the Japanese overlay of the key-type catalogue")."""
     from generator.cases.schema import schema_problems
     from generator.cases.textrules import located_text_problems
-    from generator.cases.yamlpos import Problem, load, shown_path
+    from generator.cases.yamlpos import Problem, load_mapping, shown_path
     source = shown_path(path)
     if not path.exists() and not path.is_symlink():
         return Overlay(language, source, False, ())
@@ -104,13 +104,10 @@ def read_overlay(path: Path, schema: Path, prose: Prose, language: Language,
     except (OSError, UnicodeDecodeError) as error:
         raise OverlayError(what, [Problem(source, 1, 1, f"cannot read the file: {error}",
                                           "save it as UTF-8")]) from None
-    located, problems = load(text, source)
+    located, problems = load_mapping(text, source, "an overlay is a mapping of the English "
+                                     "file's ids to their prose", f"see {schema.name}")
     if located is None:
         raise OverlayError(what, problems)
-    if not isinstance(located.data, dict):
-        raise OverlayError(what, [Problem(source, 1, 1, "an overlay is a mapping of the "
-                                          "English file's ids to their prose",
-                                          f"see {schema.name}")])
     problems = schema_problems(located, source, schema, whole="the overlay")
     problems += located_text_problems(located, source, lambda place: place != ("language",))
     if not problems:   # what follows relies on the schema's shapes

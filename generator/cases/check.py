@@ -27,7 +27,8 @@ from generator.cases.lists import stale_schema_problems
 from generator.cases.schema import find_schema, schema_problems
 from generator.cases.translation import attach
 from generator.cases.textrules import address_problem, located_text_problems
-from generator.cases.yamlpos import MAX_BYTES, Located, Problem, load, oversized, shown_path
+from generator.cases.yamlpos import (MAX_BYTES, Located, Problem, load_mapping, oversized,
+                                     shown_path)
 from generator.compat.analyzer import analyze
 from generator.compat.keytypes import Catalogue, CatalogueError, catalogue
 from generator.compat.proof import disagreements
@@ -295,12 +296,10 @@ def check_text(text: str, path: Path, *, replay: bool = True
                ) -> tuple[model.Case | None, list[Problem]]:
     """`check_file` on text already read; `path` names it and locates its schema."""
     source = str(path)
-    located, problems = load(text, source)
+    located, problems = load_mapping(text, source, "a case file is a mapping of fields",
+                                     "start from `tlskb new ID`")
     if located is None:
         return None, problems
-    if not isinstance(located.data, dict):
-        return None, [Problem(source, 1, 1, "a case file is a mapping of fields",
-                              "start from `tlskb new ID`")]
     problems = schema_problems(located, source, find_schema(path), lists=catalogue())
     checker = _Semantics(located, source, path)
     problems += checker.run(schema_ok=not problems, replay=replay)

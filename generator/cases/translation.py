@@ -22,7 +22,7 @@ from typing import Any
 from generator.cases import model
 from generator.cases.schema import schema_problems
 from generator.cases.textrules import located_text_problems
-from generator.cases.yamlpos import Located, Problem, load
+from generator.cases.yamlpos import Located, Problem, load_mapping
 from generator.languages import NAMES, TRANSLATIONS, Language
 
 SCHEMA_NAME = "translation.schema.json"
@@ -72,12 +72,10 @@ def check_translation(text: str, path: Path, language: Language,
                       cases: dict[str, model.Case], schema: Path
                       ) -> tuple[model.Translation | None, list[Problem]]:
     source = str(path)
-    located, problems = load(text, source)
+    located, problems = load_mapping(text, source, "a translation is a mapping of fields",
+                                     f"start from the case's fields: see {SCHEMA_NAME}")
     if located is None:
         return None, problems
-    if not isinstance(located.data, dict):
-        return None, [Problem(source, 1, 1, "a translation is a mapping of fields",
-                              f"start from the case's fields: see {SCHEMA_NAME}")]
     if not schema.is_file():
         return None, [Problem(source, 1, 1, f"no {SCHEMA_NAME} in {schema.parent}",
                               "translations live in cases/<language>/ beside the schema")]

@@ -146,6 +146,17 @@ def _position(mark: yaml.Mark | None) -> tuple[int, int]:
     return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
 
 
+def load_mapping(text: str, source: str, not_a_mapping: str,
+                 hint: str) -> tuple[Located | None, list[Problem]]:
+    """`load` for a file whose top level must be a mapping (a case, a translation, an
+    overlay): any other value is one problem at 1:1, `not_a_mapping` saying what the file is
+    and `hint` what to do."""
+    located, problems = load(text, source)
+    if located is not None and not isinstance(located.data, dict):
+        return None, [Problem(source, 1, 1, not_a_mapping, hint)]
+    return located, problems
+
+
 def load(text: str, source: str) -> tuple[Located | None, list[Problem]]:
     """Parse `text`; return the located data (None if unusable) and every problem found."""
     problems: list[Problem] = []
