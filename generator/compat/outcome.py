@@ -47,7 +47,7 @@ class ReplayOutcome:
     alert: int | None = None         # alert description (RFC 8446 §6)
     alert_level: int | None = None   # 1 warning, 2 fatal
     library_reason: str | None = None  # the library's own error text, e.g. "no shared cipher"
-    library_name: str = "the library"  # who said it: "OpenSSL", "GnuTLS"
+    library_name: str | None = None  # who said it: "OpenSSL", "GnuTLS" (None: "the library")
     leading_warnings: tuple[int, ...] = ()  # warning alerts sent before the ServerHello
 
     @property
@@ -84,8 +84,7 @@ class ReplayOutcome:
         return answered
 
     def _library(self) -> Message:
-        return (reason("the library") if self.library_name == "the library"
-                else verbatim(self.library_name))
+        return reason("the library") if self.library_name is None else verbatim(self.library_name)
 
     def _alert_text(self) -> Message:
         name = registry.name("alerts", self.alert)
@@ -106,7 +105,7 @@ def _kind_of_key_exchange(suite: int) -> str | None:
 
 
 def outcome_from_flight(key_type: str, flight: bytes, reason: str | None, *,
-                        library_name: str = "the library", library_failed: bool = False,
+                        library_name: str | None = None, library_failed: bool = False,
                         server_handshake_secret: bytes | None = None) -> ReplayOutcome:
     """Read the server's whole first flight. `library_failed`: the library reported a failure
     (its text is `reason`), so a ServerHello it wrote first is not an answer;
@@ -200,7 +199,7 @@ class _Flight:
         elif msg_type == HANDSHAKE_CERTIFICATE_VERIFY and version >= 0x0304 and len(data) >= 6:
             self.scheme = int.from_bytes(data[4:6], "big")
 
-    def outcome(self, key_type: str, reason: str | None, library_name: str,
+    def outcome(self, key_type: str, reason: str | None, library_name: str | None,
                 library_failed: bool) -> ReplayOutcome:
         said = {"library_reason": reason, "library_name": library_name,
                 "leading_warnings": tuple(self.warnings)}
